@@ -1,0 +1,133 @@
+"""Typed errors. Each carries a message for the person at the screen and a
+technical detail for the log.
+
+A message says what happened and what to do next, in words an office worker
+understands. The detail may hold tool output or exception text, but never a
+password or a connection string that contains one.
+"""
+
+
+class LifeboatError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(LifeboatError):
+    """The request itself is wrong: unknown profile or backup, bad option."""
+
+    exit_code = 2
+
+
+class UnknownProfile(UsageError):
+    pass
+
+
+class UnknownBackup(UsageError):
+    pass
+
+
+class ProfileExists(UsageError):
+    pass
+
+
+class InvalidProfile(UsageError):
+    pass
+
+
+class KeyringUnavailable(LifeboatError):
+    """No usable OS keyring, or it is locked."""
+
+
+class ConnectionFailed(LifeboatError):
+    pass
+
+
+class AuthenticationFailed(ConnectionFailed):
+    pass
+
+
+class ServerUnreachable(ConnectionFailed):
+    pass
+
+
+class DatabaseMissing(ConnectionFailed):
+    pass
+
+
+class ToolsNotFound(LifeboatError):
+    pass
+
+
+class ToolsTooOld(ToolsNotFound):
+    pass
+
+
+class DestinationError(LifeboatError):
+    pass
+
+
+class DestinationNotWritable(DestinationError):
+    pass
+
+
+class DiskFull(DestinationError):
+    pass
+
+
+class DumpFailed(LifeboatError):
+    pass
+
+
+class RestoreFailed(LifeboatError):
+    pass
+
+
+class VerificationFailed(LifeboatError):
+    """A restore finished but what is in the database differs from the backup."""
+
+
+class ConfirmationRequired(LifeboatError):
+    """A write into production without the typed database name."""
+
+
+class Cancelled(LifeboatError):
+    pass
+
+
+class BackupFileError(LifeboatError):
+    """Anything wrong with reading an encrypted backup file."""
+
+
+class NotABackupFile(BackupFileError):
+    pass
+
+
+class UnsupportedFormat(BackupFileError):
+    pass
+
+
+class WrongKey(BackupFileError):
+    """No key slot of the file opens with the keys this installation has."""
+
+
+class WrongPassphrase(WrongKey):
+    pass
+
+
+class FileDamaged(BackupFileError):
+    """Authentication failed inside the file: a changed, dropped or foreign chunk."""
+
+
+class FileTruncated(FileDamaged):
+    pass
+
+
+class HeaderMismatch(FileDamaged):
+    """The header does not belong to the chunks that follow it."""
