@@ -1,0 +1,1 @@
+"""Fixtures that create connection profiles (filled in with the profiles module)."""
