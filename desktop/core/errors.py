@@ -131,3 +131,7 @@ class FileTruncated(FileDamaged):
 
 class HeaderMismatch(FileDamaged):
     """The header does not belong to the chunks that follow it."""
+
+
+class ClusterError(LifeboatError):
+    """A local PostgreSQL cluster (the demo's, the tests') failed to start or to run SQL."""
