@@ -1,0 +1,308 @@
+"""The catalog: a SQLite index of every backup Lifeboat knows about.
+
+It is only an index. Each backup file describes itself (header + encrypted
+manifest), so a lost or damaged catalog is rebuilt from the files. Several
+Lifeboat processes (the window, a scheduled CLI run) may use it at once:
+WAL mode, a busy timeout and one short transaction per call.
+"""
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+import psutil
+
+from .durable import PARTIAL_SUFFIX
+from .errors import UnknownBackup, UsageError
+from .manifest import Manifest, utc_now
+
+STATUSES = ("in_progress", "completed", "failed", "cancelled")
+
+_MIGRATIONS = [
+    """
+    CREATE TABLE backups (
+        id TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        database TEXT NOT NULL,
+        host TEXT NOT NULL DEFAULT '',
+        port INTEGER NOT NULL DEFAULT 5432,
+        status TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'manual',
+        format TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        path TEXT,
+        size_bytes INTEGER,
+        sha256 TEXT,
+        file_id TEXT,
+        server_version TEXT,
+        pg_dump_version TEXT,
+        options TEXT NOT NULL DEFAULT '{}',
+        row_counts TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        owner_pid INTEGER,
+        owner_started REAL,
+        proven_restorable_at TEXT
+    );
+    CREATE INDEX backups_profile ON backups(profile, started_at);
+    CREATE TABLE copies (
+        backup_id TEXT NOT NULL REFERENCES backups(id) ON DELETE CASCADE,
+        location TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        verified_at TEXT,
+        PRIMARY KEY (backup_id, location)
+    );
+    """,
+]
+
+
+@dataclass
+class BackupRecord:
+    id: str
+    profile: str
+    environment: str
+    database: str
+    status: str
+    format: str
+    started_at: str
+    kind: str = "manual"
+    host: str = ""
+    port: int = 5432
+    finished_at: Optional[str] = None
+    path: Optional[str] = None
+    size_bytes: Optional[int] = None
+    sha256: Optional[str] = None
+    file_id: Optional[str] = None
+    server_version: Optional[str] = None
+    pg_dump_version: Optional[str] = None
+    options: dict = field(default_factory=dict)
+    row_counts: dict = field(default_factory=dict)
+    error: Optional[str] = None
+    proven_restorable_at: Optional[str] = None
+    copies: list = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.row_counts.values())
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "profile": self.profile,
+            "environment": self.environment,
+            "database": self.database,
+            "host": self.host,
+            "port": self.port,
+            "status": self.status,
+            "kind": self.kind,
+            "format": self.format,
+            "path": self.path,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "server_version": self.server_version,
+            "pg_dump_version": self.pg_dump_version,
+            "options": self.options,
+            "row_counts": self.row_counts,
+            "error": self.error,
+            "proven_restorable_at": self.proven_restorable_at,
+            "copies": self.copies,
+        }
+
+
+def _record(row: sqlite3.Row, copies: list) -> BackupRecord:
+    data = dict(row)
+    data.pop("owner_pid")
+    data.pop("owner_started")
+    data["options"] = json.loads(data["options"])
+    data["row_counts"] = json.loads(data["row_counts"])
+    return BackupRecord(**data, copies=copies)
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.recovered_from_damage: Optional[Path] = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError:
+            self._set_aside_damaged()
+            self._migrate()
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def _migrate(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        finally:
+            conn.close()
+
+    def _set_aside_damaged(self) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(self.path) + suffix)
+            if source.exists():
+                os.replace(source, Path(str(aside) + suffix))
+        self.recovered_from_damage = aside
+
+    # --- writing -------------------------------------------------------
+    def start(self, manifest: Manifest, path: Path) -> None:
+        me = psutil.Process()
+        with self._db() as db:
+            db.execute(
+                """INSERT INTO backups (id, profile, environment, database, host, port, status, kind,
+                       format, started_at, path, server_version, pg_dump_version, options,
+                       owner_pid, owner_started)
+                   VALUES (?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    manifest.backup_id, manifest.profile, manifest.environment, manifest.database,
+                    manifest.host, manifest.port, manifest.kind, manifest.format, manifest.started_at,
+                    str(path), manifest.server_version, manifest.pg_dump_version,
+                    json.dumps(manifest.options.__dict__), me.pid, me.create_time(),
+                ),
+            )
+
+    def complete(self, manifest: Manifest, path: Path, size: int, sha256: str, file_id: str) -> None:
+        with self._db() as db:
+            db.execute(
+                """UPDATE backups SET status = 'completed', finished_at = ?, path = ?, size_bytes = ?,
+                       sha256 = ?, file_id = ?, row_counts = ?, owner_pid = NULL, error = NULL
+                   WHERE id = ?""",
+                (manifest.finished_at, str(path), size, sha256, file_id,
+                 json.dumps(manifest.row_counts), manifest.backup_id),
+            )
+
+    def finish_unsuccessfully(self, backup_id: str, status: str, error: str) -> None:
+        with self._db() as db:
+            db.execute(
+                "UPDATE backups SET status = ?, finished_at = ?, error = ?, owner_pid = NULL WHERE id = ?",
+                (status, utc_now(), error, backup_id),
+            )
+
+    def add_existing(self, manifest: Manifest, path: Path, size: int, sha256: str, file_id: str) -> bool:
+        """Record a complete backup file found on disk; False when already known."""
+        with self._db() as db:
+            known = db.execute(
+                "SELECT 1 FROM backups WHERE id = ? OR file_id = ?", (manifest.backup_id, file_id)
+            ).fetchone()
+            if known:
+                return False
+            db.execute(
+                """INSERT INTO backups (id, profile, environment, database, host, port, status, kind,
+                       format, started_at, finished_at, path, size_bytes, sha256, file_id,
+                       server_version, pg_dump_version, options, row_counts)
+                   VALUES (?, ?, ?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    manifest.backup_id, manifest.profile, manifest.environment, manifest.database,
+                    manifest.host, manifest.port, manifest.kind, manifest.format, manifest.started_at,
+                    manifest.finished_at, str(path), size, sha256, file_id, manifest.server_version,
+                    manifest.pg_dump_version, json.dumps(manifest.options.__dict__),
+                    json.dumps(manifest.row_counts),
+                ),
+            )
+            return True
+
+    def delete(self, backup_id: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM backups WHERE id = ?", (backup_id,))
+
+    def recover_interrupted(self) -> list[str]:
+        """Fail the entries whose process died mid-backup and remove their partial files."""
+        recovered = []
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, path, owner_pid, owner_started FROM backups WHERE status = 'in_progress'"
+            ).fetchall()
+            for row in rows:
+                if _process_alive(row["owner_pid"], row["owner_started"]):
+                    continue
+                if row["path"]:
+                    Path(row["path"] + PARTIAL_SUFFIX).unlink(missing_ok=True)
+                db.execute(
+                    "UPDATE backups SET status = 'failed', finished_at = ?, error = ?, owner_pid = NULL "
+                    "WHERE id = ?",
+                    (utc_now(), "Lifeboat stopped before this backup finished (the computer or the "
+                     "program was shut down). The unfinished file was removed.", row["id"]),
+                )
+                recovered.append(row["id"])
+        return recovered
+
+    # --- reading -------------------------------------------------------
+    def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
+        with self._db() as db:
+            sql = "SELECT * FROM backups"
+            params: tuple = ()
+            if profile:
+                sql += " WHERE profile = ?"
+                params = (profile,)
+            rows = db.execute(sql + " ORDER BY started_at DESC, id", params).fetchall()
+            copies = self._copies(db)
+        return [_record(row, copies.get(row["id"], [])) for row in rows]
+
+    def get(self, id_or_prefix: str) -> BackupRecord:
+        if not id_or_prefix:
+            raise UnknownBackup("No backup id was given.")
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT * FROM backups WHERE id LIKE ? ESCAPE '\\'",
+                (id_or_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+            ).fetchall()
+            copies = self._copies(db)
+        if not rows:
+            raise UnknownBackup(
+                f"There is no backup with the id {id_or_prefix}. "
+                "Run `lifeboat list` to see the backups Lifeboat knows."
+            )
+        if len(rows) > 1:
+            raise UsageError(
+                f"{len(rows)} backups have ids starting with {id_or_prefix}; type more of the id."
+            )
+        return _record(rows[0], copies.get(rows[0]["id"], []))
+
+    @staticmethod
+    def _copies(db: sqlite3.Connection) -> dict[str, list]:
+        result: dict[str, list] = {}
+        for row in db.execute("SELECT * FROM copies ORDER BY created_at"):
+            result.setdefault(row["backup_id"], []).append(
+                {"location": row["location"], "created_at": row["created_at"], "verified_at": row["verified_at"]}
+            )
+        return result
+
+
+def _process_alive(pid: Optional[int], started: Optional[float]) -> bool:
+    if not pid:
+        return False
+    try:
+        process = psutil.Process(pid)
+        return started is None or abs(process.create_time() - started) < 1.0
+    except psutil.Error:
+        return False
+

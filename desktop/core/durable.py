@@ -1,0 +1,129 @@
+"""Writing files that must survive a crash, a full disk or a pulled cable.
+
+Order (RELIABILITY.md, after pgBackRest): write `NAME.partial` in the
+destination folder while hashing -> flush -> fsync -> os.replace -> fsync the
+folder. Only then may the catalog call the file complete. A failed fsync is
+never retried (Linux forgets the error once reported: PostgreSQL wiki "Fsync
+Errors"); any OSError means this copy failed and the partial file goes.
+"""
+import errno
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import DestinationError, DestinationNotWritable, DiskFull
+
+PARTIAL_SUFFIX = ".partial"
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def explain_write_error(exc: OSError, path: Path) -> DestinationError:
+    folder = path.parent
+    if exc.errno in _FULL:
+        return DiskFull(
+            f"The drive holding {folder} is full, so the backup could not be written. "
+            "Free some space or choose another folder, then try again. "
+            "Your earlier backups are untouched.",
+            detail=repr(exc),
+        )
+    if exc.errno in _DENIED:
+        return DestinationNotWritable(
+            f"Lifeboat is not allowed to write in {folder}. "
+            "Choose a folder you can save files in, or ask your administrator for access.",
+            detail=repr(exc),
+        )
+    return DestinationError(
+        f"Writing to {folder} failed ({exc.strerror or exc}). "
+        "If this is a removable drive, check that it is still connected, then try again.",
+        detail=repr(exc),
+    )
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before a long job starts rather than at its end."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise explain_write_error(exc, folder / "probe") from exc
+
+
+def fsync_file(fd: int) -> None:
+    if sys.platform == "darwin":
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+    else:
+        os.fsync(fd)
+
+
+def fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return  # Windows cannot open a directory for fsync; NTFS journals the rename.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A file that appears under its final name only once complete and on disk."""
+
+    def __init__(self, final_path: Path, exclusive: bool = True):
+        self.final_path = Path(final_path)
+        self.partial_path = self.final_path.with_name(self.final_path.name + PARTIAL_SUFFIX)
+        self.size = 0
+        self._sha = hashlib.sha256()
+        if exclusive and self.final_path.exists():
+            raise DestinationError(f"{self.final_path} already exists; Lifeboat never overwrites a backup file.")
+        try:
+            self._file = open(self.partial_path, "xb")
+        except OSError as exc:
+            raise explain_write_error(exc, self.partial_path) from exc
+
+    def write(self, data: bytes) -> int:
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            raise explain_write_error(exc, self.partial_path) from exc
+        self._sha.update(data)
+        self.size += len(data)
+        return len(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
+
+    def commit(self) -> Path:
+        try:
+            self._file.flush()
+            fsync_file(self._file.fileno())
+            self._file.close()
+            os.replace(self.partial_path, self.final_path)
+            fsync_dir(self.final_path.parent)
+        except OSError as exc:
+            self.abort()
+            raise explain_write_error(exc, self.partial_path) from exc
+        return self.final_path
+
+    def abort(self) -> None:
+        try:
+            self._file.close()
+        except OSError:
+            pass  # the partial file goes anyway; its content no longer matters
+        try:
+            self.partial_path.unlink(missing_ok=True)
+        except OSError:
+            pass  # an unplugged drive: nothing left to remove there
+
+    def __enter__(self) -> "AtomicFile":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()

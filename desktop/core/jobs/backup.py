@@ -1,0 +1,257 @@
+"""Backup: pg_dump -> zstd -> Fernet chunks -> DEST/NAME.partial -> fsync -> rename -> catalog.
+
+Row counts come from the snapshot pg_dump reads (see snapshot.py); the file
+and the catalog entry are only called complete once the file is on disk.
+"""
+import secrets as random
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ... import __version__
+from ..catalog import BackupRecord
+from ..connection import child_env, connect
+from ..durable import AtomicFile, check_writable
+from ..errors import Cancelled, DumpFailed, LifeboatError, UsageError
+from ..manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
+from ..pgprocess import ToolProcess, Watchdog
+from ..pgtools import PgTools, tools_for_server
+from ..pipeline import BLOCK, EncryptingSink
+from ..profiles import Profile
+from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from ..snapshot import ExportedSnapshot, Table
+from ..workspace import Workspace
+
+STALL_SECONDS = 15 * 60
+_DUMPING = 'dumping contents of table "'
+
+
+@dataclass
+class BackupRequest:
+    profile: str
+    options: BackupOptions = field(default_factory=BackupOptions)
+    dest: Optional[Path] = None
+    kind: str = "manual"
+
+
+def validate_options(options: BackupOptions) -> None:
+    if options.format not in FORMATS:
+        raise UsageError(f"Unknown backup format {options.format!r}; choose one of {', '.join(FORMATS)}.")
+    if options.schema_only and options.data_only:
+        raise UsageError("Choose either 'structure only' or 'data only', not both.")
+    if options.jobs < 1:
+        raise UsageError("The number of parallel jobs must be 1 or more.")
+    if options.jobs > 1 and options.format != "directory":
+        raise UsageError("Parallel jobs need the directory format (--format directory).")
+
+
+def run_backup(
+    ws: Workspace,
+    request: BackupRequest,
+    report: ProgressCallback = ignore_progress,
+    cancel: Optional[CancelToken] = None,
+) -> BackupRecord:
+    validate_options(request.options)
+    cancel = cancel or CancelToken()
+    tracker = ProgressTracker(report)
+    tracker.update(phase="Connecting")
+    profile = ws.profiles.get(request.profile)
+    password = ws.profiles.password_for(profile)
+    installation_key = ws.secrets.installation_key()
+    dest = Path(request.dest or ws.paths.backups_dir)
+    check_writable(dest)
+    with connect(profile, password) as conn:
+        version_num = conn.info.server_version
+        tools = tools_for_server(version_num, ws.tool_dirs())
+        manifest = _new_manifest(conn, profile, request, tools)
+        path = _free_path(dest, backup_file_name(profile.name, manifest.started_at, manifest.format))
+        ws.catalog.start(manifest, path)
+        try:
+            snapshot = ExportedSnapshot(conn)
+            try:
+                size, sha256, file_id = _dump(profile, password, tools, snapshot, manifest,
+                                              path, installation_key, ws, tracker, cancel)
+            finally:
+                snapshot.close()
+        except Cancelled as exc:
+            ws.catalog.finish_unsuccessfully(manifest.backup_id, "cancelled", exc.message)
+            raise
+        except LifeboatError as exc:
+            ws.catalog.finish_unsuccessfully(manifest.backup_id, "failed", exc.message)
+            raise
+        except BaseException as exc:
+            ws.catalog.finish_unsuccessfully(manifest.backup_id, "failed", f"Unexpected error: {exc!r}")
+            raise
+    ws.catalog.complete(manifest, path, size, sha256, file_id)
+    tracker.update(phase="Done", done=tracker.last.total)
+    return ws.catalog.get(manifest.backup_id)
+
+
+def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools) -> Manifest:
+    return Manifest(
+        backup_id=random.token_hex(6),
+        profile=profile.name,
+        environment=profile.environment,
+        database=profile.dbname,
+        host=profile.host,
+        port=profile.port,
+        kind=request.kind,
+        options=request.options,
+        server_version=conn.execute("SHOW server_version").fetchone()[0],
+        server_version_num=conn.info.server_version,
+        pg_dump_version=tools.version,
+        started_at=utc_now(),
+        lifeboat_version=__version__,
+    )
+
+
+def _free_path(dest: Path, name: str) -> Path:
+    path = dest / name
+    stem, dot, rest = name.partition(".")
+    number = 2
+    while path.exists() or path.with_name(path.name + ".partial").exists():
+        path = dest / f"{stem}-{number}{dot}{rest}"
+        number += 1
+    return path
+
+
+def _dump(profile, password, tools, snapshot, manifest, path, installation_key, ws, tracker, cancel):
+    total_bytes = sum(table.size_bytes for table in snapshot.tables)
+    tracker.update(phase="Reading the database structure", total=total_bytes)
+    snapshot.start_counting(cancel)
+    with AtomicFile(path) as out, child_env(profile, password) as env:
+        sink = EncryptingSink(out, installation_key)
+        try:
+            progress = _DumpProgress(snapshot.tables, tracker, sink)
+            argv = _pg_dump_argv(tools, manifest.options, snapshot.snapshot_id)
+            if manifest.format == "directory":
+                with tempfile.TemporaryDirectory(dir=ws.paths.staging_dir) as staging:
+                    _dump_directory(argv, env, Path(staging), sink, progress, cancel)
+            else:
+                _run_pg_dump(argv, env, sink, progress, cancel)
+            counts = snapshot.finish_counting()
+            manifest.row_counts = {t.key: counts[t.key] for t in snapshot.tables if t.dump_label in progress.dumped}
+            manifest.dump_bytes = sink.bytes_in
+            manifest.finished_at = utc_now()
+            tracker.update(phase="Writing the file to disk")
+            sink.close(manifest.to_dict())
+        except BaseException:
+            sink.abort()
+            raise
+        out.commit()
+        return out.size, out.sha256, sink.file_id.hex()
+
+
+def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str) -> list:
+    format_flag = {"custom": "c", "plain": "p", "directory": "d"}[options.format]
+    return [
+        tools.pg_dump, "--verbose", "--no-password", f"--format={format_flag}",
+        # Lifeboat compresses with zstd after pg_dump: faster than pg_dump's gzip.
+        "--compress=0", f"--snapshot={snapshot_id}", *options.pg_dump_args(),
+    ]
+
+
+class _DumpProgress:
+    """Turns pg_dump --verbose lines into progress reports."""
+
+    def __init__(self, tables: list[Table], tracker: ProgressTracker, sink: EncryptingSink):
+        self._tracker = tracker
+        self._sink = sink
+        self._count = len(tables)
+        self.dumped: set[str] = set()
+        self.watchdog: Optional[Watchdog] = None
+
+    def on_line(self, line: str) -> None:
+        if self.watchdog:
+            self.watchdog.touch()
+        start = line.find(_DUMPING)
+        if start >= 0:
+            label = line[start + len(_DUMPING):].rstrip('"')
+            self.dumped.add(label)
+            self._tracker.update(
+                phase="Copying table data",
+                item=f"{label} ({len(self.dumped)} of about {self._count})",
+                bytes_done=self._sink.bytes_in,
+            )
+
+    def on_bytes(self) -> None:
+        if self.watchdog:
+            self.watchdog.touch()
+        done = self._sink.bytes_in
+        self._tracker.update(bytes_done=done, done=min(done, max(self._tracker.last.total - 1, 0)))
+
+
+def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken) -> None:
+    with ToolProcess(argv, env, on_stderr_line=progress.on_line) as proc:
+        with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
+            progress.watchdog = watchdog
+            while block := proc.stdout.read(BLOCK):
+                sink.write(block)
+                progress.on_bytes()
+            code = proc.wait()
+        _check_exit(proc, code, watchdog, cancel)
+
+
+def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, cancel: CancelToken) -> None:
+    # pg_dump's directory format (needed for parallel jobs) writes files itself;
+    # they land only in the private 0700 staging folder, then go into the
+    # encrypted file as a tar stream, and the folder is removed.
+    target = staging / "dump"
+    with ToolProcess([*argv, f"--file={target}"], env, stdout=None, on_stderr_line=progress.on_line) as proc:
+        with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
+            progress.watchdog = watchdog
+            code = proc.wait()
+        _check_exit(proc, code, watchdog, cancel)
+    with tarfile.open(fileobj=sink, mode="w|") as archive:
+        for item in sorted(target.iterdir()):
+            cancel.raise_if_cancelled()
+            archive.add(item, arcname=item.name)
+            progress.on_bytes()
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def _check_exit(proc: ToolProcess, code: int, watchdog: Watchdog, cancel: CancelToken) -> None:
+    if cancel.cancelled:
+        raise Cancelled("The backup was cancelled. No backup file was kept.")
+    if watchdog.stalled:
+        raise DumpFailed(
+            f"The backup stopped making progress for {STALL_SECONDS // 60} minutes, so Lifeboat ended it. "
+            "The database may be busy or locked by another program, or the network may be down. "
+            "Try again later.",
+            detail=proc.stderr_tail(),
+        )
+    if code != 0:
+        raise explain_dump_failure(proc, code)
+
+
+def explain_dump_failure(proc: ToolProcess, code: int) -> DumpFailed:
+    errors = proc.error_lines()
+    text = "\n".join(errors).lower()
+    detail = f"{proc.name} exited with {code}\n{proc.stderr_tail()}"
+    if code < 0 or (not errors and code != 1):
+        return DumpFailed(
+            "The backup program (pg_dump) was stopped before it finished, by the system or another program. "
+            "No backup file was kept. Try again; if it keeps happening, check the computer's free memory.",
+            detail=detail,
+        )
+    if "connection" in text and ("lost" in text or "closed" in text or "terminat" in text):
+        return DumpFailed(
+            "The connection to the database server was lost during the backup. No backup file was kept. "
+            "Check the network connection, then try again.",
+            detail=detail,
+        )
+    if "permission denied" in text:
+        return DumpFailed(
+            "The database user is not allowed to read everything this backup needs. "
+            "Use a user that can read the whole database (for example one with the pg_read_all_data role). "
+            f"PostgreSQL said: {errors[0]}",
+            detail=detail,
+        )
+    first = errors[0] if errors else (proc.stderr_tail().splitlines() or ["(no message)"])[-1]
+    return DumpFailed(
+        f"The backup failed and no backup file was kept. pg_dump said: {first}",
+        detail=detail,
+    )

@@ -1,0 +1,148 @@
+"""Running pg_dump, pg_restore and psql as child processes.
+
+A child never reads a terminal (stdin is a pipe or /dev/null: DBeaver #7830
+hung forever on a password prompt), runs in its own process group so a
+cancel stops everything it started, and has its stderr read on a thread so
+a full pipe can never stall it. The password reaches it only through the
+environment built by `connection.child_env` (a private PGPASSFILE).
+"""
+import collections
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+from typing import IO, Callable, Optional, Sequence
+
+LineCallback = Callable[[str], None]
+_TAIL_LINES = 40
+
+
+class ToolProcess:
+    def __init__(
+        self,
+        argv: Sequence[str | Path],
+        env: dict,
+        *,
+        stdin: int | IO | None = subprocess.DEVNULL,
+        stdout: int | IO | None = subprocess.PIPE,
+        on_stderr_line: Optional[LineCallback] = None,
+    ):
+        self.name = Path(argv[0]).name
+        self._on_line = on_stderr_line
+        self._tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
+        self.killed = False
+        kwargs: dict = {}
+        if os.name == "nt":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+        else:
+            kwargs["start_new_session"] = True
+        self.proc = subprocess.Popen(
+            [str(arg) for arg in argv], env=env, stdin=stdin, stdout=stdout,
+            stderr=subprocess.PIPE, **kwargs,
+        )
+        self._reader = threading.Thread(target=self._read_stderr, name=f"{self.name}-stderr", daemon=True)
+        self._reader.start()
+
+    def _read_stderr(self) -> None:
+        for raw in iter(self.proc.stderr.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self._tail.append(line)
+            if self._on_line:
+                self._on_line(line)
+
+    @property
+    def stdin(self) -> IO:
+        return self.proc.stdin
+
+    @property
+    def stdout(self) -> IO:
+        return self.proc.stdout
+
+    def stderr_tail(self) -> str:
+        return "\n".join(self._tail)
+
+    def error_lines(self) -> list[str]:
+        """The lines a tool marks as errors (verbose chatter left out)."""
+        return [line for line in self._tail if "error:" in line or "ERROR:" in line or "FATAL:" in line]
+
+    def wait(self, timeout: Optional[float] = None) -> int:
+        code = self.proc.wait(timeout)
+        self._reader.join()
+        return code
+
+    def kill(self) -> None:
+        """Stop the child and everything it started (pg_dump -j forks workers)."""
+        if self.proc.poll() is not None:
+            return
+        self.killed = True
+        try:
+            if os.name == "nt":
+                self.proc.kill()
+            else:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # already gone between poll() and the signal
+
+    def close(self) -> None:
+        """Kill if still running, reap, and close our ends of the pipes."""
+        self.kill()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream:
+                try:
+                    stream.close()
+                except OSError:
+                    pass  # a broken pipe on close: the child is gone anyway
+        self.wait()
+
+    def __enter__(self) -> "ToolProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Watchdog:
+    """Stops a child when the job is cancelled or when it has stalled.
+
+    A pg_dump that neither writes nor logs for `stall_seconds` is stuck (a
+    lock it waits for, a dead network): Databasus #502 left such backups
+    "in progress" for hours. Better to fail it and say so.
+    """
+
+    def __init__(self, proc: ToolProcess, cancel, stall_seconds: float, clock=None):
+        import time
+
+        self._clock = clock or time.monotonic
+        self._proc = proc
+        self._cancel = cancel
+        self._stall_seconds = stall_seconds
+        self._last = self._clock()
+        self.stalled = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="watchdog", daemon=True)
+
+    def touch(self) -> None:
+        self._last = self._clock()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            if self._cancel.cancelled:
+                self._proc.kill()
+                return
+            if self._clock() - self._last > self._stall_seconds:
+                self.stalled = True
+                self._proc.kill()
+                return
+
+    def __enter__(self) -> "Watchdog":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
