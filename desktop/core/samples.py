@@ -1,0 +1,124 @@
+"""The public sample databases Lifeboat ships for its demo and its tests:
+Chinook (a digital media store) and Pagila (a DVD rental store).
+
+The gzipped scripts live in `resources/samples/` at the top of the source
+tree. `samples_dir()` looks, in order, at:
+  1. $LIFEBOAT_SAMPLES_DIR (an installation that keeps them elsewhere);
+  2. `resources/samples` inside a PyInstaller bundle (sys._MEIPASS), where
+     the packaging spec must copy them;
+  3. `resources/samples` beside the `desktop` package: a source checkout or
+     an editable install (`pip install -e .`, what packaging/install-deps
+     does). A plain wheel does not carry them: set the variable.
+
+Both scripts load through psql, the way their authors intend, into any
+object with `major`, `create_database(name)` and `run_psql(dbname, text,
+on_error_stop=...)`: a LocalCluster.
+"""
+import gzip
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Protocol
+
+from .errors import LifeboatError
+
+
+class SqlTarget(Protocol):
+    major: int
+
+    def create_database(self, name: str, template: str | None = None) -> None: ...
+
+    def run_psql(self, dbname: str, sql_file_or_text, *, on_error_stop: bool = True): ...
+
+
+def samples_dir() -> Path:
+    candidates = []
+    if os.environ.get("LIFEBOAT_SAMPLES_DIR"):
+        candidates.append(Path(os.environ["LIFEBOAT_SAMPLES_DIR"]))
+    if hasattr(sys, "_MEIPASS"):
+        candidates.append(Path(sys._MEIPASS) / "resources" / "samples")
+    candidates.append(Path(__file__).resolve().parents[2] / "resources" / "samples")
+    for folder in candidates:
+        if (folder / "chinook.sql.gz").is_file():
+            return folder
+    raise LifeboatError(
+        "The sample databases are missing from this installation of Lifeboat. "
+        "Reinstall it, or point LIFEBOAT_SAMPLES_DIR at the folder holding chinook.sql.gz.",
+        "looked in: " + ", ".join(str(c) for c in candidates),
+    )
+
+
+def read_sample(name: str) -> str:
+    with gzip.open(samples_dir() / f"{name}.gz", "rt", encoding="utf-8") as script:
+        return script.read()
+
+
+# Chinook's script makes its own database: "DROP DATABASE IF EXISTS chinook;
+# CREATE DATABASE chinook; \c chinook;". Those lines go, so the tables land in
+# the database we name and no database called chinook is touched.
+_CHINOOK_OWN_DATABASE = re.compile(
+    r"^(DROP DATABASE IF EXISTS chinook;|CREATE DATABASE chinook;|\\c chinook;?)[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def load_chinook(target: SqlTarget, dbname: str = "chinook") -> None:
+    script, removed = _CHINOOK_OWN_DATABASE.subn("", read_sample("chinook.sql"))
+    if removed != 3:
+        raise LifeboatError(
+            "The Chinook sample script is not the version Lifeboat knows.",
+            f"expected 3 database-switching lines, found {removed}",
+        )
+    target.create_database(dbname)
+    target.run_psql(dbname, script, on_error_stop=True)
+
+
+# Pagila's schema was written by pg_dump 17 for a server with a `postgres`
+# role. Our clusters' superuser has another name, so "ALTER ... OWNER TO
+# postgres" statements are blanked (what pg_restore --no-owner does: the
+# loading user owns everything). Blank lines keep psql's line numbers equal
+# to the file's.
+_PAGILA_OWNER = re.compile(r"^ALTER [^\n]* OWNER TO postgres;$", re.MULTILINE)
+
+# Statements PostgreSQL < 17 rejects: the transaction_timeout setting and the
+# JSON_TABLE view, both PostgreSQL 17 features. Each is tolerated there, by the
+# first line of the statement that may fail.
+_PAGILA_NEEDS_17 = (
+    "SET transaction_timeout = 0;",
+    "CREATE VIEW public.films_per_customer_rental AS",
+)
+
+_PSQL_ERROR = re.compile(r"^psql:<stdin>:(\d+): ERROR:", re.MULTILINE)
+
+
+def load_pagila(target: SqlTarget, dbname: str = "pagila") -> None:
+    schema = _PAGILA_OWNER.sub("", read_sample("pagila-schema.sql"))
+    target.create_database(dbname)
+    # Without ON_ERROR_STOP psql goes on past the known failures; every error
+    # it printed is then checked against them.
+    result = target.run_psql(dbname, schema, on_error_stop=False)
+    tolerated = _tolerated_lines(schema) if target.major < 17 else set()
+    unexpected = [
+        m.group(0) for m in _PSQL_ERROR.finditer(result.stderr) if int(m.group(1)) not in tolerated
+    ]
+    if unexpected:
+        raise LifeboatError(
+            "The Pagila sample schema did not load.",
+            f"{len(unexpected)} unexpected error(s):\n{result.stderr[-4000:]}",
+        )
+    target.run_psql(dbname, read_sample("pagila-data.sql"), on_error_stop=True)
+
+
+def _tolerated_lines(script: str) -> set[int]:
+    """1-based line numbers of the statements in _PAGILA_NEEDS_17, from their
+    first line to the one ending with ';' (psql reports either)."""
+    lines = script.splitlines()
+    tolerated: set[int] = set()
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(_PAGILA_NEEDS_17):
+            end = number
+            while not lines[end - 1].rstrip().endswith(";"):
+                end += 1
+            tolerated.update(range(number, end + 1))
+    return tolerated
