@@ -107,7 +107,8 @@ def _advice(locked: bool) -> str:
         "no keyring is available to keep passwords safely. Install and unlock a "
         "Secret Service such as GNOME Keyring or KWallet (on Debian or Ubuntu: "
         "`sudo apt install gnome-keyring`), then log out and in again. On a server "
-        "without a desktop, run Lifeboat inside `dbus-run-session` after unlocking "
-        "`gnome-keyring-daemon --unlock`, or use a profile without a stored password "
+        "without a desktop, start a keyring first: run `dbus-run-session -- sh`, then "
+        "`gnome-keyring-daemon --unlock` (type a keyring password, then Ctrl-D), and run "
+        "Lifeboat in that shell. Or use a profile without a stored password "
         "(certificate or peer login)."
     )
