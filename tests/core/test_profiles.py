@@ -9,7 +9,6 @@ from desktop.core.paths import app_paths
 from desktop.core.profiles import Profile, ProfileStore, parse_database_url, profile_from_url
 from desktop.core.secrets import Secrets
 from tests.keyrings import NoKeyring
-from tests.profile_fixtures import profile_store, secrets  # noqa: F401 (fixtures)
 
 SECRET = "s3cr:et/p@ss word%"
 
