@@ -82,7 +82,9 @@ class AtomicFile:
         if exclusive and self.final_path.exists():
             raise DestinationError(f"{self.final_path} already exists; Lifeboat never overwrites a backup file.")
         try:
-            self._file = open(self.partial_path, "xb")
+            # 0600: a backup is nobody else's business, even encrypted.
+            fd = os.open(self.partial_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            self._file = os.fdopen(fd, "wb")
         except OSError as exc:
             raise explain_write_error(exc, self.partial_path) from exc
 

@@ -86,7 +86,7 @@ class EncryptingSink:
             self._stop_worker()
 
 
-class _ChunkReader(io.RawIOBase):
+class ChunkReader(io.RawIOBase):
     """A file object over an iterator of byte chunks (for zstd's stream reader)."""
 
     def __init__(self, chunks: Iterable[bytes]):
@@ -113,9 +113,15 @@ def decompressed(chunks: Iterable[bytes], compression: str) -> Iterator[bytes]:
     if compression == "none":
         yield from chunks
         return
-    reader = zstandard.ZstdDecompressor().stream_reader(_ChunkReader(chunks), read_size=BLOCK)
+    reader = zstandard.ZstdDecompressor().stream_reader(ChunkReader(chunks), read_size=BLOCK)
     while True:
         block = reader.read(BLOCK)
         if not block:
             return
+        yield block
+
+
+def cancellable(blocks: Iterable[bytes], cancel) -> Iterator[bytes]:
+    for block in blocks:
+        cancel.raise_if_cancelled()
         yield block

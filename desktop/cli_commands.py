@@ -1,0 +1,238 @@
+"""What each CLI command does: parse nothing, decide nothing; call core and print."""
+import sys
+from pathlib import Path
+
+from . import __version__
+from .core.catalog import BackupRecord
+from .core.connection import test_connection
+from .core.errors import InvalidProfile, UsageError, VerificationFailed
+from .core.jobs.backup import BackupRequest, run_backup
+from .core.jobs.decrypt import decrypt_backup
+from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
+from .core.jobs.restore import RestoreRequest, run_restore
+from .core.jobs.verify import verify_backup
+from .core.manifest import BackupOptions
+from .core.pgtools import discover
+from .core.profiles import Profile, profile_from_url
+from .core.workspace import Workspace
+from .terminal import human_size, print_json, read_secret, run_with_progress, table
+
+
+def version_lines() -> list[str]:
+    lines = [f"Lifeboat {__version__}"]
+    try:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        lines.append(f"Qt {qVersion()} (PySide6 {pyside_version})")
+    except ImportError:
+        lines.append("Qt not installed")
+    found = discover()
+    if found:
+        lines.append(f"pg_dump {found[0].version} ({found[0].pg_dump})")
+        lines.append(f"pg_restore {found[0].version} ({found[0].pg_restore})")
+    else:
+        lines.append("pg_dump not found")
+    return lines
+
+
+def recover_catalog(ws: Workspace) -> None:
+    result = recover_damaged_catalog(ws)
+    if result is not None:
+        print(
+            f"lifeboat: the catalog file was damaged; it was set aside ({ws.catalog.recovered_from_damage}) "
+            f"and rebuilt from {ws.paths.backups_dir}: {len(result.added)} backups found.",
+            file=sys.stderr,
+        )
+
+
+def dispatch(ws: Workspace, args) -> int:
+    if args.command == "profile":
+        return _PROFILE[args.profile_command](ws, args)
+    if args.command == "catalog":
+        return catalog_rebuild(ws, args)
+    return _COMMANDS[args.command](ws, args)
+
+
+# --- profiles -------------------------------------------------------------
+def profile_add(ws: Workspace, args) -> int:
+    extra = dict(notes=args.notes, read_only=args.read_only)
+    if args.sslmode:
+        extra["sslmode"] = args.sslmode
+    if args.sslrootcert:
+        extra["sslrootcert"] = args.sslrootcert
+    if args.url:
+        profile, password = profile_from_url(args.name, args.url, args.env, **extra)
+    else:
+        if not (args.host and args.dbname and args.user):
+            raise UsageError("Give either --url, or --host, --dbname and --user.")
+        profile = Profile(name=args.name, environment=args.env, host=args.host, port=args.port or 5432,
+                          dbname=args.dbname, user=args.user, **extra)
+        password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n") or None
+    elif password is None and not args.url:
+        password = read_secret(f"Password for {profile.user} (leave empty for none): ")
+    if password and "\n" in password:
+        raise InvalidProfile("A password cannot contain a line break.")
+    profile = ws.profiles.add(profile, password)
+    where = "stored in the system keyring" if profile.has_password else "none stored"
+    print(f"Added profile {profile.name} ({profile.environment}): {profile.display_target()}; password {where}.")
+    return 0
+
+
+def _profile_json(profile: Profile) -> dict:
+    return profile.to_dict()
+
+
+def profile_list(ws: Workspace, args) -> int:
+    profiles = ws.profiles.list()
+    if args.json:
+        print_json([_profile_json(p) for p in profiles])
+        return 0
+    rows = [(p.name, p.environment.upper() if p.is_production else p.environment, p.display_target(), p.user)
+            for p in profiles]
+    print(table(rows, ("NAME", "ENVIRONMENT", "DATABASE", "USER")) if rows else "No profiles yet: add one with `lifeboat profile add`.")
+    return 0
+
+
+def profile_show(ws: Workspace, args) -> int:
+    profile = ws.profiles.get(args.name)
+    if args.json:
+        print_json(_profile_json(profile))
+        return 0
+    for key, value in profile.to_dict().items():
+        print(f"{key}: {value}")
+    return 0
+
+
+def profile_test(ws: Workspace, args) -> int:
+    profile = ws.profiles.get(args.name)
+    report = test_connection(profile, ws.profiles.password_for(profile), ws.tool_dirs())
+    print(f"Connected to {profile.display_target()}")
+    print(f"Server version: {report.server_version}")
+    print(f"Database size: {human_size(report.database_size_bytes)}")
+    print(f"The user can change data: {'yes' if report.can_write else 'no'}")
+    if report.tools:
+        print(f"Tools: pg_dump {report.tools.version} in {report.tools.bin_dir}")
+    for warning in report.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def profile_remove(ws: Workspace, args) -> int:
+    ws.profiles.remove(args.name)
+    print(f"Removed profile {args.name}.")
+    return 0
+
+
+_PROFILE = {"add": profile_add, "list": profile_list, "show": profile_show,
+            "test": profile_test, "remove": profile_remove}
+
+
+# --- backups --------------------------------------------------------------
+def backup(ws: Workspace, args) -> int:
+    options = BackupOptions(
+        format=args.format, schema_only=args.schema_only, data_only=args.data_only,
+        tables=args.table, exclude_tables=args.exclude_table, no_owner=args.no_owner,
+        no_acl=args.no_acl, jobs=args.jobs,
+    )
+    request = BackupRequest(profile=args.profile, options=options, dest=args.dest)
+    record = run_with_progress(lambda report, cancel: run_backup(ws, request, report, cancel))
+    print(f"Backup completed: {record.database} from profile {record.profile}, "
+          f"{len(record.row_counts)} tables, {record.total_rows:,} rows, {human_size(record.size_bytes)}",
+          file=sys.stderr)
+    print(f"File: {record.path}", file=sys.stderr)
+    print(record.id)
+    return 0
+
+
+def list_backups(ws: Workspace, args) -> int:
+    records = ws.catalog.list(profile=args.profile)
+    if args.json:
+        print_json([record.to_json() for record in records])
+        return 0
+    rows = [(r.id, r.started_at, r.profile, r.environment, r.status, human_size(r.size_bytes),
+             str(len(r.row_counts)), f"{r.total_rows:,}") for r in records]
+    print(table(rows, ("ID", "STARTED (UTC)", "PROFILE", "ENVIRONMENT", "STATUS", "SIZE", "TABLES", "ROWS"))
+          if rows else "No backups yet.")
+    return 0
+
+
+def show_backup(ws: Workspace, args) -> int:
+    record = ws.catalog.get(args.id)
+    if args.json:
+        print_json(record.to_json())
+        return 0
+    _print_record(record)
+    return 0
+
+
+def _print_record(record: BackupRecord) -> None:
+    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "format",
+                "started_at", "finished_at", "path", "server_version", "pg_dump_version", "sha256", "error"):
+        value = getattr(record, key)
+        if value not in (None, ""):
+            print(f"{key}: {value}")
+    print(f"size: {human_size(record.size_bytes)}")
+    if record.row_counts:
+        print()
+        print(table([(name, f"{count:,}") for name, count in sorted(record.row_counts.items())], ("TABLE", "ROWS")))
+
+
+def verify(ws: Workspace, args) -> int:
+    result = run_with_progress(lambda report, cancel: verify_backup(ws, args.source, report, cancel))
+    compared = "matches the catalog" if result.checksum_compared else "not in this catalog to compare"
+    print(f"Intact: every part of {result.path} authenticated and decompressed "
+          f"({human_size(result.size_bytes)}; SHA-256 {result.sha256}, {compared}).")
+    return 0
+
+
+def restore(ws: Workspace, args) -> int:
+    request = RestoreRequest(
+        source=args.source, into=args.into, create=args.create, clean=args.clean, tables=args.table,
+        schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
+        no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
+    )
+    result = run_with_progress(lambda report, cancel: run_restore(ws, request, report, cancel))
+    if result.safety_backup_id:
+        print(f"Safety backup of the target taken first: {result.safety_backup_id}", file=sys.stderr)
+    rows = [(t.table, f"{t.expected:,}", "missing" if t.found is None else f"{t.found:,}", "ok" if t.ok else "MISMATCH")
+            for t in result.check.tables]
+    if rows:
+        print(table(rows, ("TABLE", "EXPECTED", "FOUND", "")))
+    for constraint in result.check.not_valid_constraints:
+        print(f"Note: constraint {constraint} is marked NOT VALID (as it was in the source).", file=sys.stderr)
+    if not result.ok:
+        raise VerificationFailed(result.check.summary())
+    print(result.check.summary(), file=sys.stderr)
+    return 0
+
+
+def decrypt(ws: Workspace, args) -> int:
+    out = run_with_progress(lambda report, cancel: decrypt_backup(ws, args.source, args.out, report, cancel))
+    print(out)
+    return 0
+
+
+def delete(ws: Workspace, args) -> int:
+    record = ws.catalog.get(args.id)
+    if record.status == "in_progress":
+        raise UsageError(f"Backup {record.id} is still running; cancel it first.")
+    if record.path:
+        Path(record.path).unlink(missing_ok=True)
+    ws.catalog.delete(record.id)
+    print(f"Deleted backup {record.id}.")
+    return 0
+
+
+def catalog_rebuild(ws: Workspace, args) -> int:
+    result = run_with_progress(lambda report, cancel: rebuild_catalog(ws, args.dir, report, cancel))
+    print(f"Added {len(result.added)} backups; {len(result.already_known)} were already known.")
+    for path, message in result.unreadable:
+        print(f"Skipped {path}: {message}", file=sys.stderr)
+    return 0 if not result.unreadable else 1
+
+
+_COMMANDS = {"backup": backup, "list": list_backups, "show": show_backup, "verify": verify,
+             "restore": restore, "decrypt": decrypt, "delete": delete}

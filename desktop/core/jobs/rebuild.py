@@ -1,0 +1,67 @@
+"""Rebuilding the catalog from a folder of backup files.
+
+Backup files describe themselves (header + encrypted manifest), so losing
+the catalog never loses a backup (pgbackweb #111 is the trap avoided).
+"""
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..backupfile import open_file
+from ..errors import BackupFileError, UsageError
+from ..manifest import FILE_SUFFIX
+from ..pipeline import BLOCK
+from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from ..workspace import Workspace
+
+
+@dataclass
+class RebuildResult:
+    added: list[str] = field(default_factory=list)
+    already_known: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+
+
+def rebuild_catalog(
+    ws: Workspace,
+    folder: Path,
+    report: ProgressCallback = ignore_progress,
+    cancel: Optional[CancelToken] = None,
+) -> RebuildResult:
+    cancel = cancel or CancelToken()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder. Give the folder that holds the backup files.")
+    files = sorted(path for path in folder.rglob(f"*{FILE_SUFFIX}") if path.is_file())
+    tracker = ProgressTracker(report)
+    result = RebuildResult()
+    keys = ws.keys()
+    for number, path in enumerate(files, start=1):
+        cancel.raise_if_cancelled()
+        tracker.update(phase="Reading backup files", item=path.name, done=number - 1, total=len(files))
+        try:
+            opened = open_file(path, keys)
+            added = ws.catalog.add_existing(
+                opened.manifest, path, path.stat().st_size, _sha256(path), opened.header.file_id.hex()
+            )
+        except BackupFileError as exc:
+            result.unreadable.append((str(path), exc.message))
+            continue
+        (result.added if added else result.already_known).append(opened.manifest.backup_id)
+    return result
+
+
+def recover_damaged_catalog(ws: Workspace) -> Optional[RebuildResult]:
+    """After the catalog was found damaged and set aside, refill it from the backup folder."""
+    if ws.catalog.recovered_from_damage is None or not ws.paths.backups_dir.is_dir():
+        return None
+    return rebuild_catalog(ws, ws.paths.backups_dir)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(BLOCK):
+            digest.update(block)
+    return digest.hexdigest()

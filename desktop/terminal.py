@@ -1,0 +1,113 @@
+"""What the CLI does on a terminal: progress line, tables, JSON out, secret prompts, Ctrl-C."""
+import getpass
+import json
+import sys
+import threading
+from typing import Callable, Optional, Sequence, TextIO
+
+from .core.progress import CancelToken, Progress
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def human_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class ProgressLine:
+    """One self-overwriting line on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 24):
+        self._stream = stream
+        self._width = width
+        self._enabled = stream.isatty()
+        self._last = ""
+
+    def __call__(self, progress: Progress) -> None:
+        if not self._enabled:
+            return
+        fraction = progress.fraction
+        if fraction is None:
+            bar = "." * self._width
+            percent = "   "
+        else:
+            filled = int(fraction * self._width)
+            bar = "#" * filled + "-" * (self._width - filled)
+            percent = f"{fraction * 100:3.0f}%"
+        text = f"\r[{bar}] {percent} {progress.phase}"
+        if progress.item:
+            text += f": {progress.item}"
+        text += f"  {human_duration(progress.elapsed)} elapsed, ETA {human_duration(progress.eta_seconds)}"
+        if text != self._last:
+            self._stream.write(text[:160].ljust(len(self._last)))
+            self._stream.flush()
+            self._last = text[:160]
+
+    def finish(self) -> None:
+        if self._enabled and self._last:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._last = ""
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(str(cell))) for w, cell in zip(widths, row)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def run_with_progress(job: Callable[[Callable, CancelToken], object]):
+    """Runs a job on a worker thread so Ctrl-C can cancel it cleanly."""
+    cancel = CancelToken()
+    line = ProgressLine()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = job(line, cancel)
+        except BaseException as exc:  # re-raised on the main thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="job")
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        sys.stderr.write("\nCancelling...\n")
+        worker.join()
+    finally:
+        line.finish()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def read_secret(prompt: str) -> Optional[str]:
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(prompt) or None
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
