@@ -141,6 +141,10 @@ class PlaintextReader:
     holds the manifest. `bytes_read` is the file offset reached (header
     included), for progress against the file's size; `plaintext_bytes` counts
     what was yielded. `f` may be a pipe: nothing is sought.
+
+    Raises FileDamaged naming the part (detail: record index and byte offset),
+    FileTruncated when the file ends before the manifest record or footer, and
+    HeaderMismatch when the first record is not of the header's file.
     """
 
     def __init__(self, f: BinaryIO, header: Header, data_key: bytes):
@@ -206,7 +210,10 @@ def iter_plaintext(f: BinaryIO, header: Header, data_key: bytes) -> Generator[by
 
 
 def read_manifest(f: BinaryIO, data_key: bytes) -> dict:
-    """Reads only the header, footer and manifest record of a seekable file."""
+    """Reads only the header, footer and manifest record of a seekable file, for
+    listing backups fast. `data_key` comes from unlock(read_header(f), keys),
+    which has checked the header. The data records are not read: only a full
+    pass (PlaintextReader) proves them."""
     f.seek(0)
     header = read_header(f)
     start = f.tell()
