@@ -310,17 +310,19 @@ def _restore_plain(opened, tools, env, server_num, profile, request, tracker, ca
 def _clean_sql(profile: Profile) -> bytes:
     """A plain script carries no DROP statements: empty every user schema
     first, in the same transaction. `public` is made anew with its owner and
-    grants, because pg_dump assumes it exists and does not create it."""
+    grants and comment, because pg_dump assumes it exists and does not create it."""
     return b"""DO $lifeboat$
-DECLARE s text; owner text; acl aclitem[]; g record;
+DECLARE s text; owner text; acl aclitem[]; note text; g record;
 BEGIN
-  SELECT nspowner::regrole::text, nspacl INTO owner, acl FROM pg_namespace WHERE nspname = 'public';
+  SELECT nspowner::regrole::text, nspacl, obj_description(oid, 'pg_namespace')
+    INTO owner, acl, note FROM pg_namespace WHERE nspname = 'public';
   FOR s IN SELECT nspname FROM pg_namespace
            WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
     EXECUTE format('DROP SCHEMA %I CASCADE', s);
   END LOOP;
   IF owner IS NOT NULL THEN
     EXECUTE format('CREATE SCHEMA public AUTHORIZATION %s', owner);
+    EXECUTE format('COMMENT ON SCHEMA public IS %L', note);
     FOR g IN SELECT grantee, privilege_type FROM aclexplode(acl) LOOP
       EXECUTE format('GRANT %s ON SCHEMA public TO %s', g.privilege_type,
                      CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
