@@ -7,32 +7,22 @@ statement or a cancel kills the tool before it commits, and the target is
 left exactly as it was. Parallel jobs need a real file (pg_restore cannot
 seek in a pipe), decrypted into the private staging folder and removed after.
 """
-import tarfile
-import tempfile
-import threading
-from subprocess import DEVNULL, PIPE
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import psycopg
 from psycopg import sql
 
-from ..backupfile import OpenedBackup, open_backup, plaintext
-from ..pipeline import BLOCK, ChunkReader, cancellable
+from ..backupfile import OpenedBackup, open_backup
 from ..connection import child_env, connect
-from ..errors import Cancelled, ConfirmationRequired, DatabaseMissing, RestoreFailed, UsageError
-from ..manifest import BackupOptions
-from ..pgprocess import ToolProcess, Watchdog
-from ..pgtools import PgTools, major_of, tools_for_server
+from ..errors import ConfirmationRequired, DatabaseMissing, RestoreFailed, UsageError
+from ..pgtools import PgTools, tools_for_server
 from ..profiles import Profile
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
-from ..sqlfilter import drop_unknown_settings
 from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
 from .checks import RestoreCheck, check_restored
-
-STALL_SECONDS = 60 * 60
+from .restore_modes import restore_custom_stream, restore_from_staging, restore_plain
 
 
 @dataclass
@@ -88,11 +78,11 @@ def run_restore(
     tracker.update(phase="Restoring", total=opened.size)
     with child_env(profile, password) as env:
         if opened.manifest.format == "plain":
-            _restore_plain(opened, tools, env, server_num, profile, request, tracker, cancel)
+            restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
         elif request.jobs > 1 or opened.manifest.format == "directory":
-            _restore_from_staging(ws, opened, tools, env, profile, request, tracker, cancel)
+            restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
         else:
-            _restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
+            restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
@@ -173,208 +163,3 @@ def _restore_tools(ws: Workspace, server_num: int, opened: OpenedBackup) -> PgTo
     dumped_major = int(opened.manifest.pg_dump_version.split(".")[0])
     needed = max(server_num, dumped_major * 10000)
     return tools_for_server(needed, ws.tool_dirs())
-
-
-def _dbname_arg(dbname: str) -> str:
-    # A -d value holding '=' is read as a connection string: always pass one.
-    escaped = dbname.replace("\\", "\\\\").replace("'", "\\'")
-    return f"--dbname=dbname='{escaped}'"
-
-
-def _pg_restore_options(request: RestoreRequest) -> list[str]:
-    options = BackupOptions(
-        schema_only=request.schema_only, data_only=request.data_only,
-        no_owner=request.no_owner, no_acl=request.no_acl,
-    ).pg_dump_args()
-    options += [f"--table={table}" for table in request.tables]
-    if request.clean:
-        options += ["--clean", "--if-exists"]
-    return options
-
-
-def _needs_script_route(tools: PgTools, server_num: int) -> bool:
-    # pg_restore >= 17 sends `SET transaction_timeout`, which servers <= 16
-    # reject (pgadmin4 #8044): go through a script and drop that line.
-    return tools.major >= 17 and major_of(server_num) < 17
-
-
-def _restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
-    base = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error"]
-    if not _needs_script_route(tools, server_num):
-        argv = [*base, "--single-transaction", _dbname_arg(profile.dbname), *_pg_restore_options(request)]
-        with ToolProcess(argv, env, stdin=PIPE, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
-            with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
-                finished = _feed(opened, proc.stdin, tracker, cancel, watchdog)
-                code = proc.wait()
-            _check(proc, code, cancel, finished)
-        return
-    with ToolProcess([*base, "--file=-", *_pg_restore_options(request)], env, stdin=PIPE) as producer:
-        feeder = _FeederThread(opened, producer, tracker, cancel)
-        _run_psql(tools, env, profile, feeder.script(), major_of(server_num), cancel, feeder)
-
-
-def _feed(opened, sink, tracker, cancel, watchdog) -> bool:
-    """Writes the authenticated plaintext into a tool; False when the tool stopped reading early."""
-    def on_bytes(done: int) -> None:
-        if watchdog:
-            watchdog.touch()
-        tracker.update(done=done, bytes_done=done)
-
-    with plaintext(opened, on_bytes) as (blocks, _):
-        try:
-            for block in blocks:
-                cancel.raise_if_cancelled()
-                sink.write(block)
-        except BrokenPipeError:
-            return False  # the tool stopped early; its exit code and stderr say why
-    # Only now, with every chunk authenticated, may the tool see the end of
-    # its input and commit.
-    sink.close()
-    return True
-
-
-class _FeederThread:
-    """Feeds pg_restore --file=- on a thread while its SQL output is read."""
-
-    def __init__(self, opened, producer: ToolProcess, tracker, cancel):
-        self._producer = producer
-        self.error: Optional[BaseException] = None
-        self.finished = False
-
-        def work() -> None:
-            try:
-                self.finished = _feed(opened, producer.stdin, tracker, cancel, None)
-            except BaseException as exc:  # re-raised on the job's thread by complete()
-                self.error = exc
-                producer.kill()
-
-        self._thread = threading.Thread(target=work, name="restore-feed", daemon=True)
-        self._thread.start()
-
-    def script(self) -> Iterator[bytes]:
-        while block := self._producer.stdout.read(BLOCK):
-            yield block
-
-    def complete(self, cancel: CancelToken) -> None:
-        """Raises unless the whole backup went through pg_restore cleanly."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        _check(self._producer, self._producer.wait(), cancel, self.finished)
-
-
-def tracker_lines(tracker: ProgressTracker):
-    def on_line(line: str) -> None:
-        for marker in ("processing data for table ", "creating "):
-            at = line.find(marker)
-            if at >= 0:
-                tracker.update(item=line[at:].strip())
-                return
-    return on_line
-
-
-def _psql_argv(tools: PgTools, profile: Profile) -> list:
-    # -X: no ~/.psqlrc; -1 with ON_ERROR_STOP: all or nothing (without
-    # ON_ERROR_STOP, -1 still commits and psql may exit 0: pgbackweb #42).
-    return [tools.psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "--no-password", _dbname_arg(profile.dbname)]
-
-
-def _run_psql(tools, env, profile, script: Iterator[bytes], server_major: int, cancel, feeder=None) -> None:
-    with ToolProcess(_psql_argv(tools, profile), env, stdin=PIPE, stdout=DEVNULL) as psql:
-        with Watchdog(psql, cancel, STALL_SECONDS) as watchdog:
-            try:
-                for block in drop_unknown_settings(script, server_major):
-                    watchdog.touch()
-                    cancel.raise_if_cancelled()
-                    psql.stdin.write(block)
-                if feeder:
-                    feeder.complete(cancel)
-            except BrokenPipeError:
-                pass  # psql stopped on an error: its exit code and stderr say which
-            else:
-                psql.stdin.close()
-            code = psql.wait()
-        _check(psql, code, cancel, finished=True)
-
-
-def _restore_plain(opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
-    def script() -> Iterator[bytes]:
-        if request.clean:
-            yield _clean_sql(profile)
-        with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done)) as (blocks, _):
-            yield from blocks
-
-    _run_psql(tools, env, profile, script(), major_of(server_num), cancel)
-
-
-def _clean_sql(profile: Profile) -> bytes:
-    """A plain script carries no DROP statements: empty every user schema
-    first, in the same transaction. `public` is made anew with its owner and
-    grants and comment, because pg_dump assumes it exists and does not create it."""
-    return b"""DO $lifeboat$
-DECLARE s text; owner text; acl aclitem[]; note text; g record;
-BEGIN
-  SELECT nspowner::regrole::text, nspacl, obj_description(oid, 'pg_namespace')
-    INTO owner, acl, note FROM pg_namespace WHERE nspname = 'public';
-  FOR s IN SELECT nspname FROM pg_namespace
-           WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', s);
-  END LOOP;
-  IF owner IS NOT NULL THEN
-    EXECUTE format('CREATE SCHEMA public AUTHORIZATION %s', owner);
-    EXECUTE format('COMMENT ON SCHEMA public IS %L', note);
-    FOR g IN SELECT grantee, privilege_type FROM aclexplode(acl) LOOP
-      EXECUTE format('GRANT %s ON SCHEMA public TO %s', g.privilege_type,
-                     CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
-    END LOOP;
-  END IF;
-END $lifeboat$;
-"""
-
-
-def _restore_from_staging(ws, opened, tools, env, profile, request, tracker, cancel) -> None:
-    # pg_restore --jobs reads the archive out of order, which needs a real
-    # file; the staging folder is private (0700) and emptied afterwards.
-    with tempfile.TemporaryDirectory(dir=ws.paths.staging_dir) as staging:
-        target = Path(staging) / "archive"
-        tracker.update(phase="Decrypting to a private temporary file")
-        _decrypt_into(opened, target, tracker, cancel)
-        argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
-                _dbname_arg(profile.dbname), *_pg_restore_options(request)]
-        argv.append(f"--jobs={request.jobs}" if request.jobs > 1 else "--single-transaction")
-        tracker.update(phase="Restoring")
-        with ToolProcess([*argv, target], env, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
-            with Watchdog(proc, cancel, STALL_SECONDS):
-                code = proc.wait()
-            _check(proc, code, cancel, finished=True, atomic=request.jobs == 1)
-
-
-def _decrypt_into(opened, target: Path, tracker, cancel) -> None:
-    with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done)) as (blocks, _):
-        if opened.manifest.format == "directory":
-            with tarfile.open(fileobj=ChunkReader(cancellable(blocks, cancel)), mode="r|") as archive:
-                archive.extractall(target, filter="data")
-            return
-        with open(target, "xb") as out:
-            for block in blocks:
-                cancel.raise_if_cancelled()
-                out.write(block)
-
-
-def _check(proc: ToolProcess, code: int, cancel: CancelToken, finished: bool, atomic: bool = True) -> None:
-    if cancel.cancelled:
-        raise Cancelled(
-            "The restore was cancelled. " + (
-                "The database was left as it was before." if atomic else
-                "The database may be partly restored; restore again, or use the safety backup."
-            )
-        )
-    if code != 0 or not finished:
-        errors = proc.error_lines()
-        first = errors[0] if errors else (proc.stderr_tail().splitlines() or ["(no message)"])[-1]
-        undone = ("every change it made was undone: the database is as it was before." if atomic else
-                  "the database may be partly restored. Restore again, or use the safety backup.")
-        raise RestoreFailed(
-            f"The restore failed, and {undone} {proc.name} said: {first}",
-            detail=f"{proc.name} exited with {code}\n{proc.stderr_tail()}",
-        )
