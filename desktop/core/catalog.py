@@ -287,6 +287,12 @@ class Catalog:
             )
         return _record(rows[0], copies.get(rows[0]["id"], []))
 
+    def find_file(self, file_id: str) -> Optional[BackupRecord]:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM backups WHERE file_id = ?", (file_id,)).fetchone()
+            copies = self._copies(db)
+        return _record(row, copies.get(row["id"], [])) if row else None
+
     @staticmethod
     def _copies(db: sqlite3.Connection) -> dict[str, list]:
         result: dict[str, list] = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..backupfile import open_file
+from ..catalog import BackupRecord
 from ..errors import BackupFileError, UsageError
 from ..manifest import FILE_SUFFIX
 from ..pipeline import BLOCK
@@ -50,6 +51,14 @@ def rebuild_catalog(
             continue
         (result.added if added else result.already_known).append(opened.manifest.backup_id)
     return result
+
+
+def add_backup_file(ws: Workspace, path: Path) -> BackupRecord:
+    """Adds one backup file (chosen with "From a file...") to the catalog and returns its entry."""
+    opened = open_file(Path(path), ws.keys())
+    ws.catalog.add_existing(opened.manifest, opened.path, opened.size, _sha256(opened.path),
+                            opened.header.file_id.hex())
+    return ws.catalog.find_file(opened.header.file_id.hex()) or ws.catalog.get(opened.manifest.backup_id)
 
 
 def recover_damaged_catalog(ws: Workspace) -> Optional[RebuildResult]:

@@ -1,0 +1,41 @@
+"""How every failure reaches the person at the screen.
+
+The message a typed error carries (what happened, what to do) is the text;
+its technical detail sits behind "Show Details...", never a password (the
+engine keeps them out). Anything untyped gets a polite sentence and the log's
+location instead of a traceback.
+"""
+from typing import Optional
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ..core.errors import LifeboatError
+from ..core.paths import app_paths
+from ..core.logs import LOG_NAME
+
+
+def error_text(error: BaseException) -> tuple[str, str]:
+    """(message, details) for any exception."""
+    if isinstance(error, LifeboatError):
+        return error.message, error.detail
+    log_file = app_paths().log_dir / LOG_NAME
+    return (
+        "Something unexpected went wrong. Nothing was deleted or overwritten. "
+        "Try again; if it happens again, send the log file to your support contact.",
+        f"{type(error).__name__}: {error}\nLog file: {log_file}",
+    )
+
+
+def error_box(parent: Optional[QWidget], title: str, error: BaseException) -> QMessageBox:
+    message, details = error_text(error)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("errorDialog")
+    box.setAccessibleName(title)
+    box.setInformativeText("")
+    if details:
+        box.setDetailedText(details)
+    return box
+
+
+def show_error(parent: Optional[QWidget], title: str, error: BaseException) -> None:
+    error_box(parent, title, error).exec()
