@@ -1,6 +1,5 @@
 """What each CLI command does: parse nothing, decide nothing; call core and print."""
 import sys
-from pathlib import Path
 
 from . import __version__
 from .core.catalog import BackupRecord
@@ -8,6 +7,7 @@ from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
 from .core.jobs.backup import BackupRequest, run_backup
 from .core.jobs.decrypt import decrypt_backup
+from .core.jobs.delete import delete_backup
 from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
 from .core.jobs.restore import RestoreRequest, run_restore
 from .core.jobs.verify import verify_backup
@@ -216,12 +216,7 @@ def decrypt(ws: Workspace, args) -> int:
 
 
 def delete(ws: Workspace, args) -> int:
-    record = ws.catalog.get(args.id)
-    if record.status == "in_progress":
-        raise UsageError(f"Backup {record.id} is still running; cancel it first.")
-    if record.path:
-        Path(record.path).unlink(missing_ok=True)
-    ws.catalog.delete(record.id)
+    record = delete_backup(ws, args.id)
     print(f"Deleted backup {record.id}.")
     return 0
 
