@@ -6,7 +6,7 @@ to the caller to store there and is never written with the profile.
 """
 import re
 from dataclasses import asdict, dataclass, fields, replace
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import InvalidProfile, ProfileExists, UnknownProfile
 from .paths import AppPaths
@@ -124,6 +124,22 @@ def parse_database_url(url: str) -> tuple[dict, str | None]:
             fields_[key] = query[key]
     password = query.get("password") or unquote(parts.password or "") or None
     return fields_, password
+
+
+def url_without_password(url: str) -> str:
+    """The URL minus its password (in the user part or a password= parameter):
+    what a screen may show and keep after the password went to the keyring.
+    Call it on a URL parse_database_url accepted."""
+    parts = urlsplit(url.strip())
+    # rpartition, as urlsplit finds the host after the last '@': a raw '@'
+    # inside a password then stays on the password's side.
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    netloc = (f"{user}@{hostport}" if user else hostport) if at else parts.netloc
+    query = "&".join(
+        item for item in parts.query.split("&") if item and item.partition("=")[0] != "password"
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _query_parameters(query: str) -> dict[str, str]:
