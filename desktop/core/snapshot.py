@@ -41,6 +41,30 @@ class Table:
         return f"{self.schema}.{self.name}"
 
 
+def split_table_key(key: str) -> tuple[str, str]:
+    """(schema, name) of a `format('%I.%I')` key, unquoted; schema is "" for a bare name."""
+    parts, part, i = [], "", 0
+    while i < len(key):
+        char = key[i]
+        if char == '"':
+            end = i + 1
+            while True:
+                end = key.index('"', end)
+                if key[end + 1:end + 2] != '"':
+                    break
+                end += 2
+            part += key[i + 1:end].replace('""', '"')
+            i = end + 1
+        elif char == "." and not parts:
+            parts.append(part)
+            part, i = "", i + 1
+        else:
+            part += char
+            i += 1
+    parts.append(part)
+    return (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
+
+
 def list_tables(conn: psycopg.Connection) -> list[Table]:
     return [Table(*row) for row in conn.execute(_TABLES).fetchall()]
 

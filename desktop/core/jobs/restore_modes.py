@@ -27,6 +27,7 @@ from ..pgtools import PgTools, major_of
 from ..pipeline import BLOCK, ChunkReader, cancellable
 from ..profiles import Profile
 from ..progress import CancelToken, ProgressTracker
+from ..snapshot import split_table_key
 from ..sqlfilter import drop_unknown_settings
 
 STALL_SECONDS = 60 * 60
@@ -43,10 +44,18 @@ def _pg_restore_options(request) -> list[str]:
         schema_only=request.schema_only, data_only=request.data_only,
         no_owner=request.no_owner, no_acl=request.no_acl,
     ).pg_dump_args()
-    options += [f"--table={table}" for table in request.tables]
+    options += _table_options(request.tables)
     if request.clean:
         options += ["--clean", "--if-exists"]
     return options
+
+
+def _table_options(tables: list[str]) -> list[str]:
+    # pg_restore's -t takes a bare, unquoted name and no schema (pg_restore
+    # docs, -t); -n narrows it to the schemas the picked tables live in.
+    keys = [split_table_key(table) for table in tables]
+    schemas = sorted({schema for schema, _ in keys if schema})
+    return [*(f"--schema={schema}" for schema in schemas), *(f"--table={name}" for _, name in keys)]
 
 
 def _needs_script_route(tools: PgTools, server_num: int) -> bool:
@@ -63,10 +72,10 @@ def restore_custom_stream(opened, tools, env, server_num, profile, request, trac
             with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
                 finished = _feed(opened, proc.stdin, tracker, cancel, watchdog)
                 code = proc.wait()
-            _check(proc, code, cancel, finished)
+            _check(proc, code, cancel, finished or _may_stop_early(request))
         return
     with ToolProcess([*base, "--file=-", *_pg_restore_options(request)], env, stdin=PIPE) as producer:
-        feeder = _FeederThread(opened, producer, tracker, cancel)
+        feeder = _FeederThread(opened, producer, tracker, cancel, _may_stop_early(request))
         _run_psql(tools, env, profile, feeder.script(), major_of(server_num), cancel, feeder)
 
 
@@ -90,11 +99,19 @@ def _feed(opened, sink, tracker, cancel, watchdog) -> bool:
     return True
 
 
+def _may_stop_early(request) -> bool:
+    # With -t, pg_restore reading a pipe exits (code 0) once the picked
+    # tables' data went past, without reading the rest: every byte it used
+    # was authenticated, and its exit code still tells failure from success.
+    return bool(request.tables)
+
+
 class _FeederThread:
     """Feeds pg_restore --file=- on a thread while its SQL output is read."""
 
-    def __init__(self, opened, producer: ToolProcess, tracker, cancel):
+    def __init__(self, opened, producer: ToolProcess, tracker, cancel, may_stop_early: bool):
         self._producer = producer
+        self._may_stop_early = may_stop_early
         self.error: Optional[BaseException] = None
         self.finished = False
 
@@ -117,7 +134,7 @@ class _FeederThread:
         self._thread.join()
         if self.error is not None:
             raise self.error
-        _check(self._producer, self._producer.wait(), cancel, self.finished)
+        _check(self._producer, self._producer.wait(), cancel, self.finished or self._may_stop_early)
 
 
 def tracker_lines(tracker: ProgressTracker):
