@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from desktop.core.errors import KeyringUnavailable
-from desktop.core.secrets import SERVICE, Secrets
+from desktop.core.secrets import SERVICE, Secrets, SessionKeyring
 from tests.keyrings import MemoryKeyring, NoKeyring
 
 
@@ -76,3 +76,27 @@ class LockedKeyring(MemoryKeyring):
 def test_a_locked_keyring_says_unlock():
     with pytest.raises(KeyringUnavailable, match="locked. Unlock it"):
         Secrets(backend=LockedKeyring()).get_password("p")
+
+
+def test_session_keyring_keeps_secrets_in_memory_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    session = SessionKeyring()
+    secrets = Secrets(backend=session)
+    secrets.set_password("demo", "pw")
+    key = secrets.installation_key()
+    assert (secrets.get_password("demo"), secrets.installation_key()) == ("pw", key)
+    secrets.delete_password("demo")
+    assert secrets.get_password("demo") is None
+    assert list(tmp_path.iterdir()) == []
+    # A new session starts empty: nothing outlived the first one.
+    assert Secrets(backend=SessionKeyring()).installation_key_if_present() is None
+
+
+def test_session_keyring_is_never_chosen_automatically():
+    # keyring picks the highest priority among every backend class loaded;
+    # on a machine without a keyring that must stay fail.Keyring, so the
+    # user is told rather than silently given a session-only store.
+    import keyring.backend
+
+    best = max(keyring.backend.get_all_keyring(), key=keyring.backend.by_priority)
+    assert not isinstance(best, SessionKeyring)
