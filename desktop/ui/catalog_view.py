@@ -1,0 +1,262 @@
+"""The backup list in the middle of the main window: search, filters, the table.
+
+The view shows whatever records the window hands it (set_records / upsert);
+it never reads the catalog itself. It tells the window which backup is
+selected (and when that backup's row changes, e.g. a running job finishing)
+and which one the user opened with a double-click or Enter.
+"""
+from typing import Optional
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QFontMetrics, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.catalog import BackupRecord
+from . import formatting as fmt
+from .catalog_model import CatalogFilter, CatalogModel, status_icon
+
+EMPTY_TEXT = "No backups yet. Select a connection and press Back up now."
+NO_MATCH_TEXT = (
+    "No backup matches what you searched for. Clear the search, or choose "
+    "\u201cAll connections\u201d and \u201cAll statuses\u201d."
+)
+ALL_CONNECTIONS = "All connections"
+ALL_STATUSES = "All statuses"
+# The catalog's statuses in the order people think of them: what worked, what runs, what did not.
+STATUSES_IN_MENU = ("completed", "in_progress", "failed", "cancelled")
+
+
+class CatalogView(QWidget):
+    selection_changed = Signal(object)  # BackupRecord | None; also when the selected row's record changes
+    activated = Signal(object)  # BackupRecord, on double-click or Enter
+
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.model = CatalogModel(self)
+        self.proxy = CatalogFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self._announced: Optional[BackupRecord] = None
+        self._quiet = False  # while set_records restores the selection
+
+        self.search = _named(QLineEdit(self), "catalogSearch", "Search backups")
+        self.search.setPlaceholderText("Search by connection, database, status or file\u2026")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(240)
+        self.profile_filter = _named(QComboBox(self), "catalogProfileFilter", "Show backups of connection")
+        self.profile_filter.addItem(ALL_CONNECTIONS, None)
+        self.profile_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.status_filter = _named(QComboBox(self), "catalogStatusFilter", "Show backups with status")
+        self.status_filter.addItem(ALL_STATUSES, None)
+        for status in STATUSES_IN_MENU:
+            self.status_filter.addItem(status_icon(status), fmt.status_text(status), status)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("catalogSummary")
+        self.summary.setContentsMargins(4, 2, 4, 0)
+        self.table = self._make_table()
+        self.empty_state = QLabel(EMPTY_TEXT, self)
+        self.empty_state.setObjectName("catalogEmptyState")
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setStyleSheet("color: #5f6368; font-size: 11pt; padding: 24px;")
+        # Framed on the table's white so the empty list still reads as the list.
+        self.empty_state.setFrameShape(QFrame.Shape.StyledPanel)
+        self.empty_state.setBackgroundRole(QPalette.ColorRole.Base)
+        self.empty_state.setAutoFillBackground(True)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty_state)
+        self._lay_out()
+        self._connect()
+        self._refresh_state()
+
+    # --- what the window calls ------------------------------------------
+    def set_records(self, records: list[BackupRecord]) -> None:
+        """Replace every row, keeping the selected backup selected if it is still there."""
+        selected = self.selected_record()
+        self._quiet = True
+        try:
+            self.model.set_records(records)
+            if selected is not None:
+                self.select(selected.id)
+        finally:
+            self._quiet = False
+        self._announce_selection()
+
+    def upsert(self, record: BackupRecord) -> None:
+        self.model.upsert(record)
+
+    def remove(self, backup_id: str) -> None:
+        self.model.remove(backup_id)
+
+    def set_profiles(self, names: list[str]) -> None:
+        """The connection filter's choices; the current choice stays if that connection still exists."""
+        current = self.profile_filter.currentData()
+        self.profile_filter.blockSignals(True)
+        self.profile_filter.clear()
+        self.profile_filter.addItem(ALL_CONNECTIONS, None)
+        for name in names:
+            self.profile_filter.addItem(name, name)
+        position = self.profile_filter.findData(current) if current is not None else 0
+        self.profile_filter.setCurrentIndex(max(position, 0))
+        self.profile_filter.blockSignals(False)
+        self.proxy.set_profile(self.profile_filter.currentData())
+
+    def selected_record(self) -> Optional[BackupRecord]:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return rows[0].data(CatalogModel.RecordRole)
+
+    def select(self, backup_id: str) -> bool:
+        """Select and show that backup; False when it is unknown or hidden by the filters."""
+        row = self.model.row_of(backup_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index)
+        return True
+
+    # --- building -------------------------------------------------------
+    def _make_table(self) -> QTableView:
+        table = _named(QTableView(self), "catalogTable", "Backups")
+        table.setModel(self.proxy)
+        table.setSortingEnabled(True)
+        table.sortByColumn(CatalogModel.DATE, Qt.SortOrder.DescendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path's file name stays visible
+        table.setShowGrid(False)
+        table.setStyleSheet("QTableView::item { padding: 0 6px; }")  # room between number and text columns
+        table.verticalHeader().hide()
+        table.setItemDelegateForColumn(CatalogModel.ENVIRONMENT, BadgeDelegate(table))
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CatalogModel.LOCATION, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def _lay_out(self) -> None:
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.profile_filter)
+        filters.addWidget(self.status_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.summary)
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.profile_filter.currentIndexChanged.connect(
+            lambda: self.proxy.set_profile(self.profile_filter.currentData()))
+        self.status_filter.currentIndexChanged.connect(
+            lambda: self.proxy.set_status(self.status_filter.currentData()))
+        self.table.doubleClicked.connect(self._activate)
+        # Enter opens the backup too. A shortcut rather than QAbstractItemView.activated,
+        # which some platforms also emit on a single click.
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.table, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda: self._activate(self.table.currentIndex()))
+        self.table.selectionModel().selectionChanged.connect(self._announce_selection)
+        self.model.dataChanged.connect(self._announce_selection)
+        for signal in (self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved,
+                       self.proxy.layoutChanged):
+            signal.connect(self._refresh_state)
+            signal.connect(self._announce_selection)
+
+    # --- reacting -------------------------------------------------------
+    def _activate(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.activated.emit(index.data(CatalogModel.RecordRole))
+
+    def _announce_selection(self) -> None:
+        if self._quiet:
+            return
+        record = self.selected_record()
+        if record != self._announced:
+            self._announced = record
+            self.selection_changed.emit(record)
+
+    def _refresh_state(self) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        if shown:
+            self.stack.setCurrentWidget(self.table)
+        else:
+            self.empty_state.setText(EMPTY_TEXT if total == 0 else NO_MATCH_TEXT)
+            self.stack.setCurrentWidget(self.empty_state)
+        self.summary.setVisible(total > 0)
+        if total == shown:
+            self.summary.setText(f"{total:,} backup{'s' if total != 1 else ''}")
+        else:
+            self.summary.setText(f"Showing {shown:,} of {total:,} backups")
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Draws a cell as a rounded label in the model's background and text colours.
+
+    A pill reads as a label ("PRODUCTION") rather than a painted cell, and
+    stays legible on a selected row.
+    """
+
+    PADDING = 8
+    MARGIN = 4
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, background = opt.text, index.data(Qt.ItemDataRole.BackgroundRole)
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        # The row's own background (selection, alternate colour) without the text.
+        opt.text = ""
+        opt.backgroundBrush = QBrush()
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        if background is None or foreground is None:
+            return super().paint(painter, option, index)
+        metrics = QFontMetrics(opt.font)
+        pill = QRect(0, 0, metrics.horizontalAdvance(text) + 2 * self.PADDING, metrics.height() + 4)
+        pill.moveCenter(option.rect.center())
+        pill.moveLeft(option.rect.left() + self.MARGIN)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+        painter.setPen(foreground.color())
+        painter.setFont(opt.font)
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + 2 * (self.PADDING + self.MARGIN), size.height())
+
+
+def _named(widget, object_name: str, accessible_name: str):
+    widget.setObjectName(object_name)
+    widget.setAccessibleName(accessible_name)
+    return widget
