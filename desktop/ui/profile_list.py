@@ -1,0 +1,235 @@
+"""The left pane: the connection profiles, each with its Production / Development badge.
+
+The pane only presents and asks; the main window does the adding, editing,
+removing and testing when the signals arrive.
+"""
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.profiles import Profile
+from .badges import PRODUCTION_COLOUR, PRODUCTION_TINT, badge_accessible_name, badge_size, paint_badge
+
+PROFILE_ROLE = Qt.ItemDataRole.UserRole
+_MARGIN = 8
+_STRIPE = 4
+_LINE_GAP = 2
+
+
+def profile_subtitle(profile: Profile) -> str:
+    text = profile.display_target()
+    return f"{text} · backups only" if profile.read_only else text
+
+
+class ProfileDelegate(QStyledItemDelegate):
+    """Name in bold, "dbname on host" below, the badge on the right; a production
+    row also gets a red stripe on its left edge and a faint red background."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        bold = QFont(option.font)
+        bold.setBold(True)
+        height = QFontMetrics(bold).height() + _LINE_GAP + QFontMetrics(option.font).height()
+        return QSize(200, height + 2 * _MARGIN)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        profile: Profile = index.data(PROFILE_ROLE)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect = option.rect
+        painter.save()
+        if profile.is_production and not selected:
+            painter.fillRect(rect, QColor(PRODUCTION_TINT))
+        style = option.widget.style() if option.widget else None
+        if style and selected:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
+        if profile.is_production:
+            painter.fillRect(QRect(rect.left(), rect.top(), _STRIPE, rect.height()), QColor(PRODUCTION_COLOUR))
+
+        badge = badge_size(profile.environment, option.font)
+        badge_rect = QRect(
+            rect.right() - _MARGIN - badge.width(),
+            rect.top() + (rect.height() - badge.height()) // 2,
+            badge.width(), badge.height(),
+        )
+        paint_badge(painter, badge_rect, profile.environment, option.font)
+
+        text_left = rect.left() + _STRIPE + _MARGIN
+        text_width = badge_rect.left() - _MARGIN - text_left
+        group = QPalette.ColorGroup.Active if option.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        bold = QFont(option.font)
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        top = rect.top() + _MARGIN
+        painter.setFont(bold)
+        painter.setPen(option.palette.color(group, text_role))
+        painter.drawText(
+            QRect(text_left, top, text_width, bold_metrics.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            bold_metrics.elidedText(profile.name, Qt.TextElideMode.ElideRight, text_width),
+        )
+        metrics = QFontMetrics(option.font)
+        painter.setFont(option.font)
+        if not selected:
+            painter.setPen(option.palette.color(group, QPalette.ColorRole.PlaceholderText).darker(130))
+        painter.drawText(
+            QRect(text_left, top + bold_metrics.height() + _LINE_GAP, text_width, metrics.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(profile_subtitle(profile), Qt.TextElideMode.ElideMiddle, text_width),
+        )
+        painter.restore()
+
+
+def removal_question(profile: Profile, parent: QWidget | None) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setObjectName("removeProfileQuestion")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Remove connection")
+    box.setAccessibleName("Remove connection")
+    box.setText(f"Remove the connection \u201c{profile.name}\u201d?")
+    box.setInformativeText(
+        f"Lifeboat will forget how to connect to {profile.display_target()} and the password "
+        "it keeps for it. The database itself is not touched, and the backups already made "
+        "from it are kept: they stay in the catalog and in the backup folder."
+    )
+    remove = box.addButton("Remove connection", QMessageBox.ButtonRole.DestructiveRole)
+    remove.setObjectName("confirmRemoveButton")
+    remove.setAccessibleName("Remove connection")
+    keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+    keep.setObjectName("keepProfileButton")
+    keep.setAccessibleName("Keep the connection")
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    return box
+
+
+class ProfileList(QWidget):
+    profile_selected = Signal(object)  # Profile | None
+    add_requested = Signal()
+    edit_requested = Signal(object)
+    remove_requested = Signal(object)
+    test_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("profileListPane")
+        heading = QLabel("Connections")
+        heading.setObjectName("connectionsHeading")
+        font = heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        heading.setFont(font)
+
+        self._list = QListWidget()
+        self._list.setObjectName("profileList")
+        self._list.setAccessibleName("Connections")
+        self._list.setItemDelegate(ProfileDelegate(self._list))
+        self._list.setUniformItemSizes(True)
+        self._list.setMinimumWidth(260)
+        self._list.currentItemChanged.connect(self._on_current_changed)
+        self._list.itemDoubleClicked.connect(lambda item: self.edit_requested.emit(item.data(PROFILE_ROLE)))
+
+        self._empty_hint = QLabel("No connections yet. Add one to start backing up.")
+        self._empty_hint.setObjectName("noProfilesHint")
+        self._empty_hint.setWordWrap(True)
+
+        self._add = self._button("Add connection\u2026", "addProfileButton", "Add connection")
+        self._edit = self._button("Edit\u2026", "editProfileButton", "Edit connection")
+        self._remove = self._button("Remove", "removeProfileButton", "Remove connection")
+        self._test = self._button("Test connection", "testProfileButton", "Test connection")
+        self._add.clicked.connect(self.add_requested)
+        self._edit.clicked.connect(lambda: self._emit_for_current(self.edit_requested))
+        self._remove.clicked.connect(self._ask_remove)
+        self._test.clicked.connect(lambda: self._emit_for_current(self.test_requested))
+
+        buttons = QGridLayout()
+        buttons.addWidget(self._add, 0, 0, 1, 2)
+        buttons.addWidget(self._edit, 1, 0)
+        buttons.addWidget(self._remove, 1, 1)
+        buttons.addWidget(self._test, 2, 0, 1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self._list, 1)
+        layout.addWidget(self._empty_hint)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    def _button(self, text: str, object_name: str, accessible_name: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(object_name)
+        button.setAccessibleName(accessible_name)
+        return button
+
+    def set_profiles(self, profiles: list[Profile]) -> None:
+        """Show `profiles`, keeping the selection by name (else the first)."""
+        previous = self.current_profile()
+        self._list.blockSignals(True)
+        try:
+            self._list.clear()
+            for profile in profiles:
+                self._list.addItem(self._item(profile))
+            names = [p.name for p in profiles]
+            if previous and previous.name in names:
+                self._list.setCurrentRow(names.index(previous.name))
+            elif profiles:
+                self._list.setCurrentRow(0)
+        finally:
+            self._list.blockSignals(False)
+        self._empty_hint.setVisible(not profiles)
+        self._on_current_changed()
+
+    def _item(self, profile: Profile) -> QListWidgetItem:
+        item = QListWidgetItem(profile.name)
+        item.setData(PROFILE_ROLE, profile)
+        item.setData(
+            Qt.ItemDataRole.AccessibleTextRole,
+            f"{profile.name}, {badge_accessible_name(profile.environment)}, {profile_subtitle(profile)}",
+        )
+        if profile.notes:
+            item.setToolTip(profile.notes)
+        return item
+
+    def current_profile(self) -> Profile | None:
+        item = self._list.currentItem()
+        return item.data(PROFILE_ROLE) if item else None
+
+    def select(self, name: str) -> None:
+        for row in range(self._list.count()):
+            if self._list.item(row).data(PROFILE_ROLE).name == name:
+                self._list.setCurrentRow(row)
+                return
+
+    def _on_current_changed(self, *_args) -> None:
+        self._update_buttons()
+        self.profile_selected.emit(self.current_profile())
+
+    def _update_buttons(self) -> None:
+        chosen = self.current_profile() is not None
+        for button in (self._edit, self._remove, self._test):
+            button.setEnabled(chosen)
+
+    def _emit_for_current(self, signal) -> None:
+        profile = self.current_profile()
+        if profile is not None:
+            signal.emit(profile)
+
+    def _ask_remove(self) -> None:
+        profile = self.current_profile()
+        if profile is None:
+            return
+        box = removal_question(profile, self)
+        box.exec()
+        if box.buttonRole(box.clickedButton()) == QMessageBox.ButtonRole.DestructiveRole:
+            self.remove_requested.emit(profile)

@@ -1,0 +1,93 @@
+"""The first-run page, shown in the main window's centre while there are no connections."""
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+_STEPS = (
+    ("Add a connection",
+     "Paste the database address (the DATABASE_URL your hosting provider shows) "
+     "or fill in the details, and test it."),
+    ("Back up",
+     "One click makes an encrypted backup and lists it with its tables and record counts."),
+    ("Restore into development",
+     "Try a backup on a development copy to know it works. Production databases are "
+     "protected: restoring into one asks you to type its name first."),
+)
+
+
+def _label(text: str, object_name: str, scale: float = 1.0, bold: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    font = label.font()
+    font.setBold(bold)
+    font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    return label
+
+
+class WelcomePage(QWidget):
+    add_connection_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        column = QVBoxLayout()
+        column.setSpacing(12)
+        column.addWidget(_label("Welcome to Lifeboat", "welcomeTitle", scale=1.8, bold=True))
+        column.addWidget(_label(
+            "Lifeboat keeps encrypted backups of your PostgreSQL databases and restores them "
+            "safely, without a terminal.", "welcomeSummary", scale=1.1))
+        column.addSpacing(8)
+        column.addLayout(self._steps())
+        column.addSpacing(8)
+
+        button = QPushButton("Add a connection")
+        button.setObjectName("welcomeAddConnectionButton")
+        button.setAccessibleName("Add a connection")
+        button.setDefault(True)
+        font = button.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        button.setFont(font)
+        button.setMinimumHeight(40)
+        button.setMinimumWidth(220)
+        button.clicked.connect(self.add_connection_requested)
+        row = QHBoxLayout()
+        row.addWidget(button)
+        row.addStretch(1)
+        column.addLayout(row)
+
+        demo = _label(
+            "Just looking? Start Lifeboat with <code>lifeboat --demo</code> to try every step on "
+            "sample databases that are removed again when you quit.", "welcomeDemoHint")
+        demo.setTextFormat(Qt.TextFormat.RichText)
+        demo.setEnabled(False)  # drawn in the palette's quieter text colour
+        column.addWidget(demo)
+
+        card = QWidget()
+        card.setObjectName("welcomeCard")
+        card.setMaximumWidth(620)
+        card.setLayout(column)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 32, 32, 32)
+        outer.addStretch(1)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+
+    def _steps(self) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(10)
+        for row, (title, text) in enumerate(_STEPS):
+            number = _label(str(row + 1), f"welcomeStep{row + 1}Number", scale=1.3, bold=True)
+            number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            number.setFixedSize(32, 32)
+            number.setStyleSheet("background-color: #e3e8ef; border-radius: 16px;")
+            grid.addWidget(number, row, 0, Qt.AlignmentFlag.AlignTop)
+            body = QVBoxLayout()
+            body.setSpacing(2)
+            body.addWidget(_label(title, f"welcomeStep{row + 1}Title", bold=True))
+            body.addWidget(_label(text, f"welcomeStep{row + 1}Text"))
+            grid.addLayout(body, row, 1)
+        grid.setColumnStretch(1, 1)
+        return grid
