@@ -1,0 +1,86 @@
+"""Dropping `SET transaction_timeout = 0;` (pg_dump >= 17) for servers that
+reject it (<= 16; pgadmin4 #8044), and never touching a row of COPY data."""
+import pytest
+
+from desktop.core.sqlfilter import drop_unknown_settings
+
+SETTING = b"SET transaction_timeout = 0;"
+
+SCRIPT = (
+    b"--\n-- PostgreSQL database dump\n--\n\n"
+    b"SET statement_timeout = 0;\n"
+    + SETTING + b"\n"
+    b"SET lock_timeout = 0;\n"
+    b"CREATE TABLE public.notes (id integer, body text);\n"
+    b"COPY public.notes (id, body) FROM stdin;\n"
+    b"1\t" + SETTING + b"\n"  # a row that merely looks like the setting
+    + SETTING + b"\n"  # a one-column row holding exactly that text
+    b"2\tCOPY public.x FROM stdin;\n"
+    b"\\.\n"
+    b"\n"
+    + SETTING + b"\n"  # after the data: a statement again
+    b"SELECT 1;\n"
+)
+
+# The two statement-level occurrences go; both inside COPY data stay.
+EXPECTED_OLD_SERVER = (
+    SCRIPT.replace(b"SET statement_timeout = 0;\n" + SETTING + b"\n", b"SET statement_timeout = 0;\n", 1)
+    .replace(b"\\.\n\n" + SETTING + b"\n", b"\\.\n\n", 1)
+)
+
+
+def run(blocks, server_major: int) -> bytes:
+    return b"".join(drop_unknown_settings(iter(blocks), server_major))
+
+
+def test_expected_output_is_what_the_test_means():
+    assert EXPECTED_OLD_SERVER.count(SETTING) == 2
+    assert SCRIPT.count(SETTING) == 4
+
+
+@pytest.mark.parametrize("server_major", [13, 15, 16])
+def test_dropped_for_servers_before_17(server_major):
+    assert run([SCRIPT], server_major) == EXPECTED_OLD_SERVER
+
+
+@pytest.mark.parametrize("server_major", [17, 18])
+def test_kept_for_servers_that_know_it(server_major):
+    blocks = [SCRIPT[:50], SCRIPT[50:]]
+    assert run(blocks, server_major) == SCRIPT
+
+
+def test_copy_data_is_never_touched():
+    out = run([SCRIPT], 15)
+    start = out.index(b"FROM stdin;\n") + len(b"FROM stdin;\n")
+    end = out.index(b"\\.\n")
+    assert out[start:end] == b"1\t" + SETTING + b"\n" + SETTING + b"\n2\tCOPY public.x FROM stdin;\n"
+
+
+def test_every_split_into_two_blocks_gives_the_same_result():
+    for cut in range(len(SCRIPT) + 1):
+        assert run([SCRIPT[:cut], SCRIPT[cut:]], 15) == EXPECTED_OLD_SERVER, f"split at byte {cut}"
+
+
+def test_one_byte_blocks():
+    assert run([SCRIPT[i:i + 1] for i in range(len(SCRIPT))], 16) == EXPECTED_OLD_SERVER
+
+
+def test_empty_blocks_and_an_empty_stream():
+    assert run([b"", SCRIPT, b""], 15) == EXPECTED_OLD_SERVER
+    assert run([], 15) == b""
+
+
+def test_last_line_without_a_newline_is_kept():
+    script = SETTING + b"\nSELECT 1;"
+    assert run([script], 15) == b"SELECT 1;"
+    assert run([b"SELECT 1;\n" + SETTING], 15) == b"SELECT 1;\n"
+
+
+def test_unterminated_copy_at_the_end_keeps_its_data():
+    script = b"COPY t (a) FROM stdin;\n" + SETTING
+    assert run([script], 15) == script
+
+
+def test_similar_statements_are_kept():
+    script = b"SET transaction_timeout = 5;\nSET idle_in_transaction_session_timeout = 0;\n"
+    assert run([script], 15) == script
