@@ -8,7 +8,7 @@ BackgroundJobs: both talk to a server or the keyring, which can take seconds
 import html
 import re
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -478,14 +478,16 @@ class ProfileDialog(QDialog):
             " border-radius: 4px; }")
         self.test_result.setText(text)
         self._result_tone = tone
-        self._fit_height()
 
-    def _fit_height(self) -> None:
-        # A top-level layout's minimum size ignores the height that wrapped
-        # labels need at the current width: grow rather than squeeze the rows.
-        needed = self.heightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            # A window's minimum size ignores the height wrapped labels need
+            # at its width (the test result, inline errors): grow, not squeeze.
+            needed = self.heightForWidth(self.width())
+            if needed > self.height():
+                self.resize(self.width(), needed)
+        return handled
 
     @property
     def result_tone(self) -> str:

@@ -26,69 +26,106 @@ PROFILE_ROLE = Qt.ItemDataRole.UserRole
 _MARGIN = 8
 _STRIPE = 4
 _LINE_GAP = 2
+_BACKUPS_ONLY = "backups only"
+_QUIET_TEXT = "#5f6368"
 
 
 def profile_subtitle(profile: Profile) -> str:
-    text = profile.display_target()
-    return f"{text} · backups only" if profile.read_only else text
+    """ "dbname on host", the port only when it is not PostgreSQL's usual 5432."""
+    host = f"[{profile.host}]" if ":" in profile.host else profile.host
+    port = "" if profile.port == 5432 else f":{profile.port}"
+    return f"{profile.dbname} on {host}{port}"
+
+
+def profile_accessible_text(profile: Profile) -> str:
+    text = f"{profile.name}, {badge_accessible_name(profile.environment)}, {profile_subtitle(profile)}"
+    return f"{text}, backups only" if profile.read_only else text
+
+
+def _bold(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
 
 
 class ProfileDelegate(QStyledItemDelegate):
-    """Name in bold, "dbname on host" below, the badge on the right; a production
-    row also gets a red stripe on its left edge and a faint red background."""
+    """Name in bold, "dbname on host" below, the badge on the right (with
+    "backups only" under it when so); a production row also gets a red
+    stripe on its left edge and a faint red background."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        bold = QFont(option.font)
-        bold.setBold(True)
-        height = QFontMetrics(bold).height() + _LINE_GAP + QFontMetrics(option.font).height()
+        height = QFontMetrics(_bold(option.font)).height() + _LINE_GAP + QFontMetrics(option.font).height()
         return QSize(200, height + 2 * _MARGIN)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         profile: Profile = index.data(PROFILE_ROLE)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        rect = option.rect
         painter.save()
-        if profile.is_production and not selected:
+        self._paint_background(painter, option, profile, selected)
+        name_right, subtitle_right = self._paint_right_column(painter, option, profile, selected)
+        self._paint_text(painter, option, profile, selected, name_right - _MARGIN, subtitle_right - _MARGIN)
+        painter.restore()
+
+    def _paint_background(self, painter, option, profile: Profile, selected: bool) -> None:
+        rect = option.rect
+        if selected and option.widget:
+            option.widget.style().drawPrimitive(
+                QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
+        elif profile.is_production:
             painter.fillRect(rect, QColor(PRODUCTION_TINT))
-        style = option.widget.style() if option.widget else None
-        if style and selected:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
         if profile.is_production:
             painter.fillRect(QRect(rect.left(), rect.top(), _STRIPE, rect.height()), QColor(PRODUCTION_COLOUR))
 
+    def _paint_right_column(self, painter, option, profile: Profile, selected: bool) -> tuple[int, int]:
+        """The badge level with the name, "backups only" under it; returns where
+        the name's line and the subtitle's line end."""
+        rect = option.rect
+        name_height = QFontMetrics(_bold(option.font)).height()
         badge = badge_size(profile.environment, option.font)
-        badge_rect = QRect(
-            rect.right() - _MARGIN - badge.width(),
-            rect.top() + (rect.height() - badge.height()) // 2,
-            badge.width(), badge.height(),
-        )
+        top = rect.top() + _MARGIN + (name_height - badge.height()) // 2
+        badge_rect = QRect(rect.right() - _MARGIN - badge.width(), top, badge.width(), badge.height())
         paint_badge(painter, badge_rect, profile.environment, option.font)
+        if not profile.read_only:
+            return badge_rect.left(), rect.right()
+        metrics = QFontMetrics(option.font)
+        width = metrics.horizontalAdvance(_BACKUPS_ONLY)
+        note = QRect(rect.right() - _MARGIN - width, rect.top() + _MARGIN + name_height + _LINE_GAP,
+                     width, metrics.height())
+        painter.setFont(option.font)
+        painter.setPen(self._quiet_colour(option, selected))
+        painter.drawText(note, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _BACKUPS_ONLY)
+        return badge_rect.left(), note.left()
 
-        text_left = rect.left() + _STRIPE + _MARGIN
-        text_width = badge_rect.left() - _MARGIN - text_left
-        group = QPalette.ColorGroup.Active if option.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
-        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        bold = QFont(option.font)
-        bold.setBold(True)
-        bold_metrics = QFontMetrics(bold)
-        top = rect.top() + _MARGIN
+    def _paint_text(self, painter, option, profile: Profile, selected: bool,
+                    name_right: int, subtitle_right: int) -> None:
+        left = option.rect.left() + _STRIPE + _MARGIN
+        width = name_right - left
+        bold = _bold(option.font)
+        name_height = QFontMetrics(bold).height()
+        top = option.rect.top() + _MARGIN
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         painter.setFont(bold)
-        painter.setPen(option.palette.color(group, text_role))
-        painter.drawText(
-            QRect(text_left, top, text_width, bold_metrics.height()),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            bold_metrics.elidedText(profile.name, Qt.TextElideMode.ElideRight, text_width),
-        )
+        painter.setPen(option.palette.color(
+            self._group(option),
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.drawText(QRect(left, top, width, name_height), align,
+                         QFontMetrics(bold).elidedText(profile.name, Qt.TextElideMode.ElideRight, width))
         metrics = QFontMetrics(option.font)
         painter.setFont(option.font)
-        if not selected:
-            painter.setPen(option.palette.color(group, QPalette.ColorRole.PlaceholderText).darker(130))
-        painter.drawText(
-            QRect(text_left, top + bold_metrics.height() + _LINE_GAP, text_width, metrics.height()),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            metrics.elidedText(profile_subtitle(profile), Qt.TextElideMode.ElideMiddle, text_width),
-        )
-        painter.restore()
+        painter.setPen(self._quiet_colour(option, selected))
+        width = subtitle_right - left
+        painter.drawText(QRect(left, top + name_height + _LINE_GAP, width, metrics.height()), align,
+                         metrics.elidedText(profile_subtitle(profile), Qt.TextElideMode.ElideRight, width))
+
+    @staticmethod
+    def _group(option) -> QPalette.ColorGroup:
+        active = option.state & QStyle.StateFlag.State_Active
+        return QPalette.ColorGroup.Active if active else QPalette.ColorGroup.Inactive
+
+    def _quiet_colour(self, option, selected: bool) -> QColor:
+        if selected:
+            return option.palette.color(self._group(option), QPalette.ColorRole.HighlightedText)
+        return QColor(_QUIET_TEXT)
 
 
 def removal_question(profile: Profile, parent: QWidget | None) -> QMessageBox:
@@ -193,10 +230,7 @@ class ProfileList(QWidget):
     def _item(self, profile: Profile) -> QListWidgetItem:
         item = QListWidgetItem(profile.name)
         item.setData(PROFILE_ROLE, profile)
-        item.setData(
-            Qt.ItemDataRole.AccessibleTextRole,
-            f"{profile.name}, {badge_accessible_name(profile.environment)}, {profile_subtitle(profile)}",
-        )
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, profile_accessible_text(profile))
         if profile.notes:
             item.setToolTip(profile.notes)
         return item

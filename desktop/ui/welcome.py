@@ -13,6 +13,16 @@ _STEPS = (
      "protected: restoring into one asks you to type its name first."),
 )
 
+# The one thing to do on this page, so it looks like it: filled, with hover,
+# pressed and keyboard-focus states of its own (a style sheet replaces the style's).
+_PRIMARY_BUTTON = """
+QPushButton { background-color: #1f5fa8; color: white; border: 2px solid #1f5fa8;
+              border-radius: 6px; padding: 6px 20px; }
+QPushButton:hover { background-color: #184c87; border-color: #184c87; }
+QPushButton:pressed { background-color: #123a66; }
+QPushButton:focus { border-color: #0b2440; }
+"""
+
 
 def _label(text: str, object_name: str, scale: float = 1.0, bold: bool = False) -> QLabel:
     label = QLabel(text)
@@ -51,27 +61,34 @@ class WelcomePage(QWidget):
         button.setFont(font)
         button.setMinimumHeight(40)
         button.setMinimumWidth(220)
+        button.setStyleSheet(_PRIMARY_BUTTON)
         button.clicked.connect(self.add_connection_requested)
-        row = QHBoxLayout()
-        row.addWidget(button)
-        row.addStretch(1)
-        column.addLayout(row)
+        button_row = QHBoxLayout()
+        button_row.addWidget(button)
+        button_row.addStretch(1)
+        column.addLayout(button_row)
 
         demo = _label(
-            "Just looking? Start Lifeboat with <code>lifeboat --demo</code> to try every step on "
-            "sample databases that are removed again when you quit.", "welcomeDemoHint")
+            "Just looking? Start Lifeboat with <code style=\"white-space: nowrap\">lifeboat --demo"
+            "</code> to try every step on sample databases that are removed again when you quit.",
+            "welcomeDemoHint")
         demo.setTextFormat(Qt.TextFormat.RichText)
-        demo.setEnabled(False)  # drawn in the palette's quieter text colour
+        demo.setStyleSheet("color: #5f6368;")
         column.addWidget(demo)
 
         card = QWidget()
         card.setObjectName("welcomeCard")
-        card.setMaximumWidth(620)
+        card.setMaximumWidth(600)
         card.setLayout(column)
+        # The card takes up to its maximum width, the margins share the rest.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 20)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 32, 32, 32)
         outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
 
     def _steps(self) -> QGridLayout:

@@ -1,0 +1,28 @@
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from desktop.ui.welcome import WelcomePage
+from tests.ui.screens import save_screenshot
+
+# Qt 6.12's offscreen platform warns on showing any window with a layout
+# (no propagateSizeHints() in its QPlatformWindow). Nothing of ours.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def test_the_button_asks_for_a_connection(qtbot):
+    page = WelcomePage()
+    qtbot.addWidget(page)
+    page.resize(900, 620)
+    page.show()
+    qtbot.waitExposed(page)
+
+    button = page.findChild(QPushButton, "welcomeAddConnectionButton")
+    assert button.accessibleName() == "Add a connection"
+    with qtbot.waitSignal(page.add_connection_requested):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    texts = [label.text() for label in page.findChildren(QLabel)]
+    assert any("lifeboat --demo" in text for text in texts)
+    assert {"Add a connection", "Back up", "Restore into development"} <= set(texts)
+    save_screenshot(page, "welcome")
