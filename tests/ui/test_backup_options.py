@@ -183,3 +183,14 @@ def test_screenshot_with_chinook_tables(qtbot, panel, pg15, chinook_db, make_pro
     panel.set_table_checked("public.playlist_track", False)
     panel.resize(980, 420)
     save_screenshot(panel, "backup_options")
+
+
+def test_closing_the_panel_while_the_list_loads_is_safe(qtbot, ws, pg15, chinook_db, make_profile):
+    import shiboken6
+
+    panel = BackupOptionsPanel(ws)
+    panel.load_profile(make_profile(pg15, chinook_db))
+    job = panel._load_job
+    shiboken6.delete(panel)  # what closing its window does, mid-load
+    with qtbot.waitSignal(job.finished, timeout=LOAD_TIMEOUT_MS):
+        pass
