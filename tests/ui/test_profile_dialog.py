@@ -1,7 +1,7 @@
 import keyring
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from desktop.core.secrets import SERVICE
 from desktop.ui.profile_dialog import ProfileDialog
@@ -51,26 +51,26 @@ def save(qtbot, dialog, expect_accept=True):
 
 def test_empty_dialog(dialog):
     assert dialog.windowTitle() == "Add a connection"
-    assert dialog.production_radio.isChecked()  # the safe assumption
+    assert dialog.form.production_radio.isChecked()  # the safe assumption
     assert dialog.result_tone == "neutral"
     save_screenshot(dialog, "add_connection_empty")
 
 
 def test_pasted_url_fills_fields_and_the_password_goes_to_the_keyring(qtbot, dialog, ws, memory_keyring):
-    paste(qtbot, dialog.url_field, NEON_URL)
+    paste(qtbot, dialog.form.url_field, NEON_URL)
 
-    assert dialog.host_field.text() == "ep-cool-lake-123.eu-central-1.aws.neon.tech"
-    assert dialog.port_field.text() == "5432"
-    assert dialog.database_field.text() == "shop"
-    assert dialog.user_field.text() == "alex"
-    assert dialog.ssl_combo.currentData() == "require"
-    assert dialog.name_field.text() == "shop"
-    assert dialog.password_field.text() == "s3cr@t-pw"
-    assert dialog.password_field.echoMode() == dialog.password_field.EchoMode.Password
-    assert dialog.url_field.text() == (
+    assert dialog.form.host_field.text() == "ep-cool-lake-123.eu-central-1.aws.neon.tech"
+    assert dialog.form.port_field.text() == "5432"
+    assert dialog.form.database_field.text() == "shop"
+    assert dialog.form.user_field.text() == "alex"
+    assert dialog.form.ssl_combo.currentData() == "require"
+    assert dialog.form.name_field.text() == "shop"
+    assert dialog.form.password_field.text() == "s3cr@t-pw"
+    assert dialog.form.password_field.echoMode() == dialog.form.password_field.EchoMode.Password
+    assert dialog.form.url_field.text() == (
         "postgresql://alex@ep-cool-lake-123.eu-central-1.aws.neon.tech:5432/shop?sslmode=require")
 
-    qtbot.mouseClick(dialog.development_radio, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.form.development_radio, Qt.MouseButton.LeftButton)
     save(qtbot, dialog)
 
     assert dialog.saved_profile.name == "shop" and dialog.saved_profile.has_password
@@ -81,24 +81,24 @@ def test_pasted_url_fills_fields_and_the_password_goes_to_the_keyring(qtbot, dia
 
 
 def test_typing_a_url_strips_the_password_when_the_field_is_left(qtbot, dialog):
-    qtbot.keyClicks(dialog.url_field, "postgres://bob:pw@db.example.com/app")
-    assert dialog.password_field.text() == "pw"
-    assert dialog.url_field.text() == "postgres://bob:pw@db.example.com/app"  # not while typing
-    dialog.name_field.setFocus()
-    qtbot.waitUntil(lambda: dialog.url_field.text() == "postgres://bob@db.example.com/app")
-    assert dialog.password_field.text() == "pw"
+    qtbot.keyClicks(dialog.form.url_field, "postgres://bob:pw@db.example.com/app")
+    assert dialog.form.password_field.text() == "pw"
+    assert dialog.form.url_field.text() == "postgres://bob:pw@db.example.com/app"  # not while typing
+    dialog.form.name_field.setFocus()
+    qtbot.waitUntil(lambda: dialog.form.url_field.text() == "postgres://bob@db.example.com/app")
+    assert dialog.form.password_field.text() == "pw"
 
 
 def test_a_bad_url_says_what_a_url_looks_like(qtbot, dialog):
-    paste(qtbot, dialog.url_field, "mysql://root@db/app")
-    error = dialog.findChild(type(dialog.test_result), "urlError")
+    paste(qtbot, dialog.form.url_field, "mysql://root@db/app")
+    error = dialog.findChild(QLabel, "urlError")
     assert error.isVisible() and "postgresql://" in error.text()
-    assert dialog.host_field.text() == ""
+    assert dialog.form.host_field.text() == ""
 
 
 def test_test_connection_shows_the_server_version(qtbot, dialog, pg15):
-    paste(qtbot, dialog.url_field, pg15_url(pg15, pg15.password))
-    dialog.name_field.setText("Shop live")
+    paste(qtbot, dialog.form.url_field, pg15_url(pg15, pg15.password))
+    dialog.form.name_field.setText("Shop live")
     run_test(qtbot, dialog)
 
     text = dialog.test_result.text()
@@ -111,7 +111,7 @@ def test_test_connection_shows_the_server_version(qtbot, dialog, pg15):
 
 
 def test_wrong_password_is_explained_inline(qtbot, dialog, pg15):
-    paste(qtbot, dialog.url_field, pg15_url(pg15, "not-the-password"))
+    paste(qtbot, dialog.form.url_field, pg15_url(pg15, "not-the-password"))
     run_test(qtbot, dialog)
 
     text = dialog.test_result.text()
@@ -119,61 +119,62 @@ def test_wrong_password_is_explained_inline(qtbot, dialog, pg15):
     assert f"The password for user {pg15.superuser} on {pg15.host} was refused" in text
     assert "not-the-password" not in text
     assert dialog.test_button.isEnabled()
+    save_screenshot(dialog, "add_connection_wrong_password")
 
 
 def test_changing_a_field_forgets_the_test_result(qtbot, dialog, pg15):
-    paste(qtbot, dialog.url_field, pg15_url(pg15, pg15.password))
+    paste(qtbot, dialog.form.url_field, pg15_url(pg15, pg15.password))
     run_test(qtbot, dialog)
     assert dialog.result_tone == "warning"
-    qtbot.keyClicks(dialog.database_field, "x")
+    qtbot.keyClicks(dialog.form.database_field, "x")
     assert dialog.result_tone == "neutral" and dialog.test_button.isDefault()
 
 
 def test_production_radio_shows_the_badge(qtbot, dialog):
-    qtbot.mouseClick(dialog.development_radio, Qt.MouseButton.LeftButton)
-    assert dialog.badge.text() == "Development"
-    assert dialog.badge.accessibleName() == "Development database"
-    qtbot.mouseClick(dialog.production_radio, Qt.MouseButton.LeftButton)
-    assert dialog.badge.isVisible()
-    assert dialog.badge.text() == "PRODUCTION"
-    assert dialog.badge.accessibleName() == "Production database"
-    note = dialog.findChild(type(dialog.test_result), "environmentNote")
+    qtbot.mouseClick(dialog.form.development_radio, Qt.MouseButton.LeftButton)
+    assert dialog.form.badge.text() == "Development"
+    assert dialog.form.badge.accessibleName() == "Development database"
+    qtbot.mouseClick(dialog.form.production_radio, Qt.MouseButton.LeftButton)
+    assert dialog.form.badge.isVisible()
+    assert dialog.form.badge.text() == "PRODUCTION"
+    assert dialog.form.badge.accessibleName() == "Production database"
+    note = dialog.findChild(QLabel, "environmentNote")
     assert note.text().startswith("Protected:") and "asks for its name" in note.text()
 
 
 def test_validation_is_shown_inline_and_nothing_is_saved(qtbot, dialog, ws):
-    dialog.port_field.setText("54x2")
+    dialog.form.port_field.setText("54x2")
     save(qtbot, dialog, expect_accept=False)
 
-    label = type(dialog.test_result)
     for key in ("name", "host", "port", "database", "user"):
-        assert dialog.findChild(label, f"{key}Error").isVisible(), key
-    assert "number" in dialog.findChild(label, "portError").text()
+        assert dialog.findChild(QLabel, f"{key}Error").isVisible(), key
+    assert "number" in dialog.findChild(QLabel, "portError").text()
     assert dialog.save_job is None and ws.profiles.list() == []
     assert dialog.isVisible()
+    save_screenshot(dialog, "add_connection_validation")
 
-    paste(qtbot, dialog.url_field, "postgresql://u@db.example.com/app")
-    dialog.name_field.setText(".hidden")
+    paste(qtbot, dialog.form.url_field, "postgresql://u@db.example.com/app")
+    dialog.form.name_field.setText(".hidden")
     save(qtbot, dialog, expect_accept=False)
-    general = dialog.findChild(label, "profileError")
+    general = dialog.findChild(QLabel, "profileError")
     assert general.isVisible() and "cannot be a profile name" in general.text()
-    assert not dialog.findChild(label, "portError").isVisible()
+    assert not dialog.findChild(QLabel, "portError").isVisible()
 
 
 def test_a_name_already_taken_is_said_at_the_name(qtbot, dialog, ws, make_profile, pg15):
     make_profile(pg15, "postgres", name="shop")
-    paste(qtbot, dialog.url_field, "postgresql://u@db.example.com/shop")
+    paste(qtbot, dialog.form.url_field, "postgresql://u@db.example.com/shop")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(dialog.save_job.finished, timeout=JOB_TIMEOUT):
         pass
-    error = dialog.findChild(type(dialog.test_result), "nameError")
-    assert error.isVisible() and "already exists" in error.text()
+    error = dialog.findChild(QLabel, "nameError")
+    assert error.isVisible() and "already has this name" in error.text()
     assert dialog.save_button.isEnabled() and dialog.isVisible()
 
 
 def test_no_keyring_shows_an_error_and_saves_nothing(qtbot, dialog, ws):
     keyring.set_keyring(NoKeyring())  # the autouse memory_keyring fixture restores the previous one
-    paste(qtbot, dialog.url_field, NEON_URL)
+    paste(qtbot, dialog.form.url_field, NEON_URL)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(dialog.save_job.finished, timeout=JOB_TIMEOUT):
         pass
@@ -191,14 +192,14 @@ def test_editing_keeps_the_stored_password_and_tests_with_it(qtbot, ws, make_pro
     dialog = ProfileDialog(ws, profile=profile)
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Edit connection"
-    assert dialog.name_field.isReadOnly() and dialog.development_radio.isChecked()
-    assert dialog.password_field.text() == ""
+    assert dialog.form.name_field.isReadOnly() and dialog.form.development_radio.isChecked()
+    assert dialog.form.password_field.text() == ""
 
     run_test(qtbot, dialog)
     assert dialog.result_tone == "success", dialog.test_result.text()
 
-    dialog.notes_field.setPlainText("The laptop's own server")
-    dialog.read_only_check.setChecked(True)
+    dialog.form.notes_field.setPlainText("The laptop's own server")
+    dialog.form.read_only_check.setChecked(True)
     save(qtbot, dialog)
     saved = ws.profiles.get("local")
     assert saved.notes == "The laptop's own server" and saved.read_only and saved.has_password
