@@ -81,7 +81,7 @@ class BackupDetailsDialog(QDialog):
         """Why a backup did not finish, or that it is still running."""
         record = self.record
         if record.status == "in_progress":
-            text, colours = ("This backup is still running. Its size, fingerprint and record counts "
+            text, colours = ("This backup is still running. Its size, fingerprint and row counts "
                              "appear here when it finishes.", ("#0b3d91", "#e8f0fe"))
         elif record.status in ("failed", "cancelled"):
             reason = record.error or "Lifeboat did not record a reason."
@@ -128,10 +128,12 @@ class BackupDetailsDialog(QDialog):
         counts = sorted(self.record.row_counts.items())
         table = QTableWidget(len(counts), 2, self)
         table.setObjectName("tableCounts")
-        table.setAccessibleName("Records per table")
-        table.setHorizontalHeaderLabels(["Table", "Records"])
+        table.setAccessibleName("Rows per table")
+        table.setHorizontalHeaderLabels(["Table", "Rows"])
         for row, (name, count) in enumerate(counts):
-            table.setItem(row, 0, QTableWidgetItem(name))
+            label = QTableWidgetItem(fmt.table_label(name))
+            label.setToolTip(name)
+            table.setItem(row, 0, label)
             number = QTableWidgetItem(fmt.count_text(count))
             number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(row, 1, number)
@@ -140,6 +142,7 @@ class BackupDetailsDialog(QDialog):
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.verticalHeader().hide()
+        table.setStyleSheet("QTableView::item { padding: 0 6px; }")
         table.setMinimumWidth(300)
         table.setMaximumWidth(380)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -148,13 +151,13 @@ class BackupDetailsDialog(QDialog):
 
     def _counts_section(self) -> QVBoxLayout:
         record = self.record
-        heading = QLabel("Records per table", self)
+        heading = QLabel("Rows per table", self)
         heading.setStyleSheet("font-weight: bold;")
         if record.row_counts:
             total = (f"{fmt.count_text(len(record.row_counts))} tables, "
-                     f"{fmt.count_text(record.total_rows)} records in total, counted when the backup was made")
+                     f"{fmt.count_text(record.total_rows)} rows in total, counted when the backup was made")
         else:
-            total = "No record counts: the backup did not finish."
+            total = "No row counts: the backup did not finish."
         summary = QLabel(total, self)
         summary.setObjectName("countsSummary")
         summary.setWordWrap(True)

@@ -121,6 +121,15 @@ def folder_of(path: Optional[str]) -> str:
     return str(Path(path).parent) if path else MISSING
 
 
+def table_label(key: str) -> str:
+    """A manifest key ('public.track', format('%I.%I')) as people name it: 'track'.
+
+    Most databases keep everything in the schema "public"; other schemas stay
+    in the name so two tables called the same never look alike.
+    """
+    return key.removeprefix("public.")
+
+
 def kind_text(kind: str) -> str:
     return KIND_WORDS.get(kind, kind.capitalize())
 
