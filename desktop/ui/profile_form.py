@@ -224,6 +224,7 @@ class ProfileForm(QWidget):
             return
         self.name_field.setText(profile.name)
         self.name_field.setReadOnly(True)
+        self.name_field.setStyleSheet("QLineEdit:read-only { background: palette(window); }")
         self.name_field.setToolTip("The name cannot change: backups are filed under it.")
         self.host_field.setText(profile.host)
         self.port_field.setText(str(profile.port))

@@ -4,6 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from desktop.core.secrets import SERVICE
+from desktop.ui import profile_dialog
 from desktop.ui.profile_dialog import ProfileDialog
 from tests.keyrings import NoKeyring
 from tests.ui.screens import save_screenshot
@@ -197,6 +198,8 @@ def test_editing_keeps_the_stored_password_and_tests_with_it(qtbot, ws, make_pro
 
     run_test(qtbot, dialog)
     assert dialog.result_tone == "success", dialog.test_result.text()
+    dialog.show()
+    save_screenshot(dialog, "edit_connection_tested")
 
     dialog.form.notes_field.setPlainText("The laptop's own server")
     dialog.form.read_only_check.setChecked(True)
@@ -204,3 +207,14 @@ def test_editing_keeps_the_stored_password_and_tests_with_it(qtbot, ws, make_pro
     saved = ws.profiles.get("local")
     assert saved.notes == "The laptop's own server" and saved.read_only and saved.has_password
     assert memory_keyring.entries[(SERVICE, "profile:local")] == pg15.password
+
+
+def test_closing_during_a_test_lets_the_test_finish_on_its_own(qtbot, dialog, pg15):
+    paste(qtbot, dialog.form.url_field, pg15_url(pg15, pg15.password))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    job = dialog.test_job
+    assert job.running
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and dialog.test_job is None
+    assert job in profile_dialog._detached_jobs
+    qtbot.waitUntil(lambda: job not in profile_dialog._detached_jobs, timeout=JOB_TIMEOUT)
