@@ -3,7 +3,7 @@
 Plain text only (no widgets), so every screen says the same thing the same
 way. Sizes and durations come from core/units, shared with the CLI.
 """
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -54,8 +54,8 @@ def parse_timestamp(iso: Optional[str]) -> Optional[datetime]:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         return None
-    if moment.tzinfo is None:  # written by hand or by an old file: the catalog stores UTC
-        moment = moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    if moment.tzinfo is None:  # no zone written: the catalog stores UTC (manifest.utc_now)
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone()
 
 

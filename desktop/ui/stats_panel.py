@@ -36,6 +36,7 @@ NO_PROFILE_TEXT = "Select a connection to compare its tables with its latest bac
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 CHANGED_COLOUR = "#8a4b00"  # dark amber: readable on white, not the red of errors
 TABLE, NOW, BACKUP, DIFFERENCE = range(4)
+COUNTING = "\u2026"
 HEADERS = ("Table", "Rows now", "Rows in latest backup", "Difference")
 
 # Counting jobs outlive the panel that started them if it closes mid-count:
@@ -157,8 +158,6 @@ class StatsPanel(QWidget):
         self.rows.removeRows(0, self.rows.rowCount())
         for name in sorted(set(backup) | set(now or {})):
             self.rows.appendRow(_table_row(name, now, backup if self._latest else None, counting))
-        self.table.sortByColumn(self.table.horizontalHeader().sortIndicatorSection(),
-                                self.table.horizontalHeader().sortIndicatorOrder())
 
     def _set_message(self, text: str, kind: Optional[str]) -> None:
         self.message.setText(text)
@@ -241,7 +240,7 @@ def _table_row(name: str, now: Optional[dict[str, int]], backup: Optional[dict[s
     `now` is None while counting (shown as "…") or after a failed count ("—");
     `backup` is None when the connection has no backup yet.
     """
-    unknown = "\u2026" if counting else fmt.MISSING
+    unknown = COUNTING if counting else fmt.MISSING
     rows_now = None if now is None else now.get(name)
     rows_then = None if backup is None else backup.get(name)
     label = _cell(fmt.table_label(name), fmt.table_label(name).casefold())
@@ -266,7 +265,8 @@ def _table_row(name: str, now: Optional[dict[str, int]], backup: Optional[dict[s
 def _count_cell(count: Optional[int], missing: str) -> QStandardItem:
     if count is not None:
         return _cell(fmt.count_text(count), count, align_right=True)
-    return _cell(missing, -1, align_right=True, colour="#5f6368", italic=len(missing) > 1)
+    in_words = missing not in (COUNTING, fmt.MISSING)
+    return _cell(missing, -1, align_right=True, colour="#5f6368", italic=in_words)
 
 
 def _cell(text: str, sort_value, align_right: bool = False, colour: Optional[str] = None,

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.core.connection import connect
 from desktop.core.profiles import Profile
 from desktop.core.stats import current_row_counts
-from desktop.ui.stats_panel import NO_PROFILE_TEXT, StatsPanel
+from desktop.ui.stats_panel import DIFFERENCE, NOW, NO_PROFILE_TEXT, StatsPanel
 from tests.ui.screens import save_screenshot
 from tests.ui.test_catalog_model import record
 
@@ -82,10 +82,10 @@ def test_counts_appear_next_to_the_latest_backup_with_their_difference(qtbot, pa
 
 def test_differences_sort_as_numbers(qtbot, panel, ws, music, latest):
     show_and_wait(qtbot, panel, ws, music, latest)
-    panel.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    panel.table.sortByColumn(DIFFERENCE, Qt.SortOrder.DescendingOrder)
     order = list(shown_rows(panel))
     assert (order[0], order[-1]) == ("track", "invoice")
-    panel.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    panel.table.sortByColumn(NOW, Qt.SortOrder.DescendingOrder)
     assert list(shown_rows(panel))[:2] == ["playlist_track", "track"]
 
 
