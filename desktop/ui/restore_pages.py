@@ -372,14 +372,20 @@ class ChooseTargetPage(QWizardPage):
         count = len(self.choices.tables)
         if count == 0:
             return "Tick at least one table."
-        return (f"{count} of {self.tables.count()} tables ticked. Only the tables themselves and their rows "
-                "are restored; the rest of the backup (views, functions, links between tables) is left out.")
+        # pg_restore -t selects a table's definition and rows only, not its
+        # indexes, keys or the objects around it (pg_restore docs, -t).
+        return (f"{count} of {self.tables.count()} tables ticked. Only the tables and their rows are restored: "
+                "their indexes and keys, and the backup's views and functions, are left out.")
 
     def _clean_hint_text(self) -> str:
-        what = "the ticked tables" if self.choices.tables else "every table, view and other object in the backup"
+        if self.choices.clean and self.choices.tables:
+            return ("Lifeboat first deletes the ticked tables from the database, with their indexes and keys, "
+                    "then restores the tables and their rows from the backup. A table that other tables "
+                    "link to cannot be replaced alone: the restore then stops before changing anything.")
         if self.choices.clean:
-            return (f"Lifeboat first deletes {what} from the database, then restores them from the backup. "
-                    "Anything in the database that is not in the backup is left alone.")
+            return ("Lifeboat first deletes every table, view and other object in the backup from the "
+                    "database, then restores them from the backup. Anything in the database that is not "
+                    "in the backup is left alone.")
         return ("Nothing in the database is deleted. If it already holds tables, the restore stops "
                 "before changing anything: then tick this box, or restore into an empty database.")
 

@@ -221,9 +221,9 @@ class ProgressPage(QWizardPage):
         if result.ok:
             self._show_summary(f"\u2714 The restore finished. {result.check.summary()}", OK_COLOUR)
         else:
+            again = "the safety backup or this backup" if result.safety_backup_id else "this backup"
             self._show_summary(f"\u2716 {result.check.summary()} Look at the rows marked "
-                               "\u201cMismatch\u201d below; the safety backup or the original backup "
-                               "can be restored again.", PRODUCTION_COLOUR)
+                               f"\u201cMismatch\u201d below; {again} can be restored again.", PRODUCTION_COLOUR)
         if result.safety_backup_id:
             self.safety.setText(
                 f"Before restoring, Lifeboat took a safety backup of {result.database} "
