@@ -116,8 +116,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print("\n".join(commands.version_lines()))
             return 0
         if not args.command:
-            parser.print_help(sys.stderr)
-            return 0
+            from .ui.app import run_gui  # Qt loads only for the window
+
+            return run_gui(demo=args.demo)
         ws = Workspace.open()
         setup_logging(ws.paths)
         commands.recover_catalog(ws)

@@ -1,0 +1,72 @@
+"""Starting the desktop app: QApplication, the workspace (or the demo's), the main window."""
+import logging
+import sys
+import traceback
+from typing import Optional
+
+from PySide6.QtWidgets import QApplication, QProgressDialog
+
+from ..core.jobs.rebuild import recover_damaged_catalog
+from ..core.logs import setup_logging
+from ..core.workspace import Workspace
+from .error_dialog import error_box
+from .jobs import BackgroundJob
+from .main_window import MainWindow
+from .resources import app_icon
+
+log = logging.getLogger("lifeboat.ui")
+
+
+def _install_excepthook(app: QApplication) -> None:
+    """An uncaught exception is logged in full and shown politely, never as a traceback dialog."""
+    def hook(kind, value, tb) -> None:
+        log.error("uncaught exception:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        error_box(app.activeWindow(), "Something went wrong", value).open()
+
+    sys.excepthook = hook
+
+
+def _start_demo(app: QApplication):
+    from ..core.demo import DemoEnvironment
+
+    demo = DemoEnvironment()
+    waiting = QProgressDialog("Preparing the demo databases…", "", 0, 0)
+    waiting.setWindowTitle("Lifeboat demo")
+    waiting.setCancelButton(None)
+    waiting.setAccessibleName("Preparing the demo")
+    job = BackgroundJob("Demo", lambda report, cancel: demo.start(), app)
+    outcome: dict = {}
+    job.succeeded.connect(lambda ws: outcome.update(ws=ws))
+    job.failed.connect(lambda error: outcome.update(error=error))
+    job.finished.connect(waiting.close)
+    job.start()
+    waiting.exec()
+    job.wait()
+    if "error" in outcome:
+        demo.stop()
+        error_box(None, "The demo could not start", outcome["error"]).exec()
+        return None, None
+    return demo, outcome["ws"]
+
+
+def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Lifeboat")
+    app.setWindowIcon(app_icon())
+    demo_env = None
+    if demo:
+        demo_env, ws = _start_demo(app)
+        if ws is None:
+            return 1
+    else:
+        ws = Workspace.open()
+    setup_logging(ws.paths)
+    _install_excepthook(app)
+    recover_damaged_catalog(ws)
+    window = MainWindow(ws)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        if demo_env:
+            demo_env.stop()

@@ -1,0 +1,353 @@
+"""The main window: connections on the left, the backup catalog in the centre,
+database stats and backup options below it, the everyday actions in the toolbar."""
+import logging
+from typing import Optional
+
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle, QTabWidget, QToolBar, QVBoxLayout,
+    QWidget,
+)
+
+from ..core.catalog import BackupRecord
+from ..core.connection import test_connection
+from ..core.jobs.backup import BackupRequest, run_backup
+from ..core.jobs.delete import delete_backup
+from ..core.jobs.verify import verify_backup
+from ..core.profiles import Profile
+from ..core.workspace import Workspace
+from .backup_details import BackupDetailsDialog
+from .backup_options import BackupOptionsPanel
+from .catalog_view import CatalogView
+from .error_dialog import error_box
+from .formatting import human_size
+from .jobs import BackgroundJob
+from .notifications import Notifier
+from .profile_dialog import ProfileDialog
+from .profile_list import ProfileList
+from .progress_panel import JobProgressPanel
+from .resources import app_icon
+from .restore_wizard import RestoreWizard
+from .stats_panel import StatsPanel
+from .welcome import WelcomePage
+
+log = logging.getLogger("lifeboat.ui")
+_REFRESH_MS = 1000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ws: Workspace, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.jobs: list[BackgroundJob] = []
+        self.setWindowTitle("Lifeboat")
+        self.setWindowIcon(app_icon())
+        self.setObjectName("mainWindow")
+        self.setAccessibleName("Lifeboat")
+        self.notifier = Notifier(self, app_icon())
+        self._build_toolbar()
+        self._build_body()
+        self._refresh_timer = QTimer(self, interval=_REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_catalog)
+        self.refresh_profiles()
+        self.refresh_catalog()
+        self._restore_geometry()
+
+    # --- layout --------------------------------------------------------
+    def _action(self, toolbar: QToolBar, text: str, icon: QStyle.StandardPixmap, slot, tip: str,
+                shortcut: Optional[str] = None) -> QAction:
+        action = QAction(self.style().standardIcon(icon), text, self)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        toolbar.addAction(action)
+        button = toolbar.widgetForAction(action)
+        button.setAccessibleName(text.rstrip("…"))
+        button.setObjectName(f"action-{text.rstrip('…').lower().replace(' ', '-')}")
+        return action
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Actions", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(bar)
+        px = QStyle.StandardPixmap
+        self.backup_action = self._action(bar, "Back up now", px.SP_DialogSaveButton, self.back_up_now,
+                                          "Back up the selected connection now, with the usual settings", "Ctrl+B")
+        self.restore_action = self._action(bar, "Restore…", px.SP_BrowserReload, self.open_restore_wizard,
+                                           "Put a backup back into a database, step by step")
+        self.verify_action = self._action(bar, "Verify", px.SP_DialogApplyButton, self.verify_selected,
+                                          "Read the selected backup file completely and check that it is intact")
+        self.delete_action = self._action(bar, "Delete", px.SP_TrashIcon, self.delete_selected,
+                                          "Delete the selected backup and its file")
+        self.folder_action = self._action(bar, "Open backup folder", px.SP_DirOpenIcon, self.open_backup_folder,
+                                          "Show the folder where backups are saved")
+
+    def _build_body(self) -> None:
+        self.profile_list = ProfileList(self)
+        self.profile_list.profile_selected.connect(self._on_profile_selected)
+        self.profile_list.add_requested.connect(self.add_profile)
+        self.profile_list.edit_requested.connect(self.edit_profile)
+        self.profile_list.remove_requested.connect(self.remove_profile)
+        self.profile_list.test_requested.connect(self.test_profile)
+
+        self.welcome = WelcomePage(self)
+        self.welcome.add_connection_requested.connect(self.add_profile)
+        self.catalog_view = CatalogView(self)
+        self.catalog_view.selection_changed.connect(self._update_actions)
+        self.catalog_view.activated.connect(self.show_details)
+        self.progress_panel = JobProgressPanel(self)
+        self.progress_panel.hide()
+        self.stats_panel = StatsPanel(self)
+        self.options_panel = BackupOptionsPanel(self.ws, self)
+        self.lower_tabs = QTabWidget(self)
+        self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.setAccessibleName("Database details and backup options")
+        self.lower_tabs.addTab(self.stats_panel, "Database now")
+        self.lower_tabs.addTab(self.options_panel, "Backup options")
+
+        centre = QSplitter(Qt.Orientation.Vertical, self)
+        upper = QWidget(centre)
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.progress_panel)
+        upper_layout.addWidget(self.catalog_view, 1)
+        centre.addWidget(upper)
+        centre.addWidget(self.lower_tabs)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+
+        self.centre_stack = QStackedWidget(self)
+        self.centre_stack.addWidget(self.welcome)
+        self.centre_stack.addWidget(centre)
+        self._catalog_page = centre
+
+        body = QSplitter(Qt.Orientation.Horizontal, self)
+        body.addWidget(self.profile_list)
+        body.addWidget(self.centre_stack)
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 4)
+        body.setSizes([260, 900])
+        self.setCentralWidget(body)
+        self.statusBar().showMessage("Ready")
+
+    # --- refreshing ------------------------------------------------------
+    def refresh_profiles(self, select: Optional[str] = None) -> None:
+        profiles = self.ws.profiles.list()
+        self.profile_list.set_profiles(profiles)
+        self.catalog_view.set_profiles([p.name for p in profiles])
+        self.centre_stack.setCurrentWidget(self._catalog_page if profiles else self.welcome)
+        if select:
+            self.profile_list.select(select)
+        elif profiles and self.profile_list.current_profile() is None:
+            self.profile_list.select(profiles[0].name)
+        self._update_actions()
+
+    def refresh_catalog(self) -> None:
+        self.catalog_view.set_records(self.ws.catalog.list())
+        self._update_actions()
+
+    def _latest_backup(self, profile: Profile) -> Optional[BackupRecord]:
+        completed = [r for r in self.ws.catalog.list(profile=profile.name) if r.status == "completed"]
+        return completed[0] if completed else None
+
+    def _on_profile_selected(self, profile: Optional[Profile]) -> None:
+        self.stats_panel.show_profile(self.ws, profile, self._latest_backup(profile) if profile else None)
+        if profile:
+            self.options_panel.load_profile(profile)
+        self._update_actions()
+
+    def _update_actions(self, *_) -> None:
+        busy = any(job.running for job in self.jobs)
+        record = self.catalog_view.selected_record()
+        completed = record is not None and record.status == "completed"
+        self.backup_action.setEnabled(self.profile_list.current_profile() is not None and not busy)
+        self.restore_action.setEnabled(not busy)
+        self.verify_action.setEnabled(completed and not busy)
+        self.delete_action.setEnabled(record is not None and record.status != "in_progress" and not busy)
+
+    # --- running jobs ----------------------------------------------------
+    def start_job(self, title: str, function, on_success, what: str = "backup") -> BackgroundJob:
+        job = BackgroundJob(title, function, self)
+        self.jobs.append(job)
+        job.succeeded.connect(on_success)
+        job.failed.connect(lambda error: self._job_failed(title, error))
+        job.cancelled.connect(lambda error: self.statusBar().showMessage(error.message, 10000))
+        job.finished.connect(lambda: self._job_finished(job))
+        self.progress_panel.attach(job, what)
+        self.progress_panel.show()
+        self._refresh_timer.start()
+        job.start()
+        self._update_actions()
+        return job
+
+    def _job_finished(self, job: BackgroundJob) -> None:
+        self.jobs.remove(job)
+        if not self.jobs:
+            self._refresh_timer.stop()
+            self.progress_panel.hide()
+        self.refresh_catalog()
+        profile = self.profile_list.current_profile()
+        self._on_profile_selected(profile)
+
+    def _job_failed(self, title: str, error: BaseException) -> None:
+        self.notifier.notify(title, getattr(error, "message", "It did not finish."), failed=True)
+        error_box(self, title, error).open()
+
+    # --- actions -----------------------------------------------------------
+    def back_up_now(self) -> Optional[BackgroundJob]:
+        profile = self.profile_list.current_profile()
+        if profile is None:
+            return None
+        request = BackupRequest(profile=profile.name, options=self.options_panel.options(),
+                                dest=self.options_panel.destination())
+        self.statusBar().showMessage(f"Backing up {profile.name}…")
+        return self.start_job(
+            f"Backup of {profile.name}",
+            lambda report, cancel: run_backup(self.ws, request, report, cancel),
+            self._backup_done,
+        )
+
+    def _backup_done(self, record: BackupRecord) -> None:
+        text = (f"Backup of {record.profile} completed: {len(record.row_counts)} tables, "
+                f"{record.total_rows:,} rows, {human_size(record.size_bytes)}.")
+        self.statusBar().showMessage(text, 15000)
+        self.notifier.notify("Backup completed", text)
+        self.refresh_catalog()
+        self.catalog_view.select(record.id)
+
+    def open_restore_wizard(self, record: Optional[BackupRecord] = None) -> RestoreWizard:
+        wizard = RestoreWizard(self.ws, self, preselected=record or self.catalog_view.selected_record())
+        wizard.restored.connect(lambda _: self.refresh_catalog())
+        wizard.finished.connect(lambda _: self.refresh_catalog())
+        wizard.open()
+        return wizard
+
+    def verify_selected(self, record: Optional[BackupRecord] = None) -> Optional[BackgroundJob]:
+        record = record or self.catalog_view.selected_record()
+        if record is None:
+            return None
+        return self.start_job(
+            f"Check of backup {record.id}",
+            lambda report, cancel: verify_backup(self.ws, record.id, report, cancel),
+            self._verify_done, what="check",
+        )
+
+    def _verify_done(self, result) -> None:
+        QMessageBox.information(
+            self, "Backup is intact",
+            f"Every part of the backup file was read back and matches what was written "
+            f"({human_size(result.size_bytes)}). It can be restored.",
+        )
+
+    def delete_selected(self, record: Optional[BackupRecord] = None) -> bool:
+        record = record or self.catalog_view.selected_record()
+        if record is None:
+            return False
+        answer = QMessageBox.question(
+            self, "Delete backup",
+            f"Delete the backup of {record.database} ({record.profile}) from {record.started_at}?\n\n"
+            f"Its file will be removed from the disk:\n{record.path or '(no file)'}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            delete_backup(self.ws, record.id)
+        except Exception as exc:  # shown, never raised into Qt's event loop
+            error_box(self, "Could not delete the backup", exc).open()
+            return False
+        self.refresh_catalog()
+        self.statusBar().showMessage(f"Deleted backup {record.id}.", 10000)
+        return True
+
+    def open_backup_folder(self) -> None:
+        folder = self.options_panel.destination() or self.ws.paths.backups_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def show_details(self, record: BackupRecord) -> BackupDetailsDialog:
+        dialog = BackupDetailsDialog(record, self)
+        dialog.restore_requested.connect(lambda r: (dialog.accept(), self.open_restore_wizard(r)))
+        dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
+        dialog.delete_requested.connect(lambda r: self.delete_selected(r) and dialog.accept())
+        dialog.open()
+        return dialog
+
+    # --- profiles ----------------------------------------------------------
+    def add_profile(self) -> ProfileDialog:
+        return self._open_profile_dialog(None)
+
+    def edit_profile(self, profile: Profile) -> ProfileDialog:
+        return self._open_profile_dialog(profile)
+
+    def _open_profile_dialog(self, profile: Optional[Profile]) -> ProfileDialog:
+        dialog = ProfileDialog(self.ws, self, profile=profile)
+        dialog.accepted.connect(
+            lambda: self.refresh_profiles(select=dialog.saved_profile.name if dialog.saved_profile else None)
+        )
+        dialog.open()
+        return dialog
+
+    def remove_profile(self, profile: Profile) -> None:
+        try:
+            self.ws.profiles.remove(profile.name)
+        except Exception as exc:  # shown, never raised into Qt's event loop
+            error_box(self, "Could not remove the connection", exc).open()
+            return
+        self.refresh_profiles()
+
+    def test_profile(self, profile: Profile) -> BackgroundJob:
+        def test(report, cancel):
+            # The keyring may wait to be unlocked: read it off the GUI thread.
+            return test_connection(profile, self.ws.profiles.password_for(profile), self.ws.tool_dirs())
+
+        job = BackgroundJob(f"Test of {profile.name}", test, self)
+        self.jobs.append(job)
+        job.succeeded.connect(lambda report: self._tested(profile, report))
+        job.failed.connect(lambda error: self._job_failed(f"Cannot connect to {profile.name}", error))
+        job.finished.connect(lambda: self.jobs.remove(job))
+        return job.start()
+
+    def _tested(self, profile: Profile, report) -> None:
+        lines = [f"Connected to {profile.display_target()}.",
+                 f"PostgreSQL {report.server_version}, database size {human_size(report.database_size_bytes)}."]
+        if report.tools:
+            lines.append(f"Backups will use pg_dump {report.tools.version}.")
+        lines += report.warnings
+        QMessageBox.information(self, f"Connection to {profile.name} works", "\n\n".join(lines))
+
+    # --- window ------------------------------------------------------------
+    def _window_settings(self) -> QSettings:
+        # Next to the app's other settings, so LIFEBOAT_HOME keeps it private too.
+        return QSettings(str(self.ws.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        geometry = self._window_settings().value("mainWindow/geometry")
+        if geometry:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        running = [job for job in self.jobs if job.running]
+        if running:
+            answer = QMessageBox.question(
+                self, "A job is still running",
+                f"{running[0].title} is still running. Stop it and quit? Nothing half-written is kept.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            for job in running:
+                job.cancel()
+            for job in running:
+                job.wait()
+        self._window_settings().setValue("mainWindow/geometry", self.saveGeometry())
+        super().closeEvent(event)
