@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self.statusBar().showMessage("Ready")
 
+    def toolbar_button(self, text: str) -> QWidget:
+        return self.findChild(QWidget, f"action-{text.rstrip('…').lower().replace(' ', '-')}")
+
     # --- refreshing ------------------------------------------------------
     def refresh_profiles(self, select: Optional[str] = None) -> None:
         profiles = self.ws.profiles.list()

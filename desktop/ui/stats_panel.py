@@ -188,7 +188,9 @@ class StatsPanel(QWidget):
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # The names column takes the spare width, so each number stays next
+        # to its table instead of drifting to the far edge.
+        header.setSectionResizeMode(TABLE, QHeaderView.ResizeMode.Stretch)
         return table
 
     def _lay_out(self) -> None:

@@ -123,7 +123,7 @@ def _prepare_target(profile: Profile, password: Optional[str], request: RestoreR
         if not request.create:
             raise DatabaseMissing(
                 f"The database {profile.dbname} does not exist on {profile.host}. "
-                "Choose 'create the database' (--create) to have Lifeboat create it, or check the name."
+                "Choose 'Create the database if it does not exist' (--create on the command line), or check the name."
             )
         _create_database(profile, password)
         conn = connect(profile, password)
@@ -132,7 +132,7 @@ def _prepare_target(profile: Profile, password: Optional[str], request: RestoreR
         if not created and not request.clean and not request.data_only and _has_tables(conn):
             raise RestoreFailed(
                 f"The database {profile.dbname} already contains tables, and restoring on top of them "
-                "would mix old and new data. Choose 'replace what is there' (--clean) to replace it, "
+                "would mix old and new data. Choose 'Replace what is in the database now' (--clean on the command line) to replace it, "
                 "or restore into an empty database."
             )
         return conn.info.server_version, created

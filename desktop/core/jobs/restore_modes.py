@@ -261,7 +261,7 @@ _HINTS = (
      "The database user of the target profile is not allowed to change {0}. Use a profile whose "
      "user owns the database."),
     (re.compile(r'relation "([^"]+)" already exists'),
-     "The table {0} already exists in the target. Choose 'replace what is there' (--clean)."),
+     "The table {0} already exists in the target. Choose 'Replace what is in the database now' (--clean on the command line)."),
 )
 
 

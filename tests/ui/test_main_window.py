@@ -1,0 +1,68 @@
+"""The main window as a whole: first run, one-click backup, live catalog, actions."""
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.ui.main_window import MainWindow
+from tests.ui.screens import save_screenshot
+
+
+@pytest.fixture
+def window(qtbot, ws):
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.resize(1280, 820)
+    win.show()
+    return win
+
+
+def test_first_run_shows_the_welcome_page(window):
+    assert window.centre_stack.currentWidget() is window.welcome
+    assert not window.backup_action.isEnabled()
+    save_screenshot(window, "main_window_first_run")
+
+
+def test_one_click_backup_lands_in_the_catalog(qtbot, ws, make_profile, pg15, chinook_db):
+    make_profile(pg15, chinook_db, name="Shop production", environment="production")
+    make_profile(pg15, chinook_db, name="Shop development")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.resize(1280, 820)
+    win.show()
+    win.profile_list.select("Shop production")
+    assert win.centre_stack.currentWidget() is not win.welcome
+    job = win.back_up_now()
+    assert win.progress_panel.isVisible()
+    with qtbot.waitSignal(job.finished, timeout=60000):
+        pass
+    records = ws.catalog.list()
+    assert [r.status for r in records] == ["completed"]
+    assert win.catalog_view.model.rowCount() == 1
+    assert win.catalog_view.selected_record().id == records[0].id
+    assert Path(records[0].path).exists()
+    run_backup(ws, BackupRequest("Shop development"))
+    win.refresh_catalog()
+    win.profile_list.select("Shop development")
+    if win.stats_panel.job and win.stats_panel.job.running:
+        with qtbot.waitSignal(win.stats_panel.job.finished, timeout=30000):
+            pass
+    save_screenshot(win, "main_window_catalog")
+
+
+def test_delete_asks_and_removes_the_file(qtbot, ws, make_profile, pg15, chinook_db, monkeypatch):
+    make_profile(pg15, chinook_db, name="Shop")
+    record = run_backup(ws, BackupRequest("Shop"))
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.catalog_view.select(record.id)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert win.delete_selected()
+    assert not Path(record.path).exists()
+    assert ws.catalog.list() == []
+
+
+def test_toolbar_buttons_have_accessible_names(window):
+    names = {button.accessibleName() for button in window.findChildren(type(window.toolbar_button("Back up now")))}
+    assert {"Back up now", "Restore", "Verify", "Delete", "Open backup folder"} <= names
