@@ -20,15 +20,16 @@ from desktop.cli import main as cli_main
 from desktop.core.cluster import free_port
 from desktop.core.crypto import header_length, read_header
 from desktop.core.errors import (
-    AuthenticationFailed, ConfirmationRequired, DatabaseMissing, DestinationNotWritable, DiskFull,
-    DumpFailed, FileDamaged, KeyringUnavailable, NotABackupFile, RestoreFailed, ServerUnreachable,
-    ToolsTooOld, WrongKey,
+    AuthenticationFailed, Cancelled, ConfirmationRequired, DatabaseMissing, DestinationNotWritable, DiskFull,
+    DestinationError, DumpFailed, FileDamaged, KeyringUnavailable, NotABackupFile, RestoreFailed, ServerUnreachable,
+    ToolsTooOld, UnknownBackup, UsageError, WrongKey, BackupFileError, LifeboatError,
 )
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.restore import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.pgtools import discover
+from desktop.core.progress import CancelToken
 from desktop.core.profiles import Profile
 from desktop.core.secrets import SERVICE
 from desktop.core.workspace import Workspace
@@ -40,6 +41,24 @@ from tests.faults import (
 from tests.keyrings import NoKeyring
 
 import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+
+class RefusingKeyring(KeyringBackend):
+    """A keyring that is there but will not answer: locked (a desktop
+    session not unlocked yet) or broken (a D-Bus error)."""
+
+    priority = 0
+
+    def __init__(self, locked: bool):
+        super().__init__()
+        self._error = keyring.errors.KeyringLocked if locked else keyring.errors.KeyringError
+
+    def _refuse(self, *args, **kwargs):
+        raise self._error("the test keyring refuses")
+
+    get_password = set_password = delete_password = _refuse
 
 
 @pytest.fixture
@@ -145,6 +164,33 @@ def test_destination_not_writable(ws, pg15, chinook_db, make_profile, tmp_path):
                       ("choose a folder", "another folder"))
     # Refused before connecting: pg_dump never started, nothing in the catalog.
     assert ws.catalog.list() == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: durable.check_writable maps the FileExistsError of mkdir on a file to the generic "
+    "DestinationError 'Writing to X failed (File exists). If this is a removable drive...', which "
+    "does not say that the chosen destination is a file, not a folder"))
+def test_destination_is_a_file(ws, pg15, chinook_db, make_profile, tmp_path):
+    profile = make_profile(pg15, chinook_db)
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("my notes")
+    with pytest.raises(DestinationError) as caught:
+        run_backup(ws, BackupRequest(profile=profile.name, dest=not_a_folder))
+    assert not_a_folder.read_text() == "my notes"
+    assert ws.catalog.list() == []
+    assert_reads_well(caught.value, "not a folder", str(not_a_folder), "choose")
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["locked", "broken"])
+def test_keyring_locked_or_broken(pg15, chinook_db, make_profile, locked):
+    profile = make_profile(pg15, chinook_db)
+    keyring.set_keyring(RefusingKeyring(locked))
+    ws = Workspace.open()
+    with pytest.raises(KeyringUnavailable) as caught:
+        run_backup(ws, BackupRequest(profile=profile.name))
+    assert_reads_well(caught.value, "keyring", "unlock" if locked else ("install", "unlock"),
+                      secrets=(pg15.password,))
+    nothing_started(ws)
 
 
 # --- while the dump runs ------------------------------------------------------
@@ -386,3 +432,70 @@ def test_restore_into_a_database_with_tables_needs_clean(ws, pg15, chinook_db, f
         run_restore(ws, RestoreRequest(source=chinook_backup.id, into=target.name))
     assert_reads_well(caught.value, "already contains", target_db, ("replace", "--clean"), "empty database")
     assert table_hashes(pg15, target_db) == before
+
+
+def test_restore_into_a_missing_database_without_create(ws, pg15, make_profile, chinook_backup):
+    target = make_profile(pg15, "not_created_yet")
+    with pytest.raises(DatabaseMissing) as caught:
+        run_restore(ws, RestoreRequest(source=chinook_backup.id, into=target.name))
+    assert_reads_well(caught.value, "does not exist", "not_created_yet", "--create")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: jobs/restore._guard_production refuses a 'backups only' profile with "
+    "ConfirmationRequired, though no confirmation can make it go ahead, and the message says "
+    "what happened but not what to do (choose another profile, or clear 'backups only')"))
+def test_restore_into_a_backups_only_profile(ws, pg15, chinook_db, fresh_db, make_profile, chinook_backup):
+    target_db = fresh_db()
+    target = make_profile(pg15, target_db, read_only=True)
+    with pytest.raises(UsageError) as caught:
+        run_restore(ws, RestoreRequest(source=chinook_backup.id, into=target.name, confirm=target_db))
+    assert_reads_well(caught.value, "backups only", ("another profile", "choose"))
+    assert table_hashes(pg15, target_db) == {}
+
+
+def test_safety_backup_failure_stops_a_production_restore(ws, pg15, chinook_db, fresh_db, make_profile,
+                                                         tmp_path):
+    source = make_profile(pg15, chinook_db)
+    record = run_backup(ws, BackupRequest(profile=source.name, dest=tmp_path / "elsewhere"))
+    target_db = changed_copy(pg15, fresh_db, chinook_db)
+    target = make_profile(pg15, target_db, environment="production")
+    before = table_hashes(pg15, target_db)
+    # The safety backup goes to the default folder, which cannot take it.
+    with read_only_folder(ws.paths.backups_dir):
+        with pytest.raises(DestinationNotWritable):
+            run_restore(ws, RestoreRequest(source=record.id, into=target.name, clean=True, confirm=target_db))
+    assert table_hashes(pg15, target_db) == before
+    assert [r.kind for r in ws.catalog.list()] == ["manual"]
+
+
+def test_backup_file_gone(ws, pg15, chinook_db, make_profile, chinook_backup, capsys):
+    os.unlink(chinook_backup.path)
+    with pytest.raises(BackupFileError) as caught:
+        verify_backup(ws, chinook_backup.id)
+    assert_reads_well(caught.value, "missing", chinook_backup.path, ("drive", "rebuild"))
+    assert cli_main(["verify", chinook_backup.id]) == 1
+    assert "missing" in capsys.readouterr().err
+
+
+def test_reading_an_unfinished_backup(ws, pg15, chinook_db, make_profile):
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        run_backup(ws, BackupRequest(profile=make_profile(pg15, chinook_db).name), cancel=cancel)
+    [entry] = ws.catalog.list()
+    with pytest.raises(UnknownBackup) as caught:
+        verify_backup(ws, entry.id)
+    assert_reads_well(caught.value, "did not complete", entry.status)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: backupfile.resolve treats a path that does not exist as a catalog id, so "
+    "`lifeboat verify ~/Backups/shop.lifeboat` with a typo answers 'There is no backup with the id "
+    "/home/.../shop.lifeboat. Run lifeboat list'; when the argument looks like a path (a separator "
+    "or the .lifeboat suffix), say that the file does not exist"))
+def test_a_path_that_does_not_exist(ws, tmp_path):
+    missing = tmp_path / "shop_20260101T000000Z.dump.lifeboat"
+    with pytest.raises(LifeboatError) as caught:
+        verify_backup(ws, str(missing))
+    assert_reads_well(caught.value, "file", "does not exist", str(missing))
