@@ -12,37 +12,37 @@ import struct
 import threading
 import time
 
+import keyring
+import keyring.errors
 import psycopg
 import pytest
 from cryptography.fernet import Fernet
+from keyring.backend import KeyringBackend
 
 from desktop.cli import main as cli_main
 from desktop.core.cluster import free_port
 from desktop.core.crypto import header_length, read_header
 from desktop.core.errors import (
-    AuthenticationFailed, Cancelled, ConfirmationRequired, DatabaseMissing, DestinationNotWritable, DiskFull,
-    DestinationError, DumpFailed, FileDamaged, KeyringUnavailable, NotABackupFile, RestoreFailed, ServerUnreachable,
-    ToolsTooOld, UnknownBackup, UsageError, WrongKey, BackupFileError, LifeboatError,
+    AuthenticationFailed, BackupFileError, Cancelled, ConfirmationRequired, DatabaseMissing,
+    DestinationError, DestinationNotWritable, DiskFull, DumpFailed, FileDamaged, KeyringUnavailable,
+    LifeboatError, NotABackupFile, RestoreFailed, ServerUnreachable, ToolsTooOld, UnknownBackup,
+    UsageError, WrongKey,
 )
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.restore import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.pgtools import discover
-from desktop.core.progress import CancelToken
 from desktop.core.profiles import Profile
+from desktop.core.progress import CancelToken
 from desktop.core.secrets import SERVICE
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
-from tests.faults import (
-    assert_reads_well, backup_files, child_processes, cut_to, flip_byte, noise_db,  # noqa: F401
-    read_only_folder, small_tmpfs,
+from tests.faults import (  # noqa: F401 (noise_db is a fixture)
+    assert_reads_well, backup_files, child_processes, cut_to, flip_byte, noise_db, read_only_folder,
+    small_tmpfs,
 )
 from tests.keyrings import NoKeyring
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
 
 
 class RefusingKeyring(KeyringBackend):
@@ -341,7 +341,7 @@ def swap_records(path, first: int) -> None:
             (length,) = struct.unpack(">I", f.read(4))
             spans.append((offset, 4 + length))
             offset += 4 + length
-        (a, size_a), (b, size_b) = spans[first], spans[first + 1]
+        (a, size_a), (_, size_b) = spans[first], spans[first + 1]
         assert size_a == size_b
         f.seek(a)
         both = f.read(size_a + size_b)
