@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import keyring
@@ -163,6 +164,41 @@ def test_backup_list_show_verify_decrypt_restore(lifeboat, pg15, chinook_db, fre
     assert "public.track" in restored.stdout  # the per-table check is a result: stdout
     assert "Verified" in restored.stderr
     assert table_hashes(pg15, target_db) == table_hashes(pg15, chinook_db)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="pseudo-terminals are POSIX")
+def test_progress_bar_on_a_terminal_only(keyring_file, pg15, chinook_db, make_profile):
+    import pty
+
+    profile = make_profile(pg15, chinook_db)
+    controller, terminal = pty.openpty()
+    drawn = bytearray()
+
+    def read_terminal() -> None:
+        # Drained as it comes: a full pty buffer would stall the child.
+        while True:
+            try:
+                data = os.read(controller, 4096)
+            except OSError:  # EIO once the child closed its end
+                return
+            if not data:
+                return
+            drawn.extend(data)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "desktop", "backup", profile.name], cwd=REPO,
+                              env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=terminal, text=True, timeout=120)
+    finally:
+        os.close(terminal)
+        reader.join(timeout=10)
+        os.close(controller)
+    assert proc.returncode == 0
+    assert len(proc.stdout.splitlines()) == 1  # the bar never reaches stdout
+    text = drawn.decode("utf-8", "replace")
+    assert "\r[" in text and "#" in text and "elapsed" in text
 
 
 # --- exit codes ------------------------------------------------------------------------
