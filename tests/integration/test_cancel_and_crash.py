@@ -171,12 +171,13 @@ def test_damaged_catalog_is_set_aside_and_rebuilt(ws, pg15, chinook_db, make_pro
     catalog = ws.paths.catalog_file
     for leftover in (Path(f"{catalog}-wal"), Path(f"{catalog}-shm")):
         leftover.unlink(missing_ok=True)  # gone anyway once every connection closed
+    garbage = bytes(range(256)) * 16  # starts with 0: no valid SQLite header or page type
     if damage == "garbage":
-        catalog.write_bytes(os.urandom(catalog.stat().st_size))
+        catalog.write_bytes(garbage * (catalog.stat().st_size // len(garbage)))
     else:
-        with open(catalog, "r+b") as f:  # page 2 onwards: the tables, not the file header
+        with open(catalog, "r+b") as f:  # page 2: a table, past an intact file header
             f.seek(4096)
-            f.write(os.urandom(4096))
+            f.write(garbage)
 
     assert cli_main(["list", "--json"]) == 0
     out, err = capsys.readouterr()
