@@ -15,7 +15,8 @@ from .core.manifest import BackupOptions
 from .core.pgtools import discover
 from .core.profiles import Profile, profile_from_url
 from .core.workspace import Workspace
-from .terminal import human_size, print_json, read_secret, run_with_progress, table
+from .core.units import human_size
+from .terminal import print_json, read_secret, run_with_progress, table
 
 
 def version_lines() -> list[str]:

@@ -6,7 +6,7 @@ import threading
 from typing import Callable, Optional, Sequence, TextIO
 
 from .core.progress import CancelToken, Progress
-from .core.units import human_duration, human_size  # noqa: F401 (cli_commands imports human_size from here)
+from .core.units import human_duration
 
 
 class ProgressLine:
@@ -56,26 +56,33 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 
 
 def run_with_progress(job: Callable[[Callable, CancelToken], object]):
-    """Runs a job on a worker thread so Ctrl-C can cancel it cleanly."""
+    """Runs a job on a worker thread so Ctrl-C can cancel it cleanly.
+
+    The main thread waits on an Event, not Thread.join(): on Python 3.11 a
+    Ctrl-C landing inside join() marks a still-running thread as stopped,
+    and a second join() then returns before the job has cleaned up.
+    """
     cancel = CancelToken()
     line = ProgressLine()
     outcome: dict = {}
+    done = threading.Event()
 
     def work() -> None:
         try:
             outcome["value"] = job(line, cancel)
         except BaseException as exc:  # re-raised on the main thread below
             outcome["error"] = exc
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=work, name="job")
-    worker.start()
+    threading.Thread(target=work, name="job", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         cancel.cancel()
         sys.stderr.write("\nCancelling...\n")
-        worker.join()
+        done.wait()
     finally:
         line.finish()
     if "error" in outcome:

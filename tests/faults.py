@@ -173,11 +173,3 @@ def noise_database(cluster, megabytes: int = 20) -> str:
         cluster.create_database(name)
         fill_with_noise(cluster.conninfo(name), megabytes)
     return name
-
-
-@pytest.fixture(scope="session")
-def noise_db(pg15):
-    """20 MB of incompressible rows on pg15 (about 10 MB as a backup)."""
-    name = noise_database(pg15)
-    yield name
-    pg15.drop_database(name)

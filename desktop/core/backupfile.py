@@ -4,6 +4,7 @@ Every reader (restore, verify, decrypt, catalog rebuild, import) goes through
 here, so a damaged or foreign file is reported the same way everywhere.
 """
 import hashlib
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import BinaryIO, Callable, Iterator, Optional
 from . import crypto
 from .catalog import BackupRecord
 from .errors import BackupFileError, UnknownBackup
-from .manifest import Manifest
+from .manifest import FILE_SUFFIX, Manifest
 from .pipeline import BLOCK, decompressed
 from .workspace import Workspace
 
@@ -35,6 +36,10 @@ def resolve(ws: Workspace, id_or_file: str) -> tuple[Path, Optional[BackupRecord
     candidate = Path(id_or_file).expanduser()
     if candidate.is_file():
         return candidate, None
+    if os.sep in id_or_file or "/" in id_or_file or id_or_file.endswith(FILE_SUFFIX):
+        raise UnknownBackup(
+            f"The file {candidate} does not exist. Check the path, and that the drive holding it is connected."
+        )
     record = ws.catalog.get(id_or_file)
     if record.status != "completed" or not record.path:
         raise UnknownBackup(

@@ -44,6 +44,10 @@ def explain_write_error(exc: OSError, path: Path) -> DestinationError:
 
 def check_writable(folder: Path) -> None:
     """Fail before a long job starts rather than at its end."""
+    if folder.exists() and not folder.is_dir():
+        raise DestinationNotWritable(
+            f"{folder} is a file, not a folder. Choose a folder to save the backups in."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -87,6 +91,24 @@ class AtomicFile:
             self._file = os.fdopen(fd, "wb")
         except OSError as exc:
             raise explain_write_error(exc, self.partial_path) from exc
+
+    @classmethod
+    def unique(cls, folder: Path, name: str) -> "AtomicFile":
+        """A new file named `name`, or `stem-2.rest`, `stem-3.rest`... when taken.
+
+        Reserving the name by creating the partial file exclusively means two
+        jobs started in the same second can never pick the same one."""
+        stem, dot, rest = name.partition(".")
+        for number in range(1, 1000):
+            candidate = folder / (name if number == 1 else f"{stem}-{number}{dot}{rest}")
+            if candidate.exists():
+                continue
+            try:
+                return cls(candidate)
+            except DestinationError as exc:
+                if not isinstance(exc.__cause__, FileExistsError):
+                    raise
+        raise DestinationError(f"{folder} already holds too many backups named {name}; choose another folder.")
 
     def write(self, data: bytes) -> int:
         try:

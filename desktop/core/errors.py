@@ -37,6 +37,10 @@ class ProfileExists(UsageError):
     pass
 
 
+class ProfileReadOnly(UsageError):
+    """A write into a profile marked 'backups only'."""
+
+
 class InvalidProfile(UsageError):
     pass
 

@@ -12,12 +12,18 @@ LOG_NAME = "lifeboat.log"
 
 
 def setup_logging(paths: AppPaths) -> logging.Logger:
+    """Logs to this app home's file; a handler for another home (an earlier
+    LIFEBOAT_HOME in the same process) is replaced."""
     logger = logging.getLogger("lifeboat")
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in logger.handlers):
-        handler = logging.handlers.RotatingFileHandler(
-            paths.log_dir / LOG_NAME, maxBytes=2 << 20, backupCount=5, encoding="utf-8"
-        )
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    target = str(paths.log_dir / LOG_NAME)
+    for handler in list(logger.handlers):
+        if isinstance(handler, logging.handlers.RotatingFileHandler):
+            if handler.baseFilename == target:
+                return logger
+            logger.removeHandler(handler)
+            handler.close()
+    handler = logging.handlers.RotatingFileHandler(target, maxBytes=2 << 20, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     return logger

@@ -64,7 +64,8 @@ class ToolProcess:
 
     def error_lines(self) -> list[str]:
         """The lines a tool marks as errors (verbose chatter left out)."""
-        return [line for line in self._tail if "error:" in line or "ERROR:" in line or "FATAL:" in line]
+        markers = ("error:", "ERROR:", "FATAL:", "detail:", "DETAIL:")
+        return [line for line in self._tail if any(marker in line for marker in markers)]
 
     def wait(self, timeout: Optional[float] = None) -> int:
         code = self.proc.wait(timeout)

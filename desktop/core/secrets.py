@@ -5,18 +5,26 @@ the caller gets KeyringUnavailable saying what to install or unlock; there
 is deliberately no plaintext fallback (keyrings.alt's "encrypted" file has
 no MAC and prompts on a terminal: RELIABILITY.md, "The keyring").
 """
+import getpass
 import sys
+import tempfile
+from pathlib import Path
 
 import keyring
 import keyring.backend
 import keyring.backends.fail
 import keyring.errors
 from cryptography.fernet import Fernet
+from filelock import FileLock
 
 from .errors import KeyringUnavailable
 
 SERVICE = "Lifeboat"
 _INSTALLATION_KEY = "installation-key"
+
+
+def _key_lock_path() -> Path:
+    return Path(tempfile.gettempdir()) / f"lifeboat-key-{getpass.getuser()}.lock"
 
 
 def _profile_entry(profile_name: str) -> str:
@@ -52,6 +60,17 @@ class Secrets:
         key = self.installation_key_if_present()
         if key is not None:
             return key
+        # Two Lifeboat processes using the keyring for the first time must not
+        # each store a key: backups made with the overwritten one would never
+        # open again. The keyring is per user whatever LIFEBOAT_HOME says, so
+        # the lock is too.
+        with FileLock(_key_lock_path()):
+            key = self.installation_key_if_present()
+            if key is not None:
+                return key
+            return self._create_installation_key()
+
+    def _create_installation_key(self) -> bytes:
         self._call("save this installation's backup key", "set_password",
                    _INSTALLATION_KEY, Fernet.generate_key().decode("ascii"))
         # Read back rather than trust our copy: if another Lifeboat process

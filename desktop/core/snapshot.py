@@ -16,8 +16,12 @@ from psycopg import sql
 from .errors import Cancelled, DumpFailed
 from .progress import CancelToken
 
+# Sizes from pg_class.relpages (as of the last VACUUM/ANALYZE): only for the
+# progress estimate, and unlike pg_relation_size() they take no lock, so a
+# table held by ALTER TABLE or VACUUM FULL cannot stall the start (or a cancel).
 _TABLES = """
-SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), pg_relation_size(c.oid)
+SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname),
+       c.relpages::bigint * current_setting('block_size')::bigint
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')

@@ -25,7 +25,7 @@ from desktop.core.progress import CancelToken
 from desktop.core.secrets import SERVICE, Secrets
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
-from tests.faults import assert_reads_well, backup_files, child_processes, noise_db, wait_for  # noqa: F401
+from tests.faults import assert_reads_well, backup_files, child_processes, wait_for
 from tests.keyrings import FileKeyring, MemoryKeyring
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,12 +97,6 @@ def test_cancel_mid_restore_leaves_the_target_as_it_was(ws, pg15, noise_db, fres
     no_tool_left_running()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: snapshot.list_tables calls pg_relation_size(), which waits for an ACCESS SHARE lock, "
-    "in ExportedSnapshot.__init__ before any watchdog or cancel check exists: a table held by "
-    "ALTER TABLE / VACUUM FULL / LOCK makes the backup sit at 'Reading the database structure' "
-    "with Cancel doing nothing until the lock goes. Size tables from pg_class.relpages (no lock) "
-    "and keep every wait cancellable"))
 def test_cancel_while_a_table_is_locked(ws, pg15, chinook_db, make_profile):
     profile = make_profile(pg15, chinook_db)
     cancel = CancelToken()
@@ -222,11 +216,6 @@ def test_two_backups_at_once_on_one_catalog(pg15, chinook_db, pagila_db, make_pr
         assert verify_backup(ws, record.id).sha256 == record.sha256
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: jobs/backup.py _free_path picks a name that no file has *yet*; two backups of one "
-    "profile started in the same second both pick it, and the second fails in AtomicFile "
-    "(O_EXCL on the .partial) with 'Writing to ... failed (File exists)'. Claim the name "
-    "atomically (create the .partial with O_EXCL inside the loop, or add the backup id to the name)"))
 def test_two_backups_of_one_profile_in_the_same_second(pg15, chinook_db, make_profile):
     profile = make_profile(pg15, chinook_db)
     Workspace.open().secrets.installation_key()
@@ -291,11 +280,6 @@ class _FirstUseAtOnceKeyring(MemoryKeyring):
         super().set_password(service, username, password)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: secrets.Secrets.installation_key() is get-or-create without a lock; two Lifeboat "
-    "processes using the keyring for the first time at once each store a key, and the backups "
-    "made with the overwritten one can never be opened. Serialise creation (a file lock under "
-    "the app home around the read-create-read-back)"))
 def test_two_first_uses_at_once_share_one_installation_key():
     backend = _FirstUseAtOnceKeyring()
     keyring.set_keyring(backend)

@@ -19,7 +19,7 @@ import pytest
 
 from desktop.core.cluster import free_port
 from tests.dbcompare import row_counts, table_hashes
-from tests.faults import backup_files, flip_byte, noise_db, wait_for  # noqa: F401
+from tests.faults import backup_files, flip_byte, wait_for
 from tests.keyrings import FileKeyring
 
 REPO = Path(__file__).resolve().parents[2]
@@ -267,12 +267,6 @@ def test_production_restore_without_confirm_exits_1(lifeboat, pg15, chinook_db, 
 # --- Ctrl-C ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: terminal.run_with_progress waits with Thread.join(0.2); on Python 3.11 a Ctrl-C inside "
-    "that join makes threading mark the still-running worker as stopped (the bpo-45274 clean-up "
-    "sees the worker's own tstate lock held), so the next join() returns at once, the job's result "
-    "is None and the CLI says 'something unexpected went wrong (AttributeError)' instead of "
-    "'cancelled'. Wait on an Event the worker sets in a finally instead"))
 def test_ctrl_c_stops_a_backup_cleanly(lifeboat, pg15, noise_db, make_profile, lifeboat_home):
     profile = make_profile(pg15, noise_db)
     backups = lifeboat_home / "backups"

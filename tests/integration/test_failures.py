@@ -38,9 +38,8 @@ from desktop.core.progress import CancelToken
 from desktop.core.secrets import SERVICE
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
-from tests.faults import (  # noqa: F401 (noise_db is a fixture)
-    assert_reads_well, backup_files, child_processes, cut_to, flip_byte, noise_db, read_only_folder,
-    small_tmpfs,
+from tests.faults import (
+    assert_reads_well, backup_files, child_processes, cut_to, flip_byte, read_only_folder, small_tmpfs,
 )
 from tests.keyrings import NoKeyring
 
@@ -166,10 +165,6 @@ def test_destination_not_writable(ws, pg15, chinook_db, make_profile, tmp_path):
     assert ws.catalog.list() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: durable.check_writable maps the FileExistsError of mkdir on a file to the generic "
-    "DestinationError 'Writing to X failed (File exists). If this is a removable drive...', which "
-    "does not say that the chosen destination is a file, not a folder"))
 def test_destination_is_a_file(ws, pg15, chinook_db, make_profile, tmp_path):
     profile = make_profile(pg15, chinook_db)
     not_a_folder = tmp_path / "notes.txt"
@@ -233,11 +228,6 @@ def test_pg_dump_killed_midway(ws, pg15, noise_db, make_profile):
     assert backup_files(ws.paths.backups_dir) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: explain_dump_failure (jobs/backup.py) reads only 'error:' lines; the cause is on "
-    "pg_dump's 'detail:' line ('SSL SYSCALL error: EOF detected' over SSL, 'server closed the "
-    "connection unexpectedly' without), so the user gets raw 'pg_dump: error: ... PQgetCopyData() "
-    "failed.' instead of 'the connection was lost'"))
 def test_connection_lost_mid_dump(ws, pg15, noise_db, make_profile):
     profile = make_profile(pg15, noise_db)
     terminated = []
@@ -441,10 +431,6 @@ def test_restore_into_a_missing_database_without_create(ws, pg15, make_profile, 
     assert_reads_well(caught.value, "does not exist", "not_created_yet", "--create")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: jobs/restore._guard_production refuses a 'backups only' profile with "
-    "ConfirmationRequired, though no confirmation can make it go ahead, and the message says "
-    "what happened but not what to do (choose another profile, or clear 'backups only')"))
 def test_restore_into_a_backups_only_profile(ws, pg15, chinook_db, fresh_db, make_profile, chinook_backup):
     target_db = fresh_db()
     target = make_profile(pg15, target_db, read_only=True)
@@ -489,11 +475,6 @@ def test_reading_an_unfinished_backup(ws, pg15, chinook_db, make_profile):
     assert_reads_well(caught.value, "did not complete", entry.status)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: backupfile.resolve treats a path that does not exist as a catalog id, so "
-    "`lifeboat verify ~/Backups/shop.lifeboat` with a typo answers 'There is no backup with the id "
-    "/home/.../shop.lifeboat. Run lifeboat list'; when the argument looks like a path (a separator "
-    "or the .lifeboat suffix), say that the file does not exist"))
 def test_a_path_that_does_not_exist(ws, tmp_path):
     missing = tmp_path / "shop_20260101T000000Z.dump.lifeboat"
     with pytest.raises(LifeboatError) as caught:

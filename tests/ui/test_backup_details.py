@@ -11,7 +11,6 @@ from tests.ui.test_catalog_model import record
 
 # The offscreen platform warns whenever a shown top-level window gets a minimum
 # size from its layout; real screens do not.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def open_dialog(qtbot, backup) -> BackupDetailsDialog:

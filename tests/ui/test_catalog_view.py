@@ -11,7 +11,6 @@ from tests.ui.test_catalog_model import record
 
 # The offscreen platform warns whenever a shown top-level window gets a minimum
 # size from its layout; on a real screen this view sits inside the main window.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 CHINOOK = {
     "public.album": 347, "public.artist": 275, "public.customer": 59, "public.employee": 8,

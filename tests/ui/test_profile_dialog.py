@@ -11,7 +11,6 @@ from tests.ui.screens import save_screenshot
 
 # Qt 6.12's offscreen (and minimal) platform warns on showing any window with
 # a layout: its QPlatformWindow lacks propagateSizeHints(). Nothing of ours.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 JOB_TIMEOUT = 30_000
 NEON_URL = "postgresql://alex:s3cr%40t-pw@ep-cool-lake-123.eu-central-1.aws.neon.tech:5432/shop?sslmode=require"

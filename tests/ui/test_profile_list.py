@@ -10,7 +10,6 @@ from tests.ui.screens import save_screenshot
 
 # Qt 6.12's offscreen platform warns on showing any window with a layout
 # (no propagateSizeHints() in its QPlatformWindow). Nothing of ours.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 PROFILES = [
     Profile(name="Laptop copy", environment="development", host="localhost", dbname="shop_dev",

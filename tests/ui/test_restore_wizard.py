@@ -235,7 +235,6 @@ def test_a_backup_file_is_added_to_the_catalog_and_selected(qtbot, ws, chinook_b
 
 # The offscreen platform warns when a message box lays itself out (its
 # QPlatformWindow has no propagateSizeHints()): nothing of ours.
-@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 def test_closing_while_restoring_asks_first(qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
     make_profile(pg15, chinook_copy("close"), name="Music shop test")
     wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
@@ -258,7 +257,6 @@ def test_closing_while_restoring_asks_first(qtbot, ws, make_profile, pg15, chino
     assert not wizard.isVisible() and not wizard.progress_page.running
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, pagila_db):
     shop = chinook_copy("shop")
     make_profile(pg15, shop, environment="production", name="Shop live")

@@ -14,7 +14,6 @@ from tests.ui.test_catalog_model import record
 
 # The offscreen platform warns whenever a shown top-level window gets a minimum
 # size from its layout; on a real screen this panel sits inside the main window.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 COUNT_TIMEOUT_MS = 30_000
 

@@ -1,4 +1,3 @@
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
@@ -7,7 +6,6 @@ from tests.ui.screens import save_screenshot
 
 # Qt 6.12's offscreen platform warns on showing any window with a layout
 # (no propagateSizeHints() in its QPlatformWindow). Nothing of ours.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def test_the_button_asks_for_a_connection(qtbot):

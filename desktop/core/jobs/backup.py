@@ -27,6 +27,8 @@ from ..workspace import Workspace
 
 STALL_SECONDS = 15 * 60
 _DUMPING = 'dumping contents of table "'
+_CONNECTION_LOST = ("server closed the connection", "eof detected", "connection to server was lost",
+                    "terminating connection", "could not receive data from server", "connection reset")
 
 
 @dataclass
@@ -67,15 +69,21 @@ def run_backup(
         version_num = conn.info.server_version
         tools = tools_for_server(version_num, ws.tool_dirs())
         manifest = _new_manifest(conn, profile, request, tools)
-        path = _free_path(dest, backup_file_name(profile.name, manifest.started_at, manifest.format))
-        ws.catalog.start(manifest, path)
+        out = AtomicFile.unique(dest, backup_file_name(profile.name, manifest.started_at, manifest.format))
+        path = out.final_path
         try:
-            snapshot = ExportedSnapshot(conn)
-            try:
-                size, sha256, file_id = _dump(profile, password, tools, snapshot, manifest,
-                                              path, installation_key, ws, tracker, cancel)
-            finally:
-                snapshot.close()
+            ws.catalog.start(manifest, path)
+        except BaseException:
+            out.abort()
+            raise
+        try:
+            with out:  # any failure below removes the partial file
+                snapshot = ExportedSnapshot(conn)
+                try:
+                    size, sha256, file_id = _dump(profile, password, tools, snapshot, manifest,
+                                                  out, installation_key, ws, tracker, cancel)
+                finally:
+                    snapshot.close()
         except Cancelled as exc:
             ws.catalog.finish_unsuccessfully(manifest.backup_id, "cancelled", exc.message)
             raise
@@ -108,21 +116,11 @@ def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools
     )
 
 
-def _free_path(dest: Path, name: str) -> Path:
-    path = dest / name
-    stem, dot, rest = name.partition(".")
-    number = 2
-    while path.exists() or path.with_name(path.name + ".partial").exists():
-        path = dest / f"{stem}-{number}{dot}{rest}"
-        number += 1
-    return path
-
-
-def _dump(profile, password, tools, snapshot, manifest, path, installation_key, ws, tracker, cancel):
+def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, installation_key, ws, tracker, cancel):
     total_bytes = sum(table.size_bytes for table in snapshot.tables)
     tracker.update(phase="Reading the database structure", total=total_bytes)
     snapshot.start_counting(cancel)
-    with AtomicFile(path) as out, child_env(profile, password) as env:
+    with child_env(profile, password) as env:
         sink = EncryptingSink(out, installation_key)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
@@ -142,7 +140,7 @@ def _dump(profile, password, tools, snapshot, manifest, path, installation_key, 
             sink.abort()
             raise
         out.commit()
-        return out.size, out.sha256, sink.file_id.hex()
+    return out.size, out.sha256, sink.file_id.hex()
 
 
 def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str) -> list:
@@ -155,12 +153,18 @@ def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str) -> l
 
 
 class _DumpProgress:
-    """Turns pg_dump --verbose lines into progress reports."""
+    """Turns pg_dump --verbose lines and bytes into progress reports.
+
+    The percentage follows bytes against the tables' size on disk; where
+    that is unknown (relpages is 0 until a table was first vacuumed or
+    analyzed) it follows tables done out of tables to dump.
+    """
 
     def __init__(self, tables: list[Table], tracker: ProgressTracker, sink: EncryptingSink):
         self._tracker = tracker
         self._sink = sink
         self._count = len(tables)
+        self._by_size = tracker.last.total > 0
         self.dumped: set[str] = set()
         self.watchdog: Optional[Watchdog] = None
 
@@ -168,20 +172,24 @@ class _DumpProgress:
         if self.watchdog:
             self.watchdog.touch()
         start = line.find(_DUMPING)
-        if start >= 0:
-            label = line[start + len(_DUMPING):].rstrip('"')
-            self.dumped.add(label)
-            self._tracker.update(
-                phase="Copying table data",
-                item=f"{label} ({len(self.dumped)} of about {self._count})",
-                bytes_done=self._sink.bytes_in,
-            )
+        if start < 0:
+            return
+        label = line[start + len(_DUMPING):].rstrip('"')
+        self.dumped.add(label)
+        changes = dict(phase="Copying table data", item=f"{label} ({len(self.dumped)} of about {self._count})",
+                       bytes_done=self._sink.bytes_in)
+        if not self._by_size:
+            changes.update(done=len(self.dumped) - 1, total=self._count)
+        self._tracker.update(**changes)
 
     def on_bytes(self) -> None:
         if self.watchdog:
             self.watchdog.touch()
         done = self._sink.bytes_in
-        self._tracker.update(bytes_done=done, done=min(done, max(self._tracker.last.total - 1, 0)))
+        if self._by_size:
+            self._tracker.update(bytes_done=done, done=min(done, self._tracker.last.total - 1))
+        else:
+            self._tracker.update(bytes_done=done)
 
 
 def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken) -> None:
@@ -237,7 +245,7 @@ def explain_dump_failure(proc: ToolProcess, code: int) -> DumpFailed:
             "No backup file was kept. Try again; if it keeps happening, check the computer's free memory.",
             detail=detail,
         )
-    if "connection" in text and ("lost" in text or "closed" in text or "terminat" in text):
+    if any(sign in text for sign in _CONNECTION_LOST):
         return DumpFailed(
             "The connection to the database server was lost during the backup. No backup file was kept. "
             "Check the network connection, then try again.",

@@ -15,13 +15,14 @@ from psycopg import sql
 
 from ..backupfile import OpenedBackup, open_backup
 from ..connection import child_env, connect
-from ..errors import ConfirmationRequired, DatabaseMissing, RestoreFailed, UsageError
+from ..errors import Cancelled, ConfirmationRequired, DatabaseMissing, ProfileReadOnly, RestoreFailed, UsageError
 from ..pgtools import PgTools, tools_for_server
 from ..profiles import Profile
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
 from .checks import RestoreCheck, check_restored
+from .verify import verify_backup
 from .restore_modes import restore_custom_stream, restore_from_staging, restore_plain
 
 
@@ -72,21 +73,33 @@ def run_restore(
     tools = _restore_tools(ws, server_num, opened)
     safety_id = None
     if profile.is_production and not created:
-        tracker.update(phase="Taking a safety backup of the target first")
-        safety = run_backup(ws, BackupRequest(profile=profile.name, kind="safety"), cancel=cancel)
-        safety_id = safety.id
+        safety_id = _safety_backup(ws, profile, tracker, cancel)
     tracker.update(phase="Restoring", total=opened.size)
-    with child_env(profile, password) as env:
-        if opened.manifest.format == "plain":
-            restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
-        elif request.jobs > 1 or opened.manifest.format == "directory":
-            restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
-        else:
-            restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
+    try:
+        with child_env(profile, password) as env:
+            if opened.manifest.format == "plain":
+                restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
+            elif request.jobs > 1 or opened.manifest.format == "directory":
+                restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
+            else:
+                restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
+    except Cancelled:
+        raise Cancelled("The restore was cancelled. " + (
+            "The database may be partly restored; restore again, or use the safety backup."
+            if request.jobs > 1 else "The database was left as it was before."))
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check, safety_id)
+
+
+def _safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:
+    """Backs up the target and reads the file back before anything is overwritten."""
+    tracker.update(phase="Taking a safety backup of the target first")
+    safety = run_backup(ws, BackupRequest(profile=profile.name, kind="safety"), cancel=cancel)
+    tracker.update(phase="Checking the safety backup")
+    verify_backup(ws, safety.id, cancel=cancel)
+    return safety.id
 
 
 def _validate(request: RestoreRequest, opened: OpenedBackup) -> None:
@@ -103,8 +116,9 @@ def _validate(request: RestoreRequest, opened: OpenedBackup) -> None:
 
 def _guard_production(profile: Profile, request: RestoreRequest) -> None:
     if profile.read_only:
-        raise ConfirmationRequired(
-            f"The profile \"{profile.name}\" is marked 'backups only', so Lifeboat never writes into it."
+        raise ProfileReadOnly(
+            f"The connection \"{profile.name}\" is marked 'backups only', so Lifeboat never writes "
+            "into it. Choose another connection to restore into."
         )
     if profile.is_production and request.confirm != profile.dbname:
         raise ConfirmationRequired(
