@@ -1,9 +1,13 @@
 """Starting the desktop app: QApplication, the workspace (or the demo's), the main window."""
 import logging
+import os
+import signal
+import socket
 import sys
 import traceback
 from typing import Optional
 
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from ..core.jobs.rebuild import recover_damaged_catalog
@@ -24,6 +28,23 @@ def _install_excepthook(app: QApplication) -> None:
         error_box(app.activeWindow(), "Something went wrong", value).open()
 
     sys.excepthook = hook
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """SIGTERM / SIGINT end the app like closing the window, so the demo's
+    cluster and any running job are cleaned up. The signal wakes Qt's event
+    loop through a socket (signal.set_wakeup_fd), not a polling timer."""
+    if os.name == "nt":
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(lambda *_: reader.recv(64))
+    app._signal_sockets = (reader, writer, notifier)  # kept alive with the app
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: app.closeAllWindows() or app.quit())
 
 
 def _start_demo(app: QApplication):
@@ -53,6 +74,7 @@ def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Lifeboat")
     app.setWindowIcon(app_icon())
+    _quit_on_signals(app)
     demo_env = None
     if demo:
         demo_env, ws = _start_demo(app)
