@@ -25,9 +25,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="lifeboat", description="Safe, encrypted PostgreSQL backups and restores.")
+    parser = _Parser(
+        prog="lifeboat", description="Safe, encrypted PostgreSQL backups and restores.",
+        epilog="Run `lifeboat` with no arguments to open the window, or `lifeboat --demo` to try it "
+               "on throwaway sample databases.",
+    )
     parser.add_argument("--version", action="store_true", help="print the app, Qt and pg_dump versions")
-    parser.add_argument("--demo", action="store_true", help="open the app on a throwaway demo database")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _profile_parsers(sub)
     _backup_parser(sub)
@@ -116,9 +119,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print("\n".join(commands.version_lines()))
             return 0
         if not args.command:
-            from .ui.app import run_gui  # Qt loads only for the window
-
-            return run_gui(demo=args.demo)
+            parser.print_help(sys.stderr)
+            return 2
         ws = Workspace.open()
         setup_logging(ws.paths)
         commands.recover_catalog(ws)
