@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 from keyring.backend import KeyringBackend
 
 from desktop.cli import main as cli_main
-from desktop.core.cluster import free_port
+from desktop.core.cluster import embedded_server_bin_dir, free_port
 from desktop.core.crypto import header_length, read_header
 from desktop.core.errors import (
     AuthenticationFailed, BackupFileError, Cancelled, ConfirmationRequired, DatabaseMissing,
@@ -32,10 +32,12 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.restore import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
+from desktop.core.manifest import BackupOptions
 from desktop.core.pgtools import discover
 from desktop.core.profiles import Profile
 from desktop.core.progress import CancelToken
 from desktop.core.secrets import SERVICE
+from desktop.core.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import (
@@ -133,6 +135,25 @@ def test_pg_dump_older_than_the_server(ws, pg18, make_profile):
     assert_reads_well(caught.value, f"PostgreSQL {pg18.major}", found[0].version, "install",
                       secrets=(pg18.password,))
     nothing_started(ws)
+
+
+def test_archive_newer_than_the_target_tools(ws, pg18, pg15, make_profile, fresh_db):
+    """A backup made by pg_dump 18, then only the system's older tools: restoring says which tools to get."""
+    found = discover()
+    if not found or any(tools.major >= pg18.major for tools in found):
+        pytest.skip("this case needs a machine whose own pg_restore is older than PostgreSQL 18")
+    save_settings(ws.paths, Settings(tools_dir=str(embedded_server_bin_dir())))
+    make_profile(pg18, "postgres", name="source18")
+    record = run_backup(Workspace.open(), BackupRequest(profile="source18", options=BackupOptions(schema_only=True)))
+    save_settings(ws.paths, Settings())
+    target = fresh_db()
+    make_profile(pg15, target, name="target15")
+    before = table_hashes(pg15, target)
+    with pytest.raises(ToolsTooOld) as caught:
+        run_restore(Workspace.open(), RestoreRequest(record.id, into="target15"))
+    assert_reads_well(caught.value, f"pg_dump {record.pg_dump_version}", f"PostgreSQL {pg18.major}",
+                      "install", secrets=(pg15.password, pg18.password))
+    assert table_hashes(pg15, target) == before
 
 
 @pytest.mark.parametrize("with_password", [False, True], ids=["passwordless", "password"])

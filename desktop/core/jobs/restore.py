@@ -15,8 +15,10 @@ from psycopg import sql
 
 from ..backupfile import OpenedBackup, open_backup
 from ..connection import child_env, connect
-from ..errors import Cancelled, ConfirmationRequired, DatabaseMissing, ProfileReadOnly, RestoreFailed, UsageError
-from ..pgtools import PgTools, tools_for_server
+from ..errors import (
+    Cancelled, ConfirmationRequired, DatabaseMissing, ProfileReadOnly, RestoreFailed, ToolsTooOld, UsageError,
+)
+from ..pgtools import PgTools, major_of, tools_for_server
 from ..profiles import Profile
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from ..workspace import Workspace
@@ -175,5 +177,14 @@ def _create_database(profile: Profile, password: Optional[str]) -> None:
 def _restore_tools(ws: Workspace, server_num: int, opened: OpenedBackup) -> PgTools:
     # pg_restore reads archives from its own major version and older only.
     dumped_major = int(opened.manifest.pg_dump_version.split(".")[0])
-    needed = max(server_num, dumped_major * 10000)
-    return tools_for_server(needed, ws.tool_dirs())
+    if dumped_major <= major_of(server_num):
+        return tools_for_server(server_num, ws.tool_dirs())
+    try:
+        return tools_for_server(dumped_major * 10000, ws.tool_dirs())
+    except ToolsTooOld as exc:
+        raise ToolsTooOld(
+            f"This backup was made with pg_dump {opened.manifest.pg_dump_version}, and only pg_restore "
+            f"{dumped_major} or newer can read it; the newest on this computer is older. Install the "
+            f"PostgreSQL {dumped_major} client tools (or set their folder in Settings), then restore again.",
+            detail=exc.detail,
+        ) from exc
