@@ -134,25 +134,29 @@ FINISH_SQL = [
     "VACUUM (FREEZE, ANALYZE)",
 ]
 
-# Runs the real CLI and, as it exits, writes the process's own peak RSS
-# (bytes) to $LIFEBOAT_BENCH_PEAK_FILE. VmHWM, not ru_maxrss, on Linux:
+# Runs the real CLI and, as it exits, writes to $LIFEBOAT_BENCH_STATS_FILE the
+# process's own peak RSS (bytes) and CPU seconds (user + system), children
+# (pg_dump, pg_restore) not included. VmHWM rather than ru_maxrss on Linux:
 # a child started by vfork+exec inherits its parent's high-water mark in
 # ru_maxrss, which would count the benchmark's own memory.
 CLI_RUNNER = r"""
-import atexit, os, re, sys
+import atexit, json, os, re, sys
 
-def _write_peak():
+def _peak():
     try:
         with open("/proc/self/status") as status:
-            peak = int(re.search(r"VmHWM:\s+(\d+) kB", status.read()).group(1)) * 1024
+            return int(re.search(r"VmHWM:\s+(\d+) kB", status.read()).group(1)) * 1024
     except (OSError, AttributeError):
         import resource
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak *= 1 if sys.platform == "darwin" else 1024
-    with open(os.environ["LIFEBOAT_BENCH_PEAK_FILE"], "w") as out:
-        out.write(str(peak))
+        return peak if sys.platform == "darwin" else peak * 1024
 
-atexit.register(_write_peak)
+def _write_stats():
+    times = os.times()
+    with open(os.environ["LIFEBOAT_BENCH_STATS_FILE"], "w") as out:
+        json.dump({"peak": _peak(), "cpu": times.user + times.system}, out)
+
+atexit.register(_write_stats)
 from desktop.cli import main
 sys.exit(main())
 """
@@ -278,22 +282,22 @@ class Lifeboat:
 
     def __init__(self, work: Path):
         self.home = work / "lifeboat-home"
-        self._peak_file = work / "lifeboat-peak"
+        self._stats_file = work / "lifeboat-stats.json"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LIFEBOAT_"))}
         env.update(
             LIFEBOAT_HOME=str(self.home),
             PYTHON_KEYRING_BACKEND="benchmarks._keyring.BenchmarkFileKeyring",
             LIFEBOAT_BENCH_KEYRING_FILE=str(work / "keyring.json"),
-            LIFEBOAT_BENCH_PEAK_FILE=str(self._peak_file),
+            LIFEBOAT_BENCH_STATS_FILE=str(self._stats_file),
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         )
         self.env = env
 
-    def run(self, *args: str, stdin: str | None = None) -> tuple[float, str, int]:
-        """(seconds, stdout, peak RSS in bytes of the Lifeboat process)."""
-        self._peak_file.unlink(missing_ok=True)
+    def run(self, *args: str, stdin: str | None = None) -> tuple[float, str, dict]:
+        """(seconds, stdout, {"peak": bytes, "cpu": seconds} of the Lifeboat process itself)."""
+        self._stats_file.unlink(missing_ok=True)
         seconds, out = timed([sys.executable, "-c", CLI_RUNNER, *args], self.env, stdin)
-        return seconds, out, int(self._peak_file.read_text())
+        return seconds, out, json.loads(self._stats_file.read_text())
 
     def add_profile(self, name: str, cluster: LocalCluster, dbname: str) -> None:
         self.run("profile", "add", name, "--host", cluster.host, "--port", str(cluster.port),
@@ -307,7 +311,8 @@ class Lifeboat:
 class Figures:
     seconds: dict[str, list[float]] = field(default_factory=lambda: {
         "plain backup": [], "lifeboat backup": [], "plain restore": [], "lifeboat restore": []})
-    peaks: dict[str, list[int]] = field(default_factory=lambda: {"backup": [], "restore": []})
+    # The Lifeboat process's own {"peak": bytes, "cpu": seconds}, per job.
+    stats: dict[str, list[dict]] = field(default_factory=lambda: {"backup": [], "restore": []})
     plain_size: int = 0
     lifeboat_size: int = 0
 
@@ -320,11 +325,11 @@ def plain_backup(setup: Setup, path: Path, figures: Figures) -> None:
 
 
 def lifeboat_backup(lifeboat: Lifeboat, figures: Figures) -> str:
-    seconds, out, peak = lifeboat.run("backup", "bench")
+    seconds, out, stats = lifeboat.run("backup", "bench")
     backup_id = out.strip().splitlines()[-1]
     _, shown, _ = lifeboat.run("show", backup_id, "--json")
     figures.seconds["lifeboat backup"].append(seconds)
-    figures.peaks["backup"].append(peak)
+    figures.stats["backup"].append(stats)
     figures.lifeboat_size = json.loads(shown)["size_bytes"]
     return backup_id
 
@@ -342,9 +347,9 @@ def plain_restore(setup: Setup, path: Path, figures: Figures) -> None:
 def lifeboat_restore(setup: Setup, lifeboat: Lifeboat, backup_id: str, figures: Figures) -> None:
     setup.cluster.drop_database(LIFEBOAT_TARGET)
     settle(setup.cluster)
-    seconds, _, peak = lifeboat.run("restore", backup_id, "--into", "target", "--create")
+    seconds, _, stats = lifeboat.run("restore", backup_id, "--into", "target", "--create")
     figures.seconds["lifeboat restore"].append(seconds)
-    figures.peaks["restore"].append(peak)
+    figures.stats["restore"].append(stats)
     setup.cluster.drop_database(LIFEBOAT_TARGET)
 
 
@@ -381,23 +386,29 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def spread(values: list[float]) -> str:
+    return f"{min(values):.1f}-{max(values):.1f}"
+
+
 def report(figures: Figures, repeat: int) -> None:
     median = {name: statistics.median(values) for name, values in figures.seconds.items()}
     print()
-    print(f"Medians of {repeat} rounds")
-    print(f"{'':10}{'plain (s)':>11}{'lifeboat (s)':>14}{'ratio':>8}{'target':>9}  result")
+    print(f"Medians of {repeat} rounds (range in brackets)")
+    print(f"{'':9}{'plain (s)':>20}{'lifeboat (s)':>20}{'ratio':>7}{'target':>9}  result")
     for step, target in TARGETS.items():
-        plain, ours = median[f"plain {step}"], median[f"lifeboat {step}"]
-        ratio = ours / plain
-        print(f"{step:10}{plain:>11.1f}{ours:>14.1f}{ratio:>8.2f}{'<= ' + format(target, '.2f'):>9}"
-              f"  {verdict(ratio <= target)}")
-    size_ratio = figures.lifeboat_size / figures.plain_size
-    print(f"{'file':10}{figures.plain_size / MB:>10.1f}M{figures.lifeboat_size / MB:>13.1f}M"
-          f"{size_ratio:>8.2f}   (plain -Fc vs Lifeboat's encrypted file, MB)")
-    for job, peaks in figures.peaks.items():
-        peak_mb = max(peaks) / MB
-        print(f"Lifeboat peak RSS, {job}: {peak_mb:.0f} MB (max of {len(peaks)} runs; target < "
-              f"{PEAK_TARGET_MB} MB) {verdict(peak_mb < PEAK_TARGET_MB)}")
+        plain, ours = figures.seconds[f"plain {step}"], figures.seconds[f"lifeboat {step}"]
+        ratio = median[f"lifeboat {step}"] / median[f"plain {step}"]
+        print(f"{step:9}{median[f'plain {step}']:>8.1f} [{spread(plain):>9}]"
+              f"{median[f'lifeboat {step}']:>8.1f} [{spread(ours):>9}]"
+              f"{ratio:>7.2f}{'<= ' + format(target, '.2f'):>9}  {verdict(ratio <= target)}")
+    print(f"{'file':9}{figures.plain_size / MB:>8.1f} MB{'':10}{figures.lifeboat_size / MB:>8.1f} MB{'':10}"
+          f"{figures.lifeboat_size / figures.plain_size:>7.2f}   (plain -Fc vs Lifeboat's encrypted file)")
+    for job, runs in figures.stats.items():
+        peak_mb = max(run["peak"] for run in runs) / MB
+        cpu = statistics.median(run["cpu"] for run in runs)
+        print(f"Lifeboat {job}: peak RSS {peak_mb:.0f} MB (highest of {len(runs)} runs; target < "
+              f"{PEAK_TARGET_MB} MB) {verdict(peak_mb < PEAK_TARGET_MB)}; "
+              f"its own CPU {cpu:.1f} s (median, user + system)")
 
 
 def parse_args() -> argparse.Namespace:
