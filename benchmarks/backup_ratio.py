@@ -171,7 +171,7 @@ class StepFailed(Exception):
 @dataclass
 class Setup:
     cluster: LocalCluster
-    tools: PgTools
+    tools: PgTools | None
     keep: bool
 
 
@@ -190,17 +190,29 @@ def open_cluster(keep_dir: Path | None, work: Path, size_mb: int) -> Setup:
         cluster.destroy()
         raise StepFailed(f"--keep {keep_dir}: the postgres account cannot reach that folder, so the "
                          "cluster could not live there. Choose one it can reach, e.g. under /var/tmp.")
-    if meta.get("size_mb") != size_mb or meta.get("data_version") != DATA_VERSION:
-        build_database(cluster, size_mb)
-        meta = {"password": password, "size_mb": size_mb, "data_version": DATA_VERSION}
-        fd = os.open(meta_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(meta, out)
+    setup = Setup(cluster, tools=None, keep=keep_dir is not None)
+    try:
+        if meta.get("size_mb") != size_mb or meta.get("data_version") != DATA_VERSION:
+            build_database(cluster, size_mb)
+            meta = {"password": password, "size_mb": size_mb, "data_version": DATA_VERSION}
+            fd = os.open(meta_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(meta, out)
+        else:
+            print(f"Reusing the {size_mb} MB database kept in {keep_dir}.")
+        with psycopg.connect(cluster.conninfo(DBNAME)) as conn:
+            setup.tools = tools_for_server(conn.info.server_version)
+    except BaseException:
+        close_cluster(setup)
+        raise
+    return setup
+
+
+def close_cluster(setup: Setup) -> None:
+    if setup.keep:
+        setup.cluster.stop()
     else:
-        print(f"Reusing the {size_mb} MB database kept in {keep_dir}.")
-    with psycopg.connect(cluster.conninfo(DBNAME)) as conn:
-        tools = tools_for_server(conn.info.server_version)
-    return Setup(cluster, tools, keep=keep_dir is not None)
+        setup.cluster.destroy()
 
 
 def build_database(cluster: LocalCluster, size_mb: int) -> None:
@@ -444,10 +456,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
               f"{raw / figures.plain_size:.1f}:1, Lifeboat (zstd + Fernet) {raw / figures.lifeboat_size:.1f}:1")
         report(figures, args.repeat)
     finally:
-        if setup.keep:
-            setup.cluster.stop()
-        else:
-            setup.cluster.destroy()
+        close_cluster(setup)
 
 
 def main() -> int:
