@@ -3,8 +3,9 @@
 Fernet authenticates a whole message at once, so a large dump is cut into
 chunks (pyca/cryptography #2358; 512 MiB in one call peaks near 3 GiB, #6178).
 Tokens are stored as raw bytes, not base64 (+33 % size and ~half the time,
-#4953), and re-encoded before `Fernet.decrypt`, which is never given a `ttl`:
-an old backup must not "expire".
+#4953), and sealed and opened as raw bytes too (`fernet_raw.RawFernet`,
+the same token format without the base64 round trip). No `ttl` is ever
+applied: an old backup must not "expire".
 
 Layout (all integers big-endian)::
 
@@ -41,20 +42,20 @@ By hand: read the header, unwrap a slot with Fernet(W).decrypt(wrapped),
 take K = plaintext[16:], then for each record
 Fernet(K).decrypt(urlsafe_b64encode(token))[26:] is the payload.
 """
-import base64
 import itertools
 import json
 import os
 import struct
 from typing import BinaryIO, Callable, Generator, Iterator
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
 
 from .crypto_header import (FORMAT_VERSION, MAGIC, MAX_CHUNK_SIZE, SCRYPT_N, Header, Keys,
                             damaged_error, header_length, installation_slot, key_id,
                             mismatch_error, new_installation_key, passphrase_slot, read_exact,
                             read_header, signed_header, truncated_error, unlock, with_passphrase)
 from .errors import BackupFileError, FileDamaged
+from .fernet_raw import RawFernet
 
 __all__ = ["CHUNK_SIZE", "EncryptedWriter", "FORMAT_VERSION", "Header", "Keys", "MAGIC",
            "PlaintextReader", "copy_with_header", "header_length", "iter_plaintext", "key_id",
@@ -87,17 +88,13 @@ def _record_limit(chunk_size: int) -> int:
     return _token_length(_RECORD.size + max(chunk_size, MAX_MANIFEST_SIZE))
 
 
-def _seal(fernet: Fernet, file_id: bytes, kind: int, index: int, payload: bytes) -> bytes:
+def _seal(fernet: RawFernet, file_id: bytes, kind: int, index: int, payload: bytes) -> bytes:
     last = 1 if kind == KIND_MANIFEST else 0
-    token = fernet.encrypt(_RECORD.pack(file_id, kind, index, last) + payload)
-    return base64.urlsafe_b64decode(token)
+    return fernet.encrypt(_RECORD.pack(file_id, kind, index, last) + payload)
 
 
-def _unseal(fernet: Fernet, raw: bytes) -> bytes | None:
-    try:
-        return fernet.decrypt(base64.urlsafe_b64encode(raw))
-    except InvalidToken:
-        return None
+def _unseal(fernet: RawFernet, raw: bytes) -> bytes | None:
+    return fernet.decrypt(raw)
 
 
 def _read_record(f: BinaryIO, limit: int, index: int, offset: int) -> bytes:
@@ -150,7 +147,7 @@ class PlaintextReader:
     def __init__(self, f: BinaryIO, header: Header, data_key: bytes):
         self._f = f
         self._header = header
-        self._fernet = Fernet(data_key)
+        self._fernet = RawFernet(data_key)
         self._limit = _record_limit(header.chunk_size)
         self.manifest: dict | None = None
         self.bytes_read = header_length(header)
@@ -233,7 +230,7 @@ def read_manifest(f: BinaryIO, data_key: bytes) -> dict:
         raise damaged_error("its end marker",
                             f"record at byte {pointer} has length {length}; footer at {end}")
     raw = f.read(length)
-    fernet = Fernet(data_key)
+    fernet = RawFernet(data_key)
     plain = _unseal(fernet, raw)
     if plain is None:
         raise _manifest_failure(f, fernet, header, start, pointer)
@@ -256,7 +253,7 @@ def _missing_end(f: BinaryIO, start: int, end: int) -> BackupFileError:
                            f"file ends at {end + _FOOTER.size}")
 
 
-def _manifest_failure(f: BinaryIO, fernet: Fernet, header: Header, start: int,
+def _manifest_failure(f: BinaryIO, fernet: RawFernet, header: Header, start: int,
                       pointer: int) -> BackupFileError:
     # As for the first record in PlaintextReader: if another record opens, it is damage.
     if pointer != start:
@@ -285,7 +282,7 @@ class EncryptedWriter:
         self._out = out
         self.file_id = os.urandom(16)
         data_key = Fernet.generate_key()
-        self._fernet = Fernet(data_key)
+        self._fernet = RawFernet(data_key)
         slots = [installation_slot(installation_key, self.file_id, data_key)]
         if passphrase is not None:
             slots.append(passphrase_slot(passphrase, scrypt_n, self.file_id, data_key))

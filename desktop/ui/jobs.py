@@ -10,7 +10,7 @@ thread.
 import logging
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.errors import Cancelled, LifeboatError
 from ..core.progress import CancelToken, Progress
@@ -74,7 +74,9 @@ class BackgroundJob(QObject):
         self._worker.progressed.connect(self._on_progress)
         self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self._on_failed)
-        self._worker.done.connect(self._thread.quit)
+        # Direct: QThread.quit is thread-safe, and a queued call would need the
+        # GUI thread's event loop, which wait() blocks (quitting mid-job would hang).
+        self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
 
     def start(self) -> "BackgroundJob":
