@@ -58,6 +58,14 @@ _MIGRATIONS = [
         PRIMARY KEY (backup_id, location)
     );
     """,
+    # Trash (issue 5) and exported copies' own facts (issue 4): a copy has
+    # its own header, hence its own size and checksum, and may be split.
+    """
+    ALTER TABLE backups ADD COLUMN deleted_at TEXT;
+    ALTER TABLE copies ADD COLUMN size_bytes INTEGER;
+    ALTER TABLE copies ADD COLUMN sha256 TEXT;
+    ALTER TABLE copies ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;
+    """,
 ]
 
 
@@ -84,6 +92,7 @@ class BackupRecord:
     row_counts: dict = field(default_factory=dict)
     error: Optional[str] = None
     proven_restorable_at: Optional[str] = None
+    deleted_at: Optional[str] = None
     copies: list = field(default_factory=list)
 
     @property
@@ -112,6 +121,7 @@ class BackupRecord:
             "row_counts": self.row_counts,
             "error": self.error,
             "proven_restorable_at": self.proven_restorable_at,
+            "deleted_at": self.deleted_at,
             "copies": self.copies,
         }
 
@@ -298,7 +308,7 @@ class Catalog:
         result: dict[str, list] = {}
         for row in db.execute("SELECT * FROM copies ORDER BY created_at"):
             result.setdefault(row["backup_id"], []).append(
-                {"location": row["location"], "created_at": row["created_at"], "verified_at": row["verified_at"]}
+                {key: row[key] for key in ("location", "created_at", "verified_at", "size_bytes", "sha256", "parts")}
             )
         return result
 

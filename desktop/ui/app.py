@@ -70,10 +70,19 @@ def _start_demo(app: QApplication):
     return demo, outcome["ws"]
 
 
-def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
+def make_application(argv: Optional[list[str]] = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Lifeboat")
     app.setWindowIcon(app_icon())
+    # Jobs run Python on worker threads (pipes, zstd, encryption); with the
+    # default 5 ms switch interval the GUI thread waited up to ~70 ms for
+    # the GIL during a 1 GB backup (benchmarks/gui_responsiveness.py).
+    sys.setswitchinterval(0.001)
+    return app
+
+
+def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
+    app = make_application(argv)
     _quit_on_signals(app)
     demo_env = None
     if demo:
