@@ -147,12 +147,14 @@ class Catalog:
             self._migrate()
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One short transaction. Readers take no write lock (WAL lets them
+        read beside a writer), so the window never waits on a running job."""
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield conn
             conn.execute("COMMIT")
         except BaseException:
@@ -267,7 +269,7 @@ class Catalog:
 
     # --- reading -------------------------------------------------------
     def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             sql = "SELECT * FROM backups"
             params: tuple = ()
             if profile:
@@ -280,7 +282,7 @@ class Catalog:
     def get(self, id_or_prefix: str) -> BackupRecord:
         if not id_or_prefix:
             raise UnknownBackup("No backup id was given.")
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(
                 "SELECT * FROM backups WHERE id LIKE ? ESCAPE '\\'",
                 (id_or_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
@@ -298,7 +300,7 @@ class Catalog:
         return _record(rows[0], copies.get(rows[0]["id"], []))
 
     def find_file(self, file_id: str) -> Optional[BackupRecord]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT * FROM backups WHERE file_id = ?", (file_id,)).fetchone()
             copies = self._copies(db)
         return _record(row, copies.get(row["id"], [])) if row else None

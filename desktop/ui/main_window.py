@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ws = ws
         self.jobs: list[BackgroundJob] = []
+        self._shown_records: list[BackupRecord] = []
         self.setWindowTitle("Lifeboat")
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
@@ -151,7 +152,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def refresh_catalog(self) -> None:
-        self.catalog_view.set_records(self.ws.catalog.list())
+        records = self.ws.catalog.list()
+        if records != self._shown_records:  # the timer polls; repaint only on change
+            self._shown_records = records
+            self.catalog_view.set_records(records)
         self._update_actions()
 
     def _latest_backup(self, profile: Profile) -> Optional[BackupRecord]:
