@@ -66,6 +66,11 @@ _MIGRATIONS = [
     ALTER TABLE copies ADD COLUMN sha256 TEXT;
     ALTER TABLE copies ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;
     """,
+    # Issue 5: a safety backup is held (kept from delete and expiry) until the
+    # production write it can undo was verified; the reason says which write.
+    """
+    ALTER TABLE backups ADD COLUMN held_for TEXT;
+    """,
 ]
 
 
@@ -93,6 +98,7 @@ class BackupRecord:
     error: Optional[str] = None
     proven_restorable_at: Optional[str] = None
     deleted_at: Optional[str] = None
+    held_for: Optional[str] = None
     copies: list = field(default_factory=list)
 
     @property
@@ -122,6 +128,7 @@ class BackupRecord:
             "error": self.error,
             "proven_restorable_at": self.proven_restorable_at,
             "deleted_at": self.deleted_at,
+            "held_for": self.held_for,
             "copies": self.copies,
         }
 
@@ -245,6 +252,15 @@ class Catalog:
     def delete(self, backup_id: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM backups WHERE id = ?", (backup_id,))
+
+    def set_proven_restorable(self, backup_id: str, when: str) -> None:
+        with self._db() as db:
+            db.execute("UPDATE backups SET proven_restorable_at = ? WHERE id = ?", (when, backup_id))
+
+    def hold(self, backup_id: str, reason: Optional[str]) -> None:
+        """Keeps a backup from delete and expiry while `reason` is set (None releases it)."""
+        with self._db() as db:
+            db.execute("UPDATE backups SET held_for = ? WHERE id = ?", (reason, backup_id))
 
     def recover_interrupted(self) -> list[str]:
         """Fail the entries whose process died mid-backup and remove their partial files."""
