@@ -9,6 +9,9 @@ password or a connection string that contains one.
 
 class LifeboatError(Exception):
     exit_code = 1
+    # Set when a production write failed after its safety backup was taken:
+    # the backup that puts the database back (jobs/undo.py).
+    safety_backup_id: str | None = None
 
     def __init__(self, message: str, detail: str = ""):
         super().__init__(message)
@@ -85,6 +88,10 @@ class DiskFull(DestinationError):
     pass
 
 
+class FileTooLargeForDrive(DestinationError):
+    """The drive's filesystem (FAT32) cannot hold a file this large."""
+
+
 class DumpFailed(LifeboatError):
     pass
 
@@ -135,6 +142,10 @@ class FileTruncated(FileDamaged):
 
 class HeaderMismatch(FileDamaged):
     """The header does not belong to the chunks that follow it."""
+
+
+class PartsIncomplete(BackupFileError):
+    """A backup split into numbered parts lacks one, has one too many, or one is cut short."""
 
 
 class ClusterError(LifeboatError):
