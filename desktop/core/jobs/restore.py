@@ -13,10 +13,12 @@ from typing import Optional
 import psycopg
 from psycopg import sql
 
+from ..audited import audited
 from ..backupfile import OpenedBackup, open_backup
 from ..connection import child_env, connect
 from ..errors import (
-    Cancelled, ConfirmationRequired, DatabaseMissing, ProfileReadOnly, RestoreFailed, ToolsTooOld, UsageError,
+    Cancelled, ConfirmationRequired, DatabaseMissing, LifeboatError, ProfileReadOnly, RestoreFailed, ToolsTooOld,
+    UsageError,
 )
 from ..pgtools import PgTools, major_of, tools_for_server
 from ..profiles import Profile
@@ -26,6 +28,7 @@ from .backup import BackupRequest, run_backup
 from .checks import RestoreCheck, check_restored
 from .verify import verify_backup
 from .restore_modes import restore_custom_stream, restore_from_staging, restore_plain
+from .restore_script import restore_through_script
 
 
 @dataclass
@@ -41,6 +44,15 @@ class RestoreRequest:
     no_acl: bool = False
     jobs: int = 1
     confirm: Optional[str] = None
+    # Drop every user schema first, in the same transaction: the database
+    # ends up holding exactly what the backup holds (undo, full sync).
+    replace_all: bool = False
+    # SQL run in the restore's own transaction before and after the archive
+    # (a table-by-table sync drops and re-adds the links pointing at it).
+    sql_before: str = ""
+    sql_after: str = ""
+    # A safety backup the caller already took (sync takes it as its first step).
+    safety_backup_id: Optional[str] = None
 
 
 @dataclass
@@ -56,30 +68,47 @@ class RestoreResult:
         return self.check.ok
 
 
+@audited("restore")
 def run_restore(
     ws: Workspace,
     request: RestoreRequest,
     report: ProgressCallback = ignore_progress,
     cancel: Optional[CancelToken] = None,
+    target: Optional[Profile] = None,
 ) -> RestoreResult:
+    """`target` overrides the profile named by request.into (a test restore's scratch database)."""
     cancel = cancel or CancelToken()
     tracker = ProgressTracker(report)
     tracker.update(phase="Opening the backup")
     opened = open_backup(ws, request.source)
     _validate(request, opened)
-    profile = ws.profiles.get(request.into)
+    profile = target or ws.profiles.get(request.into)
     _guard_production(profile, request)
     password = ws.profiles.password_for(profile)
     tracker.update(phase="Checking the target database")
     server_num, created = _prepare_target(profile, password, request)
     tools = _restore_tools(ws, server_num, opened)
-    safety_id = None
-    if profile.is_production and not created:
+    safety_id = request.safety_backup_id
+    if profile.is_production and not created and not safety_id:
         safety_id = _safety_backup(ws, profile, tracker, cancel)
+    try:
+        result = _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel)
+    except LifeboatError as exc:
+        exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
+        raise
+    result.safety_backup_id = safety_id
+    if safety_id and result.ok:
+        ws.catalog.hold(safety_id, None)  # verified: the safety backup is an ordinary backup now
+    return result
+
+
+def _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel) -> RestoreResult:
     tracker.update(phase="Restoring", total=opened.size)
     try:
         with child_env(profile, password) as env:
-            if opened.manifest.format == "plain":
+            if request.replace_all or request.sql_before or request.sql_after:
+                restore_through_script(opened, tools, env, server_num, profile, request, tracker, cancel)
+            elif opened.manifest.format == "plain":
                 restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
             elif request.jobs > 1 or opened.manifest.format == "directory":
                 restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
@@ -92,16 +121,22 @@ def run_restore(
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
-    return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check, safety_id)
+    return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
 
 
 def _safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:
     """Backs up the target and reads the file back before anything is overwritten."""
     tracker.update(phase="Taking a safety backup of the target first")
     safety = run_backup(ws, BackupRequest(profile=profile.name, kind="safety"), cancel=cancel)
+    hold_safety_backup(ws, safety.id, profile)
     tracker.update(phase="Checking the safety backup")
     verify_backup(ws, safety.id, cancel=cancel)
     return safety.id
+
+
+def hold_safety_backup(ws: Workspace, backup_id: str, profile: Profile) -> None:
+    """Kept from delete and expiry until the write it can undo is verified."""
+    ws.catalog.hold(backup_id, f"the undo of a restore into {profile.name} ({profile.dbname})")
 
 
 def _validate(request: RestoreRequest, opened: OpenedBackup) -> None:
