@@ -253,6 +253,23 @@ class Catalog:
         with self._db() as db:
             db.execute("DELETE FROM backups WHERE id = ?", (backup_id,))
 
+    # --- the trash (jobs/delete.py): hidden from list() and get(), file kept until purged
+    def move_to_trash(self, backup_id: str, when: str) -> None:
+        with self._db() as db:
+            db.execute("UPDATE backups SET deleted_at = ? WHERE id = ?", (when, backup_id))
+
+    def take_out_of_trash(self, backup_id: str) -> None:
+        with self._db() as db:
+            db.execute("UPDATE backups SET deleted_at = NULL WHERE id = ?", (backup_id,))
+
+    def list_trash(self) -> list[BackupRecord]:
+        with self._db(write=False) as db:
+            rows = db.execute(
+                "SELECT * FROM backups WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id"
+            ).fetchall()
+            copies = self._copies(db)
+        return [_record(row, copies.get(row["id"], [])) for row in rows]
+
     def set_proven_restorable(self, backup_id: str, when: str) -> None:
         with self._db() as db:
             db.execute("UPDATE backups SET proven_restorable_at = ? WHERE id = ?", (when, backup_id))
@@ -286,24 +303,36 @@ class Catalog:
     # --- reading -------------------------------------------------------
     def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
         with self._db(write=False) as db:
-            sql = "SELECT * FROM backups"
+            sql = "SELECT * FROM backups WHERE deleted_at IS NULL"
             params: tuple = ()
             if profile:
-                sql += " WHERE profile = ?"
+                sql += " AND profile = ?"
                 params = (profile,)
             rows = db.execute(sql + " ORDER BY started_at DESC, id", params).fetchall()
             copies = self._copies(db)
         return [_record(row, copies.get(row["id"], [])) for row in rows]
 
-    def get(self, id_or_prefix: str) -> BackupRecord:
+    def get(self, id_or_prefix: str, in_trash: bool = False) -> BackupRecord:
+        """The backup with this id (or unique id prefix); one in the trash only when `in_trash`."""
         if not id_or_prefix:
             raise UnknownBackup("No backup id was given.")
         with self._db(write=False) as db:
-            rows = db.execute(
+            matches = db.execute(
                 "SELECT * FROM backups WHERE id LIKE ? ESCAPE '\\'",
                 (id_or_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
             ).fetchall()
             copies = self._copies(db)
+        rows = [row for row in matches if (row["deleted_at"] is not None) == in_trash]
+        if not rows and in_trash:
+            raise UnknownBackup(
+                f"There is no backup with the id {id_or_prefix} in the trash. "
+                "Run `lifeboat trash list` to see what the trash holds."
+            )
+        if not rows and matches:
+            raise UnknownBackup(
+                f"Backup {matches[0]['id']} is in the trash. To use it, put it back first: "
+                f"`lifeboat trash restore {matches[0]['id']}` (or Trash… in the window)."
+            )
         if not rows:
             raise UnknownBackup(
                 f"There is no backup with the id {id_or_prefix}. "

@@ -32,6 +32,11 @@ class AppPaths:
         return self.data_dir / "catalog.sqlite3"
 
     @property
+    def audit_file(self) -> Path:
+        """The activity log (audit.py): append-only JSON lines, hash-chained."""
+        return self.data_dir / "audit.jsonl"
+
+    @property
     def staging_dir(self) -> Path:
         """Private scratch space (0700) for the few steps that need a file."""
         return self.data_dir / "staging"

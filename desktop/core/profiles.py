@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass, fields, replace
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .audited import audited
 from .errors import InvalidProfile, ProfileExists, UnknownProfile
 from .paths import AppPaths
 from .secrets import Secrets
@@ -166,6 +167,7 @@ def profile_from_url(name: str, url: str, environment: str, **extra) -> tuple[Pr
 
 class ProfileStore:
     def __init__(self, paths: AppPaths, secrets: Secrets):
+        self.paths = paths  # @audited finds the activity log here
         self._file = paths.profiles_file
         self._secrets = secrets
 
@@ -175,6 +177,7 @@ class ProfileStore:
     def get(self, name: str) -> Profile:
         return _find(self._load(), name)
 
+    @audited("profile_add")
     def add(self, profile: Profile, password: str | None = None) -> Profile:
         validate(profile)
         profiles = self._load()
@@ -192,6 +195,7 @@ class ProfileStore:
         self._save(profiles)
         return profile
 
+    @audited("profile_update")
     def update(self, profile: Profile, password: str | None = None) -> Profile:
         """Replace the profile of the same name.
 
@@ -214,6 +218,7 @@ class ProfileStore:
         self._save(profiles)
         return profile
 
+    @audited("profile_remove")
     def remove(self, name: str) -> None:
         profiles = self._load()
         profile = _find(profiles, name)

@@ -18,6 +18,8 @@ from .paths import AppPaths
 class Settings:
     # A folder of newer pg_dump/pg_restore/psql than the system has; searched first.
     tools_dir: str | None = None
+    # How long a deleted backup stays in the trash before start-up housekeeping removes it.
+    trash_days: int = 7
 
 
 def load_settings(paths: AppPaths) -> Settings:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from ... import __version__
+from ..audited import audited
 from ..catalog import BackupRecord
 from ..connection import child_env, connect
 from ..durable import AtomicFile, check_writable
@@ -50,6 +51,7 @@ def validate_options(options: BackupOptions) -> None:
         raise UsageError("Parallel jobs need the directory format (--format directory).")
 
 
+@audited("backup")
 def run_backup(
     ws: Workspace,
     request: BackupRequest,

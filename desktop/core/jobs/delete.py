@@ -31,6 +31,11 @@ def delete_backup(ws: Workspace, backup_id: str, confirm: Optional[str] = None,
     record = ws.catalog.get(backup_id)
     if record.status == "in_progress":
         raise UsageError(f"Backup {record.id} is still running; cancel it first.")
+    if record.held_for:
+        raise UsageError(
+            f"Backup {record.id} cannot be deleted yet: it is {record.held_for}. "
+            "It is kept until that restore has been checked or undone."
+        )
     if is_last_proven_backup(ws, record) and confirm != record.database:
         raise ConfirmationRequired(
             f"Backup {record.id} is the only backup of the PRODUCTION database {record.database} "

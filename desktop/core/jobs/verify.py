@@ -6,6 +6,7 @@ byte exactly as pg_dump wrote it.
 from dataclasses import dataclass
 from typing import Optional
 
+from ..audited import audited
 from ..backupfile import open_backup, plaintext
 from ..errors import FileDamaged
 from ..manifest import Manifest
@@ -24,6 +25,7 @@ class VerifyResult:
     checksum_compared: bool  # False for a file the catalog does not know
 
 
+@audited("verify")
 def verify_backup(
     ws: Workspace,
     id_or_file: str,
