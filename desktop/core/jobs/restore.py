@@ -90,7 +90,7 @@ def run_restore(
     tools = _restore_tools(ws, server_num, opened)
     safety_id = request.safety_backup_id
     if profile.is_production and not created and not safety_id:
-        safety_id = _safety_backup(ws, profile, tracker, cancel)
+        safety_id = take_safety_backup(ws, profile, tracker, cancel)
     try:
         result = _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel)
     except LifeboatError as exc:
@@ -124,7 +124,7 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
 
 
-def _safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:
+def take_safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:
     """Backs up the target and reads the file back before anything is overwritten."""
     tracker.update(phase="Taking a safety backup of the target first")
     safety = run_backup(ws, BackupRequest(profile=profile.name, kind="safety"), cancel=cancel)
