@@ -32,7 +32,7 @@ times, medians reported:
   which writes it to a file as it exits. pg_dump and pg_restore are separate
   processes and not included. Lifeboat runs as a child process through its
   CLI, exactly as a user or a scheduler runs it; its keyring is the
-  benchmark-only file backend in benchmarks/_keyring.py.
+  test-only file backend tests/keyrings.FileKeyring.
 Before each timed step the server takes a CHECKPOINT and the OS syncs, so no
 run pays for the previous one's dirty pages.
 
@@ -298,8 +298,8 @@ class Lifeboat:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LIFEBOAT_"))}
         env.update(
             LIFEBOAT_HOME=str(self.home),
-            PYTHON_KEYRING_BACKEND="benchmarks._keyring.BenchmarkFileKeyring",
-            LIFEBOAT_BENCH_KEYRING_FILE=str(work / "keyring.json"),
+            PYTHON_KEYRING_BACKEND="tests.keyrings.FileKeyring",
+            LIFEBOAT_TEST_KEYRING_FILE=str(work / "keyring.json"),
             LIFEBOAT_BENCH_STATS_FILE=str(self._stats_file),
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         )
