@@ -22,6 +22,7 @@ from .backup_options import BackupOptionsPanel
 from .catalog_view import CatalogView
 from .error_dialog import error_box
 from .formatting import human_size
+from .help_menu import add_help_menu
 from .jobs import BackgroundJob
 from .notifications import Notifier
 from .profile_dialog import ProfileDialog
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.setAccessibleName("Lifeboat")
         self.notifier = Notifier(self, app_icon())
         self._build_toolbar()
+        add_help_menu(self, ws)
         self._build_body()
         self._refresh_timer = QTimer(self, interval=_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_catalog)
