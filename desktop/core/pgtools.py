@@ -66,9 +66,28 @@ def version_text(server_version_num: int) -> str:
     return f"{major}.{server_version_num // 100 % 100}.{server_version_num % 100}"
 
 
+def bundled_tools_dir() -> Path | None:
+    """The tools shipped inside a packaged Lifeboat (packaging/lifeboat.spec puts
+    them in pgtools/bin of PyInstaller's bundle folder), or None when running
+    from source."""
+    if not getattr(sys, "frozen", False):
+        return None
+    bundle = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    folder = bundle / "pgtools" / "bin"
+    return folder if folder.is_dir() else None
+
+
+def _preferred_dirs(extra_dirs=()) -> list[Path]:
+    # The folder chosen in Settings, then the bundled build (the one the
+    # release was tested with, with SSL and zstd), before whatever else is
+    # installed: a newer system pg_dump is used only when these are too old.
+    bundled = bundled_tools_dir()
+    return [Path(d) for d in extra_dirs] + ([bundled] if bundled else [])
+
+
 def tool_search_dirs(extra_dirs=()) -> list[Path]:
     """Folders that may hold the tools, in order of preference, each once."""
-    candidates = [Path(d) for d in extra_dirs]
+    candidates = _preferred_dirs(extra_dirs)
     candidates += [Path(d) for d in os.environ.get("PATH", "").split(os.pathsep) if d]
     for pattern in _WELL_KNOWN_DIRS:
         # Newest version first among versioned folders ("15" < "9" as text, so by number).
@@ -154,6 +173,10 @@ def tools_for_server(server_version_num: int, extra_dirs=()) -> PgTools:
     server_major = major_of(server_version_num)
     found = discover(extra_dirs)
     usable = [tools for tools in found if tools.major >= server_major]
+    preferred = set(_preferred_dirs(extra_dirs))
+    for tools in usable:
+        if tools.bin_dir in preferred:
+            return tools
     if usable:
         return usable[0]
     searched = "\n".join(str(d) for d in tool_search_dirs(extra_dirs))

@@ -4,19 +4,24 @@ import os
 import signal
 import socket
 import sys
+import time
 import traceback
 from typing import Optional
 
-from PySide6.QtCore import QSocketNotifier
+import psutil
+from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
+from ..core.jobs.delete import purge_expired
 from ..core.jobs.rebuild import recover_damaged_catalog
 from ..core.logs import setup_logging
+from ..core.paths import app_paths
 from ..core.workspace import Workspace
 from .error_dialog import error_box
 from .jobs import BackgroundJob
 from .main_window import MainWindow
 from .resources import app_icon
+from .single_instance import SingleInstance, bring_to_front, instance_key
 
 log = logging.getLogger("lifeboat.ui")
 
@@ -84,18 +89,27 @@ def make_application(argv: Optional[list[str]] = None) -> QApplication:
 def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
     app = make_application(argv)
     _quit_on_signals(app)
-    demo_env = None
+    demo_env = instance = None
     if demo:
         demo_env, ws = _start_demo(app)
         if ws is None:
             return 1
     else:
+        instance = SingleInstance(instance_key(app_paths().config_dir), app)
+        if not instance.claim():
+            return 0
         ws = Workspace.open()
     setup_logging(ws.paths)
     _install_excepthook(app)
     recover_damaged_catalog(ws)
+    purge_expired(ws)  # start-up housekeeping: the trash's expired backups
     window = MainWindow(ws)
+    if instance:
+        instance.activation_requested.connect(lambda: bring_to_front(window))
     window.show()
+    # packaging/build-linux reads this line to report the start-up time.
+    QTimer.singleShot(0, lambda: log.info("window shown %.2f s after the process started",
+                                          time.time() - psutil.Process().create_time()))
     try:
         return app.exec()
     finally:

@@ -1,0 +1,39 @@
+"""The main window's Help menu: the log file and the About dialog."""
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QMainWindow
+
+from ..core.logs import LOG_NAME
+from ..core.workspace import Workspace
+from .about_dialog import AboutDialog
+
+
+def log_file_url(ws: Workspace) -> QUrl:
+    """The log file, or its folder before anything was logged (opening a
+    missing file shows the user an error from the desktop instead)."""
+    path = ws.paths.log_dir / LOG_NAME
+    return QUrl.fromLocalFile(str(path if path.is_file() else ws.paths.log_dir))
+
+
+def add_help_menu(window: QMainWindow, ws: Workspace) -> None:
+    menu = window.menuBar().addMenu("&Help")
+    menu.setObjectName("helpMenu")
+    menu.setAccessibleName("Help")
+    show_log = QAction("Show log", window)
+    show_log.setObjectName("action-show-log")
+    show_log.setStatusTip("Open the file where Lifeboat writes what it did and the details of any error")
+    show_log.triggered.connect(lambda: QDesktopServices.openUrl(log_file_url(ws)))
+    about = QAction("About Lifeboat", window)
+    about.setObjectName("action-about")
+    about.setStatusTip("Versions and licences of Lifeboat and the components it includes")
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    about.triggered.connect(lambda: show_about(window))
+    menu.addAction(show_log)
+    menu.addAction(about)
+    window.show_log_action, window.about_action = show_log, about
+
+
+def show_about(window: QMainWindow) -> AboutDialog:
+    dialog = AboutDialog(window)
+    dialog.open()
+    return dialog

@@ -1,0 +1,8 @@
+"""PyInstaller's entry script: desktop/__main__.py uses package-relative
+imports, so the frozen app starts here and calls it as a module."""
+import sys
+
+from desktop.__main__ import main
+
+if __name__ == "__main__":
+    sys.exit(main())
