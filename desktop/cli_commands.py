@@ -2,17 +2,19 @@
 import sys
 
 from . import __version__
+from . import cli_audit, cli_trash
+from . import cli_export
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
 from .core.jobs.backup import BackupRequest, run_backup
 from .core.jobs.decrypt import decrypt_backup
-from .core.jobs.delete import delete_backup
+from .core.jobs.delete import delete_backup, purge_expired
 from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
 from .core.jobs.restore import RestoreRequest, run_restore
 from .core.jobs.verify import verify_backup
 from .core.manifest import BackupOptions
-from .core.pgtools import discover
+from .core.pgtools import bundled_tools_dir, discover
 from .core.profiles import Profile, profile_from_url
 from .core.workspace import Workspace
 from .core.units import human_size
@@ -29,6 +31,8 @@ def version_lines() -> list[str]:
     except ImportError:
         lines.append("Qt not installed")
     found = discover()
+    # A packaged app names the tools it carries (and prefers), not the newest on the system.
+    found = [tools for tools in found if tools.bin_dir == bundled_tools_dir()] or found
     if found:
         lines.append(f"pg_dump {found[0].version} ({found[0].pg_dump})")
         lines.append(f"pg_restore {found[0].version} ({found[0].pg_restore})")
@@ -45,6 +49,10 @@ def recover_catalog(ws: Workspace) -> None:
             f"and rebuilt from {ws.paths.backups_dir}: {len(result.added)} backups found.",
             file=sys.stderr,
         )
+    purged = purge_expired(ws)
+    if purged:
+        print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "
+              "and were removed for good.", file=sys.stderr)
 
 
 def dispatch(ws: Workspace, args) -> int:
@@ -52,6 +60,11 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS):
+        if args.command in extra:
+            return extra[args.command](ws, args)
+    if args.command in cli_export.COMMANDS:
+        return cli_export.COMMANDS[args.command](ws, args)
     return _COMMANDS[args.command](ws, args)
 
 
@@ -217,8 +230,9 @@ def decrypt(ws: Workspace, args) -> int:
 
 
 def delete(ws: Workspace, args) -> int:
-    record = delete_backup(ws, args.id)
-    print(f"Deleted backup {record.id}.")
+    record = delete_backup(ws, args.id, confirm=args.confirm)
+    print(f"Moved backup {record.id} to the trash. It is removed for good after {ws.settings.trash_days} days; "
+          f"until then `lifeboat trash restore {record.id}` brings it back.")
     return 0
 
 
