@@ -2,14 +2,12 @@
 import sys
 
 from . import __version__
-from . import cli_audit, cli_trash
-from . import cli_export
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
 from .core.jobs.backup import BackupRequest, run_backup
 from .core.jobs.decrypt import decrypt_backup
-from .core.jobs.delete import delete_backup, purge_expired
+from .core.jobs.delete import delete_backup
 from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
 from .core.jobs.restore import RestoreRequest, run_restore
 from .core.jobs.verify import verify_backup
@@ -49,10 +47,6 @@ def recover_catalog(ws: Workspace) -> None:
             f"and rebuilt from {ws.paths.backups_dir}: {len(result.added)} backups found.",
             file=sys.stderr,
         )
-    purged = purge_expired(ws)
-    if purged:
-        print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "
-              "and were removed for good.", file=sys.stderr)
 
 
 def dispatch(ws: Workspace, args) -> int:
@@ -60,11 +54,6 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS):
-        if args.command in extra:
-            return extra[args.command](ws, args)
-    if args.command in cli_export.COMMANDS:
-        return cli_export.COMMANDS[args.command](ws, args)
     return _COMMANDS[args.command](ws, args)
 
 
@@ -230,9 +219,8 @@ def decrypt(ws: Workspace, args) -> int:
 
 
 def delete(ws: Workspace, args) -> int:
-    record = delete_backup(ws, args.id, confirm=args.confirm)
-    print(f"Moved backup {record.id} to the trash. It is removed for good after {ws.settings.trash_days} days; "
-          f"until then `lifeboat trash restore {record.id}` brings it back.")
+    record = delete_backup(ws, args.id)
+    print(f"Deleted backup {record.id}.")
     return 0
 
 
