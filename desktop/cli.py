@@ -14,6 +14,7 @@ from .core.logs import setup_logging
 from .core.manifest import FORMATS
 from .core.workspace import Workspace
 from . import cli_commands as commands
+from . import cli_audit, cli_trash
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -46,12 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     decrypt = sub.add_parser("decrypt", help="write the standard pg_dump file a backup holds")
     decrypt.add_argument("source", metavar="ID|FILE")
     decrypt.add_argument("--out", required=True, type=Path)
-    delete = sub.add_parser("delete", help="delete a backup and its file")
+    delete = sub.add_parser("delete", help="move a backup to the trash (kept a few days, then removed)")
     delete.add_argument("id")
+    delete.add_argument("--confirm", metavar="DBNAME",
+                        help="the database's name: needed for the only proven-restorable backup of production")
     catalog = sub.add_parser("catalog", help="catalog maintenance")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True, parser_class=_Parser)
     rebuild = catalog_sub.add_parser("rebuild", help="add every backup file in a folder to the catalog")
     rebuild.add_argument("dir", type=Path)
+    cli_audit.add_parsers(sub)
+    cli_trash.add_parsers(sub)
     return parser
 
 
