@@ -2,12 +2,13 @@
 import sys
 
 from . import __version__
+from . import cli_audit, cli_trash
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
 from .core.jobs.backup import BackupRequest, run_backup
 from .core.jobs.decrypt import decrypt_backup
-from .core.jobs.delete import delete_backup
+from .core.jobs.delete import delete_backup, purge_expired
 from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
 from .core.jobs.restore import RestoreRequest, run_restore
 from .core.jobs.verify import verify_backup
@@ -47,6 +48,10 @@ def recover_catalog(ws: Workspace) -> None:
             f"and rebuilt from {ws.paths.backups_dir}: {len(result.added)} backups found.",
             file=sys.stderr,
         )
+    purged = purge_expired(ws)
+    if purged:
+        print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "
+              "and were removed for good.", file=sys.stderr)
 
 
 def dispatch(ws: Workspace, args) -> int:
@@ -54,6 +59,9 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS):
+        if args.command in extra:
+            return extra[args.command](ws, args)
     return _COMMANDS[args.command](ws, args)
 
 
@@ -219,8 +227,9 @@ def decrypt(ws: Workspace, args) -> int:
 
 
 def delete(ws: Workspace, args) -> int:
-    record = delete_backup(ws, args.id)
-    print(f"Deleted backup {record.id}.")
+    record = delete_backup(ws, args.id, confirm=args.confirm)
+    print(f"Moved backup {record.id} to the trash. It is removed for good after {ws.settings.trash_days} days; "
+          f"until then `lifeboat trash restore {record.id}` brings it back.")
     return 0
 
 
