@@ -15,6 +15,7 @@ from .core.manifest import FORMATS
 from .core.workspace import Workspace
 from . import cli_commands as commands
 from . import cli_audit, cli_trash
+from . import cli_export
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("dir", type=Path)
     cli_audit.add_parsers(sub)
     cli_trash.add_parsers(sub)
+    cli_export.add_parsers(sub)
     return parser
 
 

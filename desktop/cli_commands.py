@@ -3,6 +3,7 @@ import sys
 
 from . import __version__
 from . import cli_audit, cli_trash
+from . import cli_export
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
@@ -62,6 +63,8 @@ def dispatch(ws: Workspace, args) -> int:
     for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
+    if args.command in cli_export.COMMANDS:
+        return cli_export.COMMANDS[args.command](ws, args)
     return _COMMANDS[args.command](ws, args)
 
 

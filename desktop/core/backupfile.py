@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Optional
 
-from . import crypto
+from . import crypto, parts
 from .catalog import BackupRecord
 from .errors import BackupFileError, UnknownBackup
 from .manifest import FILE_SUFFIX, Manifest
@@ -28,13 +28,13 @@ class OpenedBackup:
 
     @property
     def size(self) -> int:
-        return self.path.stat().st_size
+        return parts.total_size(self.path)
 
 
 def resolve(ws: Workspace, id_or_file: str) -> tuple[Path, Optional[BackupRecord]]:
     """A path that exists is a file; anything else is a catalog id (CLI.md)."""
     candidate = Path(id_or_file).expanduser()
-    if candidate.is_file():
+    if parts.is_backup_path(candidate):
         return candidate, None
     if os.sep in id_or_file or "/" in id_or_file or id_or_file.endswith(FILE_SUFFIX):
         raise UnknownBackup(
@@ -70,7 +70,7 @@ def open_file(path: Path, keys: crypto.Keys, record: Optional[BackupRecord] = No
 @contextmanager
 def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
-        f = open(path, "rb")
+        f = parts.open_stream(path)
     except OSError as exc:
         raise BackupFileError(
             f"Lifeboat cannot open the backup file {path} ({exc.strerror}). "

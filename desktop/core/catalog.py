@@ -270,6 +270,16 @@ class Catalog:
             copies = self._copies(db)
         return [_record(row, copies.get(row["id"], [])) for row in rows]
 
+    def add_copy(self, backup_id: str, location: str, created_at: str, verified_at: Optional[str],
+                 size_bytes: int, sha256: str, parts: int = 1) -> None:
+        """Remember an exported (or imported-from) copy; a new copy at the same place replaces it."""
+        with self._db() as db:
+            db.execute(
+                """INSERT OR REPLACE INTO copies (backup_id, location, created_at, verified_at,
+                       size_bytes, sha256, parts) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (backup_id, location, created_at, verified_at, size_bytes, sha256, parts),
+            )
+
     def set_proven_restorable(self, backup_id: str, when: str) -> None:
         with self._db() as db:
             db.execute("UPDATE backups SET proven_restorable_at = ? WHERE id = ?", (when, backup_id))

@@ -123,6 +123,13 @@ class AtomicFile:
     def sha256(self) -> str:
         return self._sha.hexdigest()
 
+    def flush(self) -> None:
+        """Hands what was written to the OS, so the partial file can be read back before commit."""
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise explain_write_error(exc, self.partial_path) from exc
+
     def commit(self) -> Path:
         try:
             self._file.flush()

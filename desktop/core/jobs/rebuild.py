@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .. import parts
 from ..backupfile import open_file
 from ..catalog import BackupRecord
 from ..errors import BackupFileError, UsageError
@@ -35,6 +36,7 @@ def rebuild_catalog(
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder. Give the folder that holds the backup files.")
     files = sorted(path for path in folder.rglob(f"*{FILE_SUFFIX}") if path.is_file())
+    files += sorted(folder.rglob(f"*{FILE_SUFFIX}{parts.FIRST_PART}"))  # split backups
     tracker = ProgressTracker(report)
     result = RebuildResult()
     keys = ws.keys()
@@ -44,7 +46,7 @@ def rebuild_catalog(
         try:
             opened = open_file(path, keys)
             added = ws.catalog.add_existing(
-                opened.manifest, path, path.stat().st_size, _sha256(path), opened.header.file_id.hex()
+                opened.manifest, path, opened.size, _sha256(path), opened.header.file_id.hex()
             )
         except BackupFileError as exc:
             result.unreadable.append((str(path), exc.message))
@@ -70,7 +72,7 @@ def recover_damaged_catalog(ws: Workspace) -> Optional[RebuildResult]:
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with parts.open_stream(path) as f:
         while block := f.read(BLOCK):
             digest.update(block)
     return digest.hexdigest()
