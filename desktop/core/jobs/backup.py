@@ -13,10 +13,12 @@ from typing import Optional
 
 from ... import __version__
 from ..audited import audited
+from .. import crypto
+from ..backupfile import open_file
 from ..catalog import BackupRecord
 from ..connection import child_env, connect
 from ..durable import AtomicFile, check_writable
-from ..errors import Cancelled, DumpFailed, LifeboatError, UsageError
+from ..errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
 from ..manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, tools_for_server
@@ -86,6 +88,7 @@ def run_backup(
                                                   out, installation_key, ws, tracker, cancel)
                 finally:
                     snapshot.close()
+            _read_back(path, installation_key, manifest)
         except Cancelled as exc:
             ws.catalog.finish_unsuccessfully(manifest.backup_id, "cancelled", exc.message)
             raise
@@ -98,6 +101,22 @@ def run_backup(
     ws.catalog.complete(manifest, path, size, sha256, file_id)
     tracker.update(phase="Done", done=tracker.last.total)
     return ws.catalog.get(manifest.backup_id)
+
+
+def _read_back(path: Path, installation_key: bytes, manifest: Manifest) -> None:
+    """Opens the renamed file from disk, header to manifest, before the catalog
+    may call it complete (a full read-back is `lifeboat verify`)."""
+    try:
+        found = open_file(path, crypto.Keys(installation_keys=[installation_key])).manifest
+        if found.backup_id != manifest.backup_id:
+            raise BackupFileError("the file on disk holds another backup", detail=str(path))
+    except BackupFileError as exc:
+        path.unlink(missing_ok=True)
+        raise DumpFailed(
+            "The backup file could not be read back after writing, so it was removed. The drive may be "
+            "failing or was disconnected; try again, or choose another folder.",
+            detail=f"{exc.message} | {exc.detail}",
+        ) from exc
 
 
 def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools) -> Manifest:
