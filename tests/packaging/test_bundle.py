@@ -117,3 +117,14 @@ def test_window_starts_and_a_second_launch_wakes_it(build_report, frozen_env):
     finally:
         first.terminate()
         assert first.wait(timeout=30) == 0, first.stderr.read()
+
+
+def test_install_script_registers_the_launcher(build_report, tmp_path):
+    unpacked = BUNDLE  # the tarball holds this folder as it is
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "share"), HOME=str(tmp_path))
+    subprocess.run([str(unpacked / "install.sh")], env=env, check=True, capture_output=True, timeout=60)
+    desktop = (tmp_path / "share" / "applications" / "lifeboat.desktop").read_text()
+    assert f'Exec="{unpacked}/lifeboat"' in desktop and "@BUNDLE@" not in desktop
+    assert (tmp_path / "share" / "icons" / "hicolor" / "256x256" / "apps" / "lifeboat.png").is_file()
+    subprocess.run([str(unpacked / "install.sh"), "--remove"], env=env, check=True, capture_output=True, timeout=60)
+    assert not (tmp_path / "share" / "applications" / "lifeboat.desktop").exists()
