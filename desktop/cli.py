@@ -15,6 +15,7 @@ from .core.manifest import FORMATS
 from .core.workspace import Workspace
 from . import cli_commands as commands
 from . import cli_audit, cli_trash
+from . import cli_safety
 from . import cli_export
 
 log = logging.getLogger("lifeboat.cli")
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("dir", type=Path)
     cli_audit.add_parsers(sub)
     cli_trash.add_parsers(sub)
+    cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
     return parser
 
@@ -135,6 +137,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except LifeboatError as exc:
         log.warning("%s: %s | %s", type(exc).__name__, exc.message, exc.detail)
         print(f"lifeboat: {exc.message}", file=sys.stderr)
+        if exc.safety_backup_id:
+            cli_safety.print_undo_hint(exc.safety_backup_id)
         return exc.exit_code
     except KeyboardInterrupt:
         print("lifeboat: stopped.", file=sys.stderr)

@@ -3,6 +3,7 @@ import sys
 
 from . import __version__
 from . import cli_audit, cli_trash
+from . import cli_safety
 from . import cli_export
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
@@ -60,7 +61,7 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS):
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:
@@ -195,6 +196,8 @@ def _print_record(record: BackupRecord) -> None:
 
 
 def verify(ws: Workspace, args) -> int:
+    if args.restore:
+        return cli_safety.verify_restore(ws, args)
     result = run_with_progress(lambda report, cancel: verify_backup(ws, args.source, report, cancel))
     compared = "matches the catalog" if result.checksum_compared else "not in this catalog to compare"
     print(f"Intact: every part of {result.path} authenticated and decompressed "
@@ -211,6 +214,7 @@ def restore(ws: Workspace, args) -> int:
     result = run_with_progress(lambda report, cancel: run_restore(ws, request, report, cancel))
     if result.safety_backup_id:
         print(f"Safety backup of the target taken first: {result.safety_backup_id}", file=sys.stderr)
+        print(cli_safety.undo_line(ws, result.safety_backup_id), file=sys.stderr)
     rows = [(t.table, f"{t.expected:,}", "missing" if t.found is None else f"{t.found:,}", "ok" if t.ok else "MISMATCH")
             for t in result.check.tables]
     if rows:
