@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
 from ..core.catalog import BackupRecord
 from ..core.connection import test_connection
 from ..core.jobs.backup import BackupRequest, run_backup
-from ..core.jobs.delete import delete_backup
 from ..core.jobs.verify import verify_backup
 from ..core.profiles import Profile
 from ..core.workspace import Workspace
+from .activity_dialog import ActivityDialog
 from .backup_details import BackupDetailsDialog
 from .backup_options import BackupOptionsPanel
 from .catalog_view import CatalogView
@@ -31,6 +31,7 @@ from .progress_panel import JobProgressPanel
 from .resources import app_icon
 from .restore_wizard import RestoreWizard
 from .stats_panel import StatsPanel
+from .trash_dialog import TrashDialog, move_to_trash
 from .welcome import WelcomePage
 
 log = logging.getLogger("lifeboat.ui")
@@ -85,10 +86,14 @@ class MainWindow(QMainWindow):
                                            "Put a backup back into a database, step by step")
         self.verify_action = self._action(bar, "Verify", px.SP_DialogApplyButton, self.verify_selected,
                                           "Read the selected backup file completely and check that it is intact")
-        self.delete_action = self._action(bar, "Delete", px.SP_TrashIcon, self.delete_selected,
-                                          "Delete the selected backup and its file")
+        self.delete_action = self._action(bar, "Move to trash", px.SP_DialogDiscardButton, self.delete_selected,
+                                          "Move the selected backup to the trash, where it is kept for a few days")
         self.folder_action = self._action(bar, "Open backup folder", px.SP_DirOpenIcon, self.open_backup_folder,
                                           "Show the folder where backups are saved")
+        self.trash_action = self._action(bar, "Trash…", px.SP_TrashIcon, self.open_trash,
+                                         "Deleted backups: put one back, or remove them for good")
+        self.activity_action = self._action(bar, "Activity…", px.SP_FileDialogDetailedView, self.open_activity,
+                                            "Who did what and when: every backup, restore and change")
 
     def _build_body(self) -> None:
         self.profile_list = ProfileList(self)
@@ -257,23 +262,22 @@ class MainWindow(QMainWindow):
         record = record or self.catalog_view.selected_record()
         if record is None:
             return False
-        answer = QMessageBox.question(
-            self, "Delete backup",
-            f"Delete the backup of {record.database} ({record.profile}) from {record.started_at}?\n\n"
-            f"Its file will be removed from the disk:\n{record.path or '(no file)'}",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        try:
-            delete_backup(self.ws, record.id)
-        except Exception as exc:  # shown, never raised into Qt's event loop
-            error_box(self, "Could not delete the backup", exc).open()
+        if not move_to_trash(self, self.ws, record):
             return False
         self.refresh_catalog()
-        self.statusBar().showMessage(f"Deleted backup {record.id}.", 10000)
+        self.statusBar().showMessage(f"Moved backup {record.id} to the trash (Trash… puts it back).", 10000)
         return True
+
+    def open_trash(self) -> TrashDialog:
+        dialog = TrashDialog(self.ws, self)
+        dialog.changed.connect(self.refresh_catalog)
+        dialog.open()
+        return dialog
+
+    def open_activity(self) -> ActivityDialog:
+        dialog = ActivityDialog(self.ws, self)
+        dialog.open()
+        return dialog
 
     def open_backup_folder(self) -> None:
         folder = self.options_panel.destination() or self.ws.paths.backups_dir

@@ -51,7 +51,7 @@ def test_one_click_backup_lands_in_the_catalog(qtbot, ws, make_profile, pg15, ch
     save_screenshot(win, "main_window_catalog")
 
 
-def test_delete_asks_and_removes_the_file(qtbot, ws, make_profile, pg15, chinook_db, monkeypatch):
+def test_delete_asks_and_moves_to_the_trash(qtbot, ws, make_profile, pg15, chinook_db, monkeypatch):
     make_profile(pg15, chinook_db, name="Shop")
     record = run_backup(ws, BackupRequest("Shop"))
     win = MainWindow(ws)
@@ -59,10 +59,17 @@ def test_delete_asks_and_removes_the_file(qtbot, ws, make_profile, pg15, chinook
     win.catalog_view.select(record.id)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert win.delete_selected()
-    assert not Path(record.path).exists()
+    assert Path(record.path).exists()  # kept in the trash until purged
     assert ws.catalog.list() == []
+    assert [r.id for r in ws.catalog.list_trash()] == [record.id]
+    trash = win.open_trash()
+    trash.select(record.id)
+    assert trash.put_back()
+    assert [r.id for r in ws.catalog.list()] == [record.id]
+    trash.close()
+    win.open_activity().close()
 
 
 def test_toolbar_buttons_have_accessible_names(window):
     names = {button.accessibleName() for button in window.findChildren(type(window.toolbar_button("Back up now")))}
-    assert {"Back up now", "Restore", "Verify", "Delete", "Open backup folder"} <= names
+    assert {"Back up now", "Restore", "Verify", "Move to trash", "Open backup folder", "Trash", "Activity"} <= names
