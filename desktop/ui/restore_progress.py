@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from ..core.errors import Cancelled
+from ..core.errors import Cancelled, LifeboatError
 from ..core.jobs.checks import RestoreCheck, TableCheck
 from ..core.jobs.restore import RestoreRequest, RestoreResult, run_restore
 from ..core.progress import Progress
@@ -35,6 +35,7 @@ from .badges import PRODUCTION_COLOUR, PRODUCTION_TINT
 from .error_dialog import error_text
 from .jobs import BackgroundJob
 from .restore_pages import HINT_STYLE, RestoreChoices, backup_words, named, wrapped_label
+from .undo_panel import UndoPanel
 
 OK_COLOUR = "#1b5e20"
 _COLUMNS = ("Table", "Rows in the backup", "Rows found now", "Result")
@@ -100,6 +101,7 @@ class ProgressPage(QWizardPage):
         self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = self._make_table()
         self.notes = wrapped_label("", self.result_panel, "constraintNotes", HINT_STYLE)
+        self.undo = UndoPanel(self.ws, self.result_panel)
         self.details_button = named(QPushButton("Show details", self.result_panel), "detailsButton",
                                     "Show technical details")
         self.details_button.setCheckable(True)
@@ -116,6 +118,7 @@ class ProgressPage(QWizardPage):
             result.addWidget(widget)
         result.addWidget(self.table, 1)
         result.addWidget(self.notes)
+        result.addWidget(self.undo)
         buttons = QHBoxLayout()
         buttons.addWidget(self.details_button)
         buttons.addStretch(1)
@@ -203,7 +206,7 @@ class ProgressPage(QWizardPage):
     def _show_running(self, running: bool) -> None:
         self.panels.setCurrentWidget(self.running_panel if running else self.result_panel)
         self.stop.setEnabled(True)
-        for widget in (self.safety, self.table, self.notes, self.details_button, self.details, self.change):
+        for widget in (self.safety, self.table, self.notes, self.undo, self.details_button, self.details, self.change):
             widget.setHidden(True)
         self.details_button.setChecked(False)
         self._fill_spare_height()
@@ -229,6 +232,7 @@ class ProgressPage(QWizardPage):
                 f"Before restoring, Lifeboat took a safety backup of {result.database} "
                 f"(backup id {result.safety_backup_id}). It is in the backup list: restore it to undo this restore.")
             self.safety.setVisible(True)
+        self.undo.show_offer(result.safety_backup_id)
         self._fill_table(result.check)
         if result.ok:
             self.restored.emit(result)
@@ -245,7 +249,11 @@ class ProgressPage(QWizardPage):
                 self.table.setItem(row, column, item)
         self.table.setHidden(not check.tables)
         self._fill_spare_height()
-        if check.not_valid_constraints:
+        if check.violated_constraints:
+            self.notes.setText("Rows that break the database's rules: " + "; ".join(check.violated_constraints) + ".")
+            self.notes.setStyleSheet(f"color: {PRODUCTION_COLOUR};")
+            self.notes.setVisible(True)
+        elif check.not_valid_constraints:
             self.notes.setText("Marked NOT VALID, as they were in the backup (the database did not re-check "
                                "their old rows): " + ", ".join(check.not_valid_constraints) + ".")
             self.notes.setVisible(True)
@@ -266,6 +274,7 @@ class ProgressPage(QWizardPage):
         self.details.setPlainText(details)
         self.details_button.setVisible(bool(details))
         self.change.setVisible(True)
+        self.undo.show_offer(error.safety_backup_id if isinstance(error, LifeboatError) else None)
 
     def _toggle_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
