@@ -48,7 +48,8 @@ class BackupDetailsDialog(QDialog):
         self.counts = self._counts_table()
         self.restore_button = self._button("Restore\u2026", "restoreButton", "Restore this backup", self.restore_requested)
         self.verify_button = self._button("Verify", "verifyButton", "Verify this backup", self.verify_requested)
-        self.delete_button = self._button("Delete", "deleteButton", "Delete this backup", self.delete_requested)
+        self.delete_button = self._button("Move to trash", "deleteButton", "Move this backup to the trash",
+                                          self.delete_requested)
         self.close_button = QPushButton("Close", self)
         self.close_button.setObjectName("closeButton")
         self.close_button.setAccessibleName("Close")
@@ -227,7 +228,7 @@ class BackupDetailsDialog(QDialog):
         self.delete_button.setEnabled(not running)
         self.delete_button.setToolTip(
             "Cancel the running backup instead: it removes its unfinished file." if running
-            else "Delete the backup file and remove it from the list")
+            else "Move the backup to the trash: it leaves the list and can be put back for a few days")
 
     # --- actions --------------------------------------------------------
     def _request(self, signal) -> None:

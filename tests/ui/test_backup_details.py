@@ -99,6 +99,6 @@ def test_controls_have_accessible_names(qtbot):
         dialog.restore_button, dialog.verify_button, dialog.delete_button, dialog.close_button,
         dialog.copy_path, dialog.copy_sha256, dialog.path_field, dialog.sha256_field, dialog.counts)}
     assert names == {
-        "Restore this backup", "Verify this backup", "Delete this backup", "Close",
+        "Restore this backup", "Verify this backup", "Move this backup to the trash", "Close",
         "Copy the file path", "Copy the SHA-256 fingerprint", "Backup file path", "SHA-256 fingerprint",
         "Rows per table"}
