@@ -33,6 +33,7 @@ COPIED_FOR_MS = 2000
 class BackupDetailsDialog(QDialog):
     restore_requested = Signal(object)
     verify_requested = Signal(object)
+    test_restore_requested = Signal(object)
     delete_requested = Signal(object)
 
     def __init__(self, record: BackupRecord, parent: Optional[QWidget] = None):
@@ -48,6 +49,8 @@ class BackupDetailsDialog(QDialog):
         self.counts = self._counts_table()
         self.restore_button = self._button("Restore\u2026", "restoreButton", "Restore this backup", self.restore_requested)
         self.verify_button = self._button("Verify", "verifyButton", "Verify this backup", self.verify_requested)
+        self.test_restore_button = self._button("Test restore\u2026", "testRestoreButton",
+                                                "Test restore this backup", self.test_restore_requested)
         self.delete_button = self._button("Move to trash", "deleteButton", "Move this backup to the trash",
                                           self.delete_requested)
         self.close_button = QPushButton("Close", self)
@@ -116,7 +119,7 @@ class BackupDetailsDialog(QDialog):
             ("Backup id", record.id),
         ]
         if record.proven_restorable_at:
-            facts.append(("Last test restore", fmt.full_datetime(record.proven_restorable_at)))
+            facts.append(("Last proven restorable", fmt.full_datetime(record.proven_restorable_at)))
         for label, value in facts:
             form.addRow(f"{label}:", _value_label(value, self))
         form.addRow("SHA-256:", _row(self.sha256_field, self.copy_sha256))
@@ -181,6 +184,7 @@ class BackupDetailsDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.restore_button)
         buttons.addWidget(self.verify_button)
+        buttons.addWidget(self.test_restore_button)
         buttons.addSpacing(24)  # the destructive action a little apart
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
@@ -221,7 +225,8 @@ class BackupDetailsDialog(QDialog):
 
     def _enable_actions(self) -> None:
         usable = self.record.status == "completed" and bool(self.record.path)
-        for button, verb in ((self.restore_button, "restored"), (self.verify_button, "verified")):
+        for button, verb in ((self.restore_button, "restored"), (self.verify_button, "verified"),
+                             (self.test_restore_button, "test-restored")):
             button.setEnabled(usable)
             button.setToolTip("" if usable else f"Only a completed backup can be {verb}.")
         running = self.record.status == "in_progress"

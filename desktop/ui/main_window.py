@@ -18,6 +18,7 @@ from ..core.profiles import Profile
 from ..core.workspace import Workspace
 from .activity_dialog import ActivityDialog
 from .backup_details import BackupDetailsDialog
+from .restore_test_dialog import RestoreTestDialog
 from .backup_options import BackupOptionsPanel
 from .catalog_view import CatalogView
 from .error_dialog import error_box
@@ -288,6 +289,7 @@ class MainWindow(QMainWindow):
         dialog = BackupDetailsDialog(record, self)
         dialog.restore_requested.connect(lambda r: (dialog.accept(), self.open_restore_wizard(r)))
         dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
+        dialog.test_restore_requested.connect(lambda r: RestoreTestDialog(self.ws, r, self).open())
         dialog.delete_requested.connect(lambda r: self.delete_selected(r) and dialog.accept())
         dialog.open()
         return dialog

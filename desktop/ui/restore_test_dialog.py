@@ -1,0 +1,106 @@
+""""Test restore": prove a backup restores, on a server the user picks.
+
+Runs `prove_restorable` in a BackgroundJob: a scratch database
+lifeboat_verify_<id> is made on the chosen server, checked table by table,
+and removed again whatever happens. Development servers are listed first;
+'backups only' connections are not offered.
+"""
+from typing import Optional
+
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from ..core.catalog import BackupRecord
+from ..core.jobs.restore_proof import prove_restorable, scratch_database_name
+from . import formatting as fmt
+from .badges import PRODUCTION_COLOUR
+from .error_dialog import error_text
+from .jobs import BackgroundJob
+from .restore_pages import HINT_STYLE, named, wrapped_label
+
+OK_COLOUR = "#1b5e20"
+
+
+class RestoreTestDialog(QDialog):
+    def __init__(self, ws, record: BackupRecord, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.record = record
+        self.job: Optional[BackgroundJob] = None
+        self.setObjectName("restoreTestDialog")
+        self.setWindowTitle(f"Test restore of the backup of {record.database}")
+        self.setAccessibleName("Test restore")
+        scratch = scratch_database_name(record.id)
+        intro = wrapped_label(
+            f"Lifeboat restores this backup into a new, temporary database ({scratch}) on the server you "
+            "choose, counts the rows of every table against the backup, checks that every link between "
+            "tables holds, and then removes the temporary database. Your own databases are not touched.",
+            self, "restoreTestIntro")
+        self.servers = named(QComboBox(self), "restoreTestServer", "Server for the test restore")
+        for profile in sorted(self.ws.profiles.list(), key=lambda p: (p.is_production, p.name.casefold())):
+            if not profile.read_only:
+                label = f"{profile.host}:{profile.port} (from the connection {profile.name}"
+                label += ", PRODUCTION)" if profile.is_production else ")"
+                self.servers.addItem(label, profile.name)
+        self.start_button = named(QPushButton("Start the test restore", self), "startTestRestoreButton",
+                                  "Start the test restore")
+        self.status = wrapped_label("" if self.servers.count() else
+                                    "Add a development connection first: the test needs a server to restore onto.",
+                                    self, "restoreTestStatus", HINT_STYLE)
+        self.report = named(QPlainTextEdit(self), "restoreTestReport", "Test restore result, table by table")
+        self.report.setReadOnly(True)
+        self.report.setHidden(True)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close")
+        close.button(QDialogButtonBox.StandardButton.Close).setObjectName("closeButton")
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Server:", self))
+        row.addWidget(self.servers, 1)
+        row.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(close)
+        self.start_button.setEnabled(self.servers.count() > 0)
+        self.start_button.clicked.connect(self.start)
+        self.resize(720, 420)
+
+    def start(self) -> None:
+        server = self.servers.currentData()
+        self.job = BackgroundJob("Test restore", lambda report, cancel: prove_restorable(
+            self.ws, self.record.id, server, report, cancel), self)
+        self.job.progressed.connect(lambda progress: self._say(progress.phase, HINT_STYLE))
+        self.job.succeeded.connect(self._passed)
+        self.job.failed.connect(self._failed)
+        self.job.cancelled.connect(self._failed)
+        self.job.finished.connect(lambda: self.start_button.setEnabled(True))
+        self.start_button.setEnabled(False)
+        self.job.start()
+
+    def _passed(self, result) -> None:
+        self._say(f"\u2714 Proven restorable ({fmt.full_datetime(result.proven_at)}). {result.check.summary()} "
+                  "The temporary database was removed.", f"color: {OK_COLOUR}; font-weight: bold;")
+        self.report.setPlainText("\n".join(
+            f"{t.table}: {fmt.count_text(t.expected)} rows expected, {fmt.count_text(t.found)} found"
+            for t in result.check.tables))
+        self.report.setVisible(True)
+
+    def _failed(self, error: BaseException) -> None:
+        message, details = error_text(error)
+        self._say(f"\u2716 {message}", f"color: {PRODUCTION_COLOUR};")
+        self.report.setPlainText(details)
+        self.report.setVisible(bool(details))
+
+    def _say(self, text: str, style: str) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(style)
+
+    def reject(self) -> None:
+        if self.job and self.job.running:
+            self.job.cancel()  # the job still removes the temporary database before it ends
+            return
+        super().reject()
