@@ -125,7 +125,7 @@ class BackupDetailsDialog(QDialog):
         form.addRow("SHA-256:", _row(self.sha256_field, self.copy_sha256))
         form.addRow("File:", _row(self.path_field, self.copy_path))
         for copy in record.copies:
-            form.addRow("Copy:", _value_label(copy["location"], self))
+            form.addRow("Copy:", _value_label(_copy_words(copy), self))
         return form
 
     def _counts_table(self) -> QTableWidget:
@@ -281,6 +281,15 @@ def _status_label(status: str, parent: QWidget) -> QWidget:
     row.addWidget(icon)
     row.addWidget(text)
     return box
+
+
+def _copy_words(copy: dict) -> str:
+    """An exported copy: where, and when it was last read back and found intact."""
+    parts = copy.get("parts") or 1
+    split = f", in {parts} parts" if parts > 1 else ""
+    checked = (f"checked {fmt.full_datetime(copy['verified_at'])}" if copy.get("verified_at")
+               else "not checked yet")
+    return f"{copy['location']}\n({checked}{split})"
 
 
 def _size_words(size: Optional[int]) -> str:

@@ -22,6 +22,8 @@ from .restore_test_dialog import RestoreTestDialog
 from .backup_options import BackupOptionsPanel
 from .catalog_view import CatalogView
 from .error_dialog import error_box
+from .export_dialog import ExportDialog
+from .import_dialog import ImportDialog
 from .formatting import human_size
 from .help_menu import add_help_menu
 from .jobs import BackgroundJob
@@ -91,6 +93,10 @@ class MainWindow(QMainWindow):
                                           "Move the selected backup to the trash, where it is kept for a few days")
         self.folder_action = self._action(bar, "Open backup folder", px.SP_DirOpenIcon, self.open_backup_folder,
                                           "Show the folder where backups are saved")
+        self.export_action = self._action(bar, "Export to drive…", px.SP_DriveHDIcon, self.export_selected,
+                                          "Put a passphrase-protected copy of the selected backup on another drive")
+        self.import_action = self._action(bar, "Open backups from a drive…", px.SP_DriveCDIcon, self.open_from_drive,
+                                          "Add backups exported from another computer to this list")
         self.trash_action = self._action(bar, "Trash…", px.SP_TrashIcon, self.open_trash,
                                          "Deleted backups: put one back, or remove them for good")
         self.activity_action = self._action(bar, "Activity…", px.SP_FileDialogDetailedView, self.open_activity,
@@ -183,6 +189,7 @@ class MainWindow(QMainWindow):
         self.backup_action.setEnabled(self.profile_list.current_profile() is not None and not busy)
         self.restore_action.setEnabled(not busy)
         self.verify_action.setEnabled(completed and not busy)
+        self.export_action.setEnabled(completed)
         self.delete_action.setEnabled(record is not None and record.status != "in_progress" and not busy)
 
     # --- running jobs ----------------------------------------------------
@@ -241,6 +248,21 @@ class MainWindow(QMainWindow):
         wizard.finished.connect(lambda _: self.refresh_catalog())
         wizard.open()
         return wizard
+
+    def export_selected(self) -> Optional[ExportDialog]:
+        record = self.catalog_view.selected_record()
+        if record is None or record.status != "completed":
+            return None
+        dialog = ExportDialog(self.ws, [record], self)
+        dialog.exported.connect(lambda _: self.refresh_catalog())
+        dialog.open()
+        return dialog
+
+    def open_from_drive(self) -> ImportDialog:
+        dialog = ImportDialog(self.ws, self)
+        dialog.imported.connect(lambda _: self.refresh_catalog())
+        dialog.open()
+        return dialog
 
     def verify_selected(self, record: Optional[BackupRecord] = None) -> Optional[BackgroundJob]:
         record = record or self.catalog_view.selected_record()

@@ -90,3 +90,19 @@ def test_a_file_limit_is_explained_with_the_split_offered(qtbot, ws, backup, tmp
     split.setChecked(True)
     dialog.show()
     save_screenshot(dialog, "export_dialog_fat32")
+
+
+def test_main_window_offers_both_actions(qtbot, ws, backup):
+    from desktop.ui.main_window import MainWindow
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    assert window.catalog_view.select(backup.id)
+    assert window.export_action.isEnabled()
+    exporter = window.export_selected()
+    assert exporter.records[0].id == backup.id
+    exporter.reject()
+    opener = window.open_from_drive()
+    assert opener.accessibleName() == "Open backups from a drive"
+    opener.reject()
+    assert window.toolbar_button("Export to drive") is not None
+    assert window.toolbar_button("Open backups from a drive") is not None
