@@ -17,6 +17,7 @@ import psycopg
 from psycopg import sql
 
 from ..backupfile import open_backup
+from ..audited import audited
 from ..connection import connect
 from ..errors import LifeboatError, ProfileReadOnly, RestoreFailed, UsageError, VerificationFailed
 from ..manifest import utc_now
@@ -56,6 +57,7 @@ def default_server(ws: Workspace) -> Profile:
         "Add one (a test or development server), or name a server with --server PROFILE.")
 
 
+@audited("test_restore")
 def prove_restorable(
     ws: Workspace,
     id_or_file: str,

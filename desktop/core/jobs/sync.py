@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ..audited import audited
 from ..connection import connect
 from ..errors import ConfirmationRequired, LifeboatError, ProfileReadOnly, RestoreFailed, UsageError, VerificationFailed
 from ..manifest import BackupOptions
@@ -126,6 +127,7 @@ def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     return SyncPlan(source, target, tables, links)
 
 
+@audited("sync")
 def run_sync(
     ws: Workspace,
     request: SyncRequest,
