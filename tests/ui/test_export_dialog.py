@@ -67,6 +67,7 @@ def test_export_then_open_on_another_computer(qtbot, ws, backup, tmp_path):
     qtbot.waitUntil(lambda: named(opener, "Open backups", QPushButton).isEnabled())
     with qtbot.waitSignal(opener.imported, timeout=60_000):
         named(opener, "Open backups", QPushButton).click()
+    qtbot.waitUntil(lambda: not opener.job.running)
     assert named(opener, "What was added").item(0).text().startswith("Added:")
     assert [r.id for r in other.catalog.list()] == [backup.id]
     opener.show()
