@@ -22,6 +22,7 @@ from ..core.progress import CancelToken, Progress
 log = logging.getLogger("lifeboat.ui")
 
 _REPORT_INTERVAL = 0.1
+_running: set = set()
 _BACKGROUND_NICE = 5
 JobFunction = Callable[[Callable[[Progress], None], CancelToken], object]
 
@@ -112,6 +113,10 @@ class BackgroundJob(QObject):
         self._thread.finished.connect(self._on_thread_finished)
 
     def start(self) -> "BackgroundJob":
+        # A running job keeps itself alive: Qt aborts the process if a QThread
+        # is destroyed while it runs, which an unparented job dropped by its
+        # creator would otherwise risk.
+        _running.add(self)
         self._thread.start()
         return self
 
@@ -139,3 +144,4 @@ class BackgroundJob(QObject):
     def _on_thread_finished(self) -> None:
         self._worker.deleteLater()
         self.finished.emit()
+        _running.discard(self)

@@ -16,8 +16,9 @@ def test_typed_failure_and_cancel_are_told_apart(qtbot):
         raise DumpFailed("The backup failed.")
 
     failing = BackgroundJob("fail", fail)
-    with qtbot.waitSignal(failing.failed, timeout=5000) as blocker:
-        failing.start()
+    with qtbot.waitSignal(failing.finished, timeout=5000):
+        with qtbot.waitSignal(failing.failed, timeout=5000) as blocker:
+            failing.start()
     assert isinstance(blocker.args[0], DumpFailed)
 
     def wait_for_cancel(report, cancel):
@@ -28,8 +29,9 @@ def test_typed_failure_and_cancel_are_told_apart(qtbot):
     waiting = BackgroundJob("wait", wait_for_cancel)
     with qtbot.waitSignal(waiting.progressed, timeout=5000):
         waiting.start()
-    with qtbot.waitSignal(waiting.cancelled, timeout=5000):
-        waiting.cancel()
+    with qtbot.waitSignal(waiting.finished, timeout=5000):
+        with qtbot.waitSignal(waiting.cancelled, timeout=5000):
+            waiting.cancel()
 
 
 def test_wait_returns_without_the_event_loop(qtbot):
