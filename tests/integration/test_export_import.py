@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core import crypto, parts
+from desktop.core.audit import AuditLog
 from desktop.core.backupfile import open_file
 from desktop.core.errors import (Cancelled, DestinationError, DiskFull, FileTooLargeForDrive,
                                  PartsIncomplete, UsageError, WrongPassphrase)
@@ -81,6 +82,8 @@ def test_journey_backup_export_import_elsewhere_restore(ws, elsewhere, backup, p
         pg15.drop_database(target)
     again = run_import(elsewhere, drive, PASSPHRASE)
     assert not again.added and again.already_known == [(copy.location, backup.id)]
+    assert "export" in [r.action for r in AuditLog(ws.paths.audit_file).records()]
+    assert "import" in [r.action for r in AuditLog(elsewhere.paths.audit_file).records()]
 
 
 def test_wrong_passphrase_adds_nothing(ws, elsewhere, backup, tmp_path):

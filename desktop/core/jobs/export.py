@@ -24,6 +24,7 @@ from ..passphrase import passphrase_problem
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from ..recovery_sheet import sheet_path, sheet_text, write_sheet
 from ..units import human_size
+from ..audited import audited
 from ..workspace import Workspace
 
 # A passphrase slot and a few bytes of JSON: what a copy adds to the original.
@@ -120,6 +121,7 @@ def plan_export(ws: Workspace, backup_ids: list[str], dest: Path,
     return ExportPlan(drive, items, limit)
 
 
+@audited("export")
 def run_export(ws: Workspace, request: ExportRequest, report: ProgressCallback = ignore_progress,
                cancel: Optional[CancelToken] = None) -> ExportResult:
     cancel = cancel or CancelToken()

@@ -19,6 +19,7 @@ from ..durable import AtomicFile
 from ..errors import BackupFileError, FileDamaged, UsageError
 from ..manifest import FILE_SUFFIX, utc_now
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from ..audited import audited
 from ..workspace import Workspace
 
 
@@ -51,6 +52,7 @@ def find_backup_files(source: Path) -> list[Path]:
     return sorted(found)
 
 
+@audited("import")
 def run_import(ws: Workspace, source: Path, passphrase: Optional[str],
                report: ProgressCallback = ignore_progress,
                cancel: Optional[CancelToken] = None) -> ImportResult:
