@@ -24,7 +24,7 @@ from . import formatting as fmt
 
 _Index = QModelIndex | QPersistentModelIndex
 
-_HEADERS = ("Date", "Connection", "Environment", "Status", "Size", "Tables", "Rows", "Checksum", "Location")
+_HEADERS = ("Date", "Connection", "Environment", "Status", "Size", "Tables", "Rows", "Checksum", "Proven", "Location")
 _HEADER_TIPS = (
     "When the backup started, in this computer's time zone",
     "The connection (profile) the backup was made from",
@@ -34,12 +34,13 @@ _HEADER_TIPS = (
     "Number of tables in the backup",
     "Total number of rows in all tables, counted when the backup was made",
     "Start of the file's SHA-256 fingerprint",
+    "Last proven restorable by a test restore",
     "Folder holding the backup file",
 )
 
 
 class CatalogModel(QAbstractTableModel):
-    DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, CHECKSUM, LOCATION = range(9)
+    DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, CHECKSUM, PROVEN, LOCATION = range(10)
     SortRole = Qt.ItemDataRole.UserRole + 1
     RecordRole = Qt.ItemDataRole.UserRole + 2
 
@@ -139,6 +140,8 @@ def _display(record: BackupRecord, column: int) -> str:
         return fmt.count_text(record.total_rows) if finished else fmt.MISSING
     if column == CatalogModel.CHECKSUM:
         return fmt.short_checksum(record.sha256)
+    if column == CatalogModel.PROVEN:
+        return fmt.local_date(record.proven_restorable_at)
     return fmt.folder_of(record.path)
 
 
@@ -154,6 +157,8 @@ def _sort_value(record: BackupRecord, column: int) -> Any:
         return record.total_rows if record.status == "completed" else -1
     if column == CatalogModel.CHECKSUM:
         return record.sha256 or ""
+    if column == CatalogModel.PROVEN:
+        return record.proven_restorable_at or ""
     if column == CatalogModel.LOCATION:
         return record.path or ""
     return _display(record, column).casefold()
@@ -172,6 +177,9 @@ def _tooltip(record: BackupRecord, column: int) -> Optional[str]:
         return f"{record.size_bytes:,} bytes"
     if column == CatalogModel.CHECKSUM and record.sha256:
         return f"SHA-256: {record.sha256}"
+    if column == CatalogModel.PROVEN:
+        proven = fmt.full_datetime(record.proven_restorable_at) if record.proven_restorable_at else "never"
+        return f"Last proven restorable by a test restore: {proven}"
     if column == CatalogModel.LOCATION and record.path:
         return record.path
     return None

@@ -67,6 +67,12 @@ def local_datetime(iso: Optional[str]) -> str:
     return f"{moment.day} {moment:%b %Y %H:%M}"
 
 
+def local_date(iso: Optional[str]) -> str:
+    """'27 Nov 2026' in the computer's time zone; the dash when there is no date."""
+    moment = parse_timestamp(iso)
+    return f"{moment.day} {moment:%b %Y}" if moment else MISSING
+
+
 def full_datetime(iso: Optional[str]) -> str:
     """'Friday 27 November 2026, 14:02:05 (UTC+01:00)' for tooltips and details."""
     moment = parse_timestamp(iso)

@@ -70,7 +70,7 @@ def proxy_over(model) -> CatalogFilter:
 def test_cells_read_in_words(model, paris):
     assert [cell(model, 0, c) for c in range(model.columnCount())] == [
         "27 Nov 2026 14:02", "Shop production", "PRODUCTION", "Completed", "1.5 GB", "2", "48,210",
-        "abababababab", "/srv/backups",
+        "abababababab", "—", "/srv/backups",
     ]
     assert cell(model, 1, CatalogModel.ENVIRONMENT) == "Development"
     assert cell(model, 1, CatalogModel.SIZE) == "2.0 KB"
@@ -87,6 +87,18 @@ def test_tooltips_hold_the_full_values(model, paris):
     assert "Friday 27 November 2026, 14:02:00 (UTC+01:00)" in cell(model, 0, CatalogModel.DATE, TOOLTIP)
     assert cell(model, 0, CatalogModel.PROFILE, TOOLTIP) == "Database shop on db.example.com:5432"
     assert cell(model, 2, CatalogModel.STATUS, TOOLTIP).startswith("Lifeboat cannot reach the server")
+
+
+def test_proven_shows_the_local_date_of_the_last_test_restore(qapp, paris):
+    model = CatalogModel()
+    model.set_records([record("p1", proven_restorable_at="2026-11-27T23:30:00Z"), record("p2")])
+    # 23:30 UTC is already the next day in Paris.
+    assert [cell(model, row, CatalogModel.PROVEN) for row in (0, 1)] == ["28 Nov 2026", "—"]
+    assert [cell(model, row, CatalogModel.PROVEN, CatalogModel.SortRole) for row in (0, 1)] == [
+        "2026-11-27T23:30:00Z", ""]
+    assert model.headerData(CatalogModel.PROVEN, Qt.Orientation.Horizontal, TOOLTIP) == (
+        "Last proven restorable by a test restore")
+    assert cell(model, 0, CatalogModel.PROVEN, TOOLTIP).startswith("Last proven restorable by a test restore: Saturday")
 
 
 def test_production_is_coloured_and_labelled(model):
@@ -121,7 +133,7 @@ def test_upsert_of_a_known_id_changes_its_row_in_place(model, qtbot):
     with qtbot.waitSignal(model.dataChanged) as changed, qtbot.assertNotEmitted(model.rowsInserted):
         model.upsert(done)
     top_left, bottom_right = changed.args[:2]
-    assert (top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column()) == (3, 0, 3, 8)
+    assert (top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column()) == (3, 0, 3, 9)
     assert model.rowCount() == 5
     assert cell(model, 3, CatalogModel.STATUS) == "Completed"
     assert cell(model, 3, CatalogModel.ROWS) == "12"
