@@ -1,0 +1,405 @@
+""""Copy development into production…": the sync, with its four steps shown before anything runs.
+
+The dialog only makes the engine's plan visible (`plan_sync`) and runs
+`run_sync` in a BackgroundJob; every rule (read-only targets, the typed
+production name, links from other tables) is enforced again by the engine.
+The look is the restore wizard's: badges, the red production banner, the
+typed-name gate, the verification table and the undo panel.
+"""
+from typing import Optional
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.jobs.sync import SyncPlan, SyncRequest, SyncResult, plan_sync, run_sync
+from ..core.errors import Cancelled, LifeboatError
+from ..core.profiles import Profile
+from ..core.stats import list_profile_tables
+from . import formatting as fmt
+from .badges import PRODUCTION_COLOUR, EnvironmentBadge
+from .error_dialog import error_text
+from .jobs import BackgroundJob
+from .progress_panel import JobProgressPanel
+from .restore_pages import HINT_STYLE, named, wrapped_label
+# The restore's verification table, row for row: the sync's step 4 is the same check.
+from .restore_progress import _COLUMNS as CHECK_COLUMNS, _check_items
+from .undo_panel import OK_COLOUR, UndoPanel
+
+TABLE_KEY_ROLE = Qt.ItemDataRole.UserRole
+BANNER_STYLE = (f"background-color: {PRODUCTION_COLOUR}; color: white; font-weight: bold;"
+                " font-size: 13pt; padding: 10px; border-radius: 4px;")
+# Ticking several table boxes in a row makes one plan, not one per click.
+_PLAN_DELAY_MS = 300
+
+
+class SyncDialog(QDialog):
+    synced = Signal(object)  # SyncResult; the window refreshes its backup list
+    job_finished = Signal()
+
+    def __init__(self, ws, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.plan: Optional[SyncPlan] = None
+        self.plan_error: Optional[BaseException] = None
+        self.tables_job: Optional[BackgroundJob] = None
+        self.plan_job: Optional[BackgroundJob] = None
+        self.sync_job: Optional[BackgroundJob] = None
+        self._replan = False
+        self._plan_timer = QTimer(self, singleShot=True, interval=_PLAN_DELAY_MS)
+        self._plan_timer.timeout.connect(self._make_plan)
+        self.setObjectName("syncDialog")
+        self.setAccessibleName("Copy development into production")
+        self.setWindowTitle("Copy development into production")
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self._build_choices())
+        self.pages.addWidget(self._build_outcome())
+        self.start_button = named(QPushButton("Start the sync", self), "startSyncButton", "Start the sync")
+        self.start_button.setDefault(True)
+        self.close_button = named(QPushButton("Close", self), "closeButton", "Close")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(buttons)
+        self.start_button.clicked.connect(self.start)
+        self.close_button.clicked.connect(self.reject)
+        self._fill_profiles()
+        self.resize(820, 760)
+
+    # --- building -----------------------------------------------------
+    def _build_choices(self) -> QWidget:
+        page = QWidget(self)
+        intro = wrapped_label(
+            "Lifeboat copies one database over another, in four steps listed below. Nothing is changed "
+            "until you press \u201cStart the sync\u201d, and production can be put back afterwards from "
+            "the safety backup taken first.", page, "syncIntro")
+        self.source = named(QComboBox(page), "syncSource", "Copy from")
+        self.target = named(QComboBox(page), "syncTarget", "Copy into")
+        self.source_badge = EnvironmentBadge("development", page)
+        self.target_badge = EnvironmentBadge("production", page)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Copy from:", page), 0, 0)
+        grid.addWidget(self.source, 0, 1)
+        grid.addWidget(self.source_badge, 0, 2)
+        grid.addWidget(QLabel("Copy into:", page), 1, 0)
+        grid.addWidget(self.target, 1, 1)
+        grid.addWidget(self.target_badge, 1, 2)
+        grid.setColumnStretch(1, 1)
+
+        self.whole = named(QRadioButton("The whole database", page), "syncWholeDatabase",
+                           "Copy the whole database")
+        self.some = named(QRadioButton("Only the tables I tick", page), "syncSomeTables",
+                          "Copy only the tables I tick")
+        self.whole.setChecked(True)
+        self.scope = QButtonGroup(page)
+        self.scope.addButton(self.whole)
+        self.scope.addButton(self.some)
+        self.tables = named(QListWidget(page), "syncTables", "Tables to copy")
+        self.tables.setEnabled(False)
+        self.tables_status = wrapped_label("", page, "syncTablesStatus", HINT_STYLE)
+
+        self.banner = wrapped_label("You are about to replace data in a PRODUCTION database", page,
+                                    "productionBanner", BANNER_STYLE)
+        self.banner.setAccessibleName("Warning: you are about to replace data in a production database")
+        self.steps_title = wrapped_label("What Lifeboat will do:", page, "stepsTitle", "font-weight: bold;")
+        self.steps = wrapped_label("", page, "syncSteps")
+        self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.link_notes = wrapped_label("", page, "syncLinkNotes", HINT_STYLE)
+        self.confirm_label = wrapped_label("", page, "confirmLabel", "font-weight: bold;")
+        self.confirm = named(QLineEdit(page), "confirmField", "Type the database name to confirm")
+        self.confirm_label.setBuddy(self.confirm)
+        self.confirm_hint = wrapped_label("The Start button works once the name is typed exactly, "
+                                          "with the same capital and small letters.", page, "confirmHint",
+                                          HINT_STYLE)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(intro)
+        layout.addSpacing(6)
+        layout.addLayout(grid)
+        layout.addSpacing(6)
+        layout.addWidget(wrapped_label("What to copy:", page, "scopeTitle", "font-weight: bold;"))
+        layout.addWidget(self.whole)
+        layout.addWidget(self.some)
+        layout.addWidget(self.tables, 1)
+        layout.addWidget(self.tables_status)
+        layout.addSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.steps_title)
+        layout.addWidget(self.steps)
+        layout.addWidget(self.link_notes)
+        layout.addSpacing(6)
+        layout.addWidget(self.confirm_label)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.confirm_hint)
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.target.currentIndexChanged.connect(self._on_target_changed)
+        self.some.toggled.connect(self._on_scope_changed)
+        self.tables.itemChanged.connect(lambda _item: self._plan_later())
+        self.confirm.textChanged.connect(self._enable_start)
+        return page
+
+    def _build_outcome(self) -> QWidget:
+        page = QWidget(self)
+        self.progress = JobProgressPanel(page)
+        self.progress.hide()
+        self.summary = wrapped_label("", page, "syncSummary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.safety = wrapped_label("", page, "safetyNote")
+        self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.check_table = named(_verification_table(page), "verificationTable", "Row counts, table by table")
+        self.undo = UndoPanel(self.ws, page)
+        self.details_button = named(QPushButton("Show details", page), "detailsButton", "Show technical details")
+        self.details_button.setCheckable(True)
+        self.details = named(QPlainTextEdit(page), "errorDetails", "Technical details")
+        self.details.setReadOnly(True)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.safety)
+        layout.addWidget(self.check_table, 1)
+        layout.addWidget(self.undo)
+        row = QHBoxLayout()
+        row.addWidget(self.details_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.details, 1)
+        layout.addStretch(0)
+        for widget in (self.summary, self.safety, self.check_table, self.details_button, self.details):
+            widget.setHidden(True)
+        self.details_button.toggled.connect(self._toggle_details)
+        return page
+
+    def _fill_profiles(self) -> None:
+        profiles = sorted(self.ws.profiles.list(), key=lambda p: p.name.casefold())
+        # Development first among sources, production first among targets: the usual direction.
+        for profile in sorted(profiles, key=lambda p: p.is_production):
+            self.source.addItem(_profile_words(profile), profile.name)
+        for profile in sorted(profiles, key=lambda p: not p.is_production):
+            if not profile.read_only:  # 'backups only': Lifeboat never writes into it
+                self.target.addItem(_profile_words(profile), profile.name)
+        self._on_source_changed()
+        self._on_target_changed()
+
+    # --- choices ------------------------------------------------------
+    def profile(self, combo: QComboBox) -> Optional[Profile]:
+        name = combo.currentData()
+        return self.ws.profiles.get(name) if name else None
+
+    def select(self, source: str, target: str) -> None:
+        self.source.setCurrentIndex(self.source.findData(source))
+        self.target.setCurrentIndex(self.target.findData(target))
+
+    def picked_tables(self) -> list[str]:
+        if not self.some.isChecked():
+            return []
+        return [self.tables.item(row).data(TABLE_KEY_ROLE) for row in range(self.tables.count())
+                if self.tables.item(row).checkState() == Qt.CheckState.Checked]
+
+    def _on_source_changed(self, *_args) -> None:
+        source = self.profile(self.source)
+        if source:
+            self.source_badge.set_environment(source.environment)
+            self._load_tables(source)
+        self._plan_later()
+
+    def _on_target_changed(self, *_args) -> None:
+        target = self.profile(self.target)
+        production = bool(target and target.is_production)
+        if target:
+            self.target_badge.set_environment(target.environment)
+            self.confirm_label.setText(f"Type the database name to confirm: {target.dbname}")
+        for widget in (self.banner, self.confirm_label, self.confirm, self.confirm_hint):
+            widget.setVisible(production)
+        self.confirm.clear()
+        self._plan_later()
+
+    def _on_scope_changed(self, some: bool) -> None:
+        self.tables.setEnabled(some)
+        self._plan_later()
+
+    def _load_tables(self, source: Profile) -> None:
+        self.tables.clear()
+        self.tables_status.setText(f"Reading the tables of {source.dbname}\u2026")
+        password = self.ws.profiles.password_for(source)
+        job = BackgroundJob("Read tables", lambda report, cancel: list_profile_tables(source, password), self)
+        # Only the newest job's answer counts: the source may change while an older one runs.
+        job.succeeded.connect(lambda tables: self._show_tables(tables) if job is self.tables_job else None)
+        job.failed.connect(lambda error: self.tables_status.setText(error_text(error)[0])
+                           if job is self.tables_job else None)
+        self.tables_job = job
+        job.start()
+
+    def _show_tables(self, tables) -> None:
+        self.tables.blockSignals(True)
+        self.tables.clear()
+        for table in tables:
+            size = f"  ({fmt.human_size(table.size_bytes)})" if table.size_bytes else ""
+            item = QListWidgetItem(table.dump_label + size, self.tables)
+            item.setData(TABLE_KEY_ROLE, table.key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+        self.tables.blockSignals(False)
+        self.tables_status.setText(f"{len(tables)} tables. Tick the ones to copy; the others stay as they are.")
+
+    # --- the plan -----------------------------------------------------
+    def _plan_later(self) -> None:
+        self.plan, self.plan_error = None, None
+        self.steps.setText("Working out the steps\u2026")
+        self.link_notes.setHidden(True)
+        self._enable_start()
+        self._plan_timer.start()
+
+    def _make_plan(self) -> None:
+        if self.plan_job and self.plan_job.running:
+            self._replan = True
+            return
+        source, target = self.profile(self.source), self.profile(self.target)
+        if not source or not target:
+            self.steps.setText("Add two connections first: the database to copy from and the one to copy into.")
+            return
+        tables = self.picked_tables()
+        if self.some.isChecked() and not tables:
+            self.steps.setText("Tick at least one table to copy.")
+            return
+        # The plan only reads; it is given the name the engine asks for so the
+        # preview shows. The sync itself carries what the person typed.
+        request = SyncRequest(source.name, target.name, tables, confirm=target.dbname)
+        self.plan_job = BackgroundJob("Plan the sync", lambda report, cancel: plan_sync(self.ws, request), self)
+        self.plan_job.succeeded.connect(self._show_plan)
+        self.plan_job.failed.connect(self._show_plan_error)
+        self.plan_job.finished.connect(self._on_plan_finished)
+        self.plan_job.start()
+
+    def _on_plan_finished(self) -> None:
+        if self._replan:
+            self._replan = False
+            self._plan_later()
+        self.job_finished.emit()
+
+    def _show_plan(self, plan: SyncPlan) -> None:
+        if self._replan:
+            return  # the choices changed while it was made
+        self.plan = plan
+        self.steps.setText("\n".join(f"{n}. {step}" for n, step in enumerate(plan.steps(), 1)))
+        self.steps.setStyleSheet("")
+        notes = plan.link_notes()
+        self.link_notes.setText("Links from other tables:\n" + "\n".join(f"\u2022 {note}" for note in notes))
+        self.link_notes.setVisible(bool(notes))
+        self._enable_start()
+
+    def _show_plan_error(self, error: BaseException) -> None:
+        if self._replan:
+            return
+        self.plan_error = error
+        self.steps.setText(error_text(error)[0])
+        self.steps.setStyleSheet(f"color: {PRODUCTION_COLOUR};")
+
+    def _enable_start(self, *_args) -> None:
+        target = self.profile(self.target)
+        confirmed = target is not None and (not target.is_production or self.confirm.text() == target.dbname)
+        idle = not (self.sync_job and self.sync_job.running)
+        self.start_button.setEnabled(self.plan is not None and confirmed and idle and self.pages.currentIndex() == 0)
+
+    # --- running ------------------------------------------------------
+    def start(self) -> None:
+        target = self.plan.target
+        request = SyncRequest(self.plan.source.name, target.name, list(self.plan.tables),
+                              confirm=self.confirm.text() if target.is_production else None)
+        self.sync_job = BackgroundJob(f"Copying {self.plan.source.dbname} into {target.dbname}",
+                                      lambda report, cancel: run_sync(self.ws, request, report, cancel), self)
+        self.sync_job.succeeded.connect(self._show_result)
+        self.sync_job.failed.connect(self._show_problem)
+        self.sync_job.cancelled.connect(self._show_problem)
+        self.sync_job.finished.connect(self._on_sync_finished)
+        self.pages.setCurrentIndex(1)
+        self.progress.attach(self.sync_job, what="sync")
+        self.start_button.setHidden(True)
+        self.sync_job.start()
+
+    def _on_sync_finished(self) -> None:
+        self._enable_start()
+        self.job_finished.emit()
+
+    def _show_result(self, result: SyncResult) -> None:
+        check = result.restore.check
+        if result.ok:
+            self._say(f"\u2714 {result.plan.target.dbname} now holds the copy of {result.plan.source.dbname}. "
+                      f"{check.summary()}", f"color: {OK_COLOUR}; font-weight: bold; font-size: 11pt;")
+        else:
+            self._say(f"\u2716 {check.summary()}", f"color: {PRODUCTION_COLOUR}; font-weight: bold;")
+        self.safety.setText(
+            f"Before copying, Lifeboat took a safety backup of {result.plan.target.dbname} (backup id "
+            f"{result.safety_backup_id}) and a backup of {result.plan.source.dbname} (backup id "
+            f"{result.source_backup_id}). Both are in the backup list.")
+        self.safety.setVisible(True)
+        self.check_table.setRowCount(len(check.tables))
+        for row, table in enumerate(check.tables):
+            for column, item in enumerate(_check_items(table)):
+                self.check_table.setItem(row, column, item)
+        self.check_table.setVisible(bool(check.tables))
+        self.undo.show_offer(result.safety_backup_id)
+        self.synced.emit(result)
+
+    def _show_problem(self, error: BaseException) -> None:
+        message, details = error_text(error)
+        title = "The sync was stopped." if isinstance(error, Cancelled) else "The sync did not finish."
+        self._say(f"\u2716 {title} {message}", f"color: {PRODUCTION_COLOUR};")
+        self.details.setPlainText(details)
+        self.details_button.setVisible(bool(details))
+        self.undo.show_offer(error.safety_backup_id if isinstance(error, LifeboatError) else None)
+
+    def _say(self, text: str, style: str) -> None:
+        self.summary.setText(text)
+        self.summary.setStyleSheet(style)
+        self.summary.setVisible(True)
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText("Hide details" if shown else "Show details")
+
+    def reject(self) -> None:
+        if self.sync_job and self.sync_job.running:
+            self.sync_job.cancel()  # the engine stops at a safe point; production stays whole
+            return
+        super().reject()
+
+
+def _profile_words(profile: Profile) -> str:
+    label = "PRODUCTION" if profile.is_production else "development"
+    return f"{profile.name} \u2014 {profile.dbname} on {profile.host} ({label})"
+
+
+def _verification_table(parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, len(CHECK_COLUMNS), parent)
+    table.setHorizontalHeaderLabels(CHECK_COLUMNS)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return table

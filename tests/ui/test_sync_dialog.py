@@ -1,0 +1,86 @@
+"""The sync dialog against real PostgreSQL: the typed-name gate, a full sync, the table list."""
+import psycopg
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop.ui.sync_dialog import SyncDialog
+from tests.dbcompare import table_hashes
+from tests.ui.screens import save_screenshot
+
+WAIT_MS = 120_000
+
+
+@pytest.fixture
+def dialog_for(qtbot, ws, make_profile, pg15, chinook_db, fresh_db):
+    """A dialog from chinook (development) into a changed copy of it (production), its plan shown."""
+    live = fresh_db(template=chinook_db, prefix="live")
+    with psycopg.connect(pg15.conninfo(live), autocommit=True) as conn:
+        conn.execute("DELETE FROM playlist_track")
+    make_profile(pg15, chinook_db, name="Music shop test")
+    make_profile(pg15, live, environment="production", name="Music shop live")
+
+    def make() -> SyncDialog:
+        dialog = SyncDialog(ws)
+        qtbot.addWidget(dialog)
+        dialog.select("Music shop test", "Music shop live")
+        qtbot.waitUntil(lambda: dialog.plan is not None and dialog.tables.count() > 0, timeout=WAIT_MS)
+        return dialog
+    make.live = live
+    return make
+
+
+def test_start_waits_for_the_exact_database_name(qtbot, dialog_for):
+    dialog = dialog_for()
+    dialog.show()
+    live = dialog_for.live
+    assert dialog.banner.isVisible() and "PRODUCTION" in dialog.banner.text()
+    assert dialog.target_badge.text() == "PRODUCTION" and dialog.source_badge.text() == "Development"
+    steps = dialog.steps.text().splitlines()
+    assert len(steps) == 4 and steps[0].startswith("1. Take a safety backup of " + live)
+    assert not dialog.start_button.isEnabled()
+    dialog.confirm.setText(live.upper())
+    assert not dialog.start_button.isEnabled()
+    dialog.confirm.setText(live + " ")
+    assert not dialog.start_button.isEnabled()
+    dialog.confirm.setText(live)
+    assert dialog.start_button.isEnabled()
+    save_screenshot(dialog, "sync_dialog_before_start")
+
+
+def test_full_sync_makes_production_equal_to_development(qtbot, ws, pg15, chinook_db, dialog_for):
+    dialog = dialog_for()
+    dialog.show()
+    live = dialog_for.live
+    assert table_hashes(pg15, live) != table_hashes(pg15, chinook_db)
+    dialog.confirm.setText(live)
+    with qtbot.waitSignal(dialog.synced, timeout=WAIT_MS) as synced:
+        dialog.start_button.click()
+    qtbot.waitUntil(lambda: not dialog.sync_job.running, timeout=WAIT_MS)
+    result = synced.args[0]
+    assert result.ok
+    assert table_hashes(pg15, live) == table_hashes(pg15, chinook_db)
+    safety = ws.catalog.get(result.safety_backup_id)
+    assert safety.status == "completed" and safety.database == live
+    assert dialog.summary.text().startswith("\u2714")
+    assert dialog.check_table.rowCount() == len(table_hashes(pg15, chinook_db))
+    assert not dialog.undo.isHidden()
+    save_screenshot(dialog, "sync_dialog_result")
+
+
+def test_picked_tables_list_loads_and_plan_names_the_links(qtbot, dialog_for):
+    dialog = dialog_for()
+    keys = [dialog.tables.item(row).data(Qt.ItemDataRole.UserRole) for row in range(dialog.tables.count())]
+    assert "public.artist" in keys and "public.track" in keys
+    assert len(keys) == len(set(keys)) == 11
+    assert not dialog.tables.isEnabled()
+    dialog.some.setChecked(True)
+    assert dialog.tables.isEnabled()
+    assert dialog.plan is None  # nothing ticked yet: no plan, no Start
+    qtbot.waitUntil(lambda: dialog.steps.text() == "Tick at least one table to copy.", timeout=WAIT_MS)
+    dialog.tables.item(keys.index("public.artist")).setCheckState(Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=WAIT_MS)
+    assert dialog.plan.tables == ["public.artist"]
+    assert "the tables public.artist" in dialog.steps.text()
+    # album points at artist: the plan says Lifeboat keeps that link.
+    assert "public.album points at public.artist" in dialog.link_notes.text()
+    qtbot.waitUntil(lambda: not dialog.plan_job.running, timeout=WAIT_MS)
