@@ -17,6 +17,7 @@ from ..core.jobs.verify import verify_backup
 from ..core.profiles import Profile
 from ..core.workspace import Workspace
 from .activity_dialog import ActivityDialog
+from .sync_dialog import SyncDialog
 from .backup_details import BackupDetailsDialog
 from .restore_test_dialog import RestoreTestDialog
 from .backup_options import BackupOptionsPanel
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
                                           "Add backups exported from another computer to this list")
         self.trash_action = self._action(bar, "Trash…", px.SP_TrashIcon, self.open_trash,
                                          "Deleted backups: put one back, or remove them for good")
+        self.sync_action = self._action(bar, "Copy development into production…", px.SP_ArrowRight, self.open_sync,
+                                        "Replace a database (or some of its tables) with a copy of another, safely")
         self.activity_action = self._action(bar, "Activity…", px.SP_FileDialogDetailedView, self.open_activity,
                                             "Who did what and when: every backup, restore and change")
 
@@ -294,6 +297,12 @@ class MainWindow(QMainWindow):
     def open_trash(self) -> TrashDialog:
         dialog = TrashDialog(self.ws, self)
         dialog.changed.connect(self.refresh_catalog)
+        dialog.open()
+        return dialog
+
+    def open_sync(self) -> SyncDialog:
+        dialog = SyncDialog(self.ws, self)
+        dialog.synced.connect(lambda _result: self.refresh_catalog())
         dialog.open()
         return dialog
 

@@ -3,6 +3,7 @@ import psycopg
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_dialog import SyncDialog
 from tests.dbcompare import table_hashes
 from tests.ui.screens import save_screenshot
@@ -84,3 +85,13 @@ def test_picked_tables_list_loads_and_plan_names_the_links(qtbot, dialog_for):
     # album points at artist: the plan says Lifeboat keeps that link.
     assert "public.album points at public.artist" in dialog.link_notes.text()
     qtbot.waitUntil(lambda: not dialog.plan_job.running, timeout=WAIT_MS)
+
+
+def test_the_main_window_opens_the_sync_dialog(qtbot, ws):
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    button = window.toolbar_button("Copy development into production…")
+    assert button.accessibleName() == "Copy development into production"
+    dialog = window.open_sync()
+    assert dialog.isVisible() and dialog.start_button.isEnabled() is False
+    dialog.reject()
