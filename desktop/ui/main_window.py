@@ -77,12 +77,18 @@ class MainWindow(QMainWindow):
         button.setObjectName(f"action-{text.rstrip('…').lower().replace(' ', '-')}")
         return action
 
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Actions", self)
-        bar.setObjectName("mainToolbar")
+    def _toolbar(self, title: str, object_name: str) -> QToolBar:
+        bar = QToolBar(title, self)
+        bar.setObjectName(object_name)
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
+        return bar
+
+    def _build_toolbar(self) -> None:
+        # Everyday actions on the first row; the occasional ones on a second,
+        # so nothing hides behind an overflow arrow at the usual window width.
+        bar = self._toolbar("Actions", "mainToolbar")
         px = QStyle.StandardPixmap
         self.backup_action = self._action(bar, "Back up now", px.SP_DialogSaveButton, self.back_up_now,
                                           "Back up the selected connection now, with the usual settings", "Ctrl+B")
@@ -96,6 +102,8 @@ class MainWindow(QMainWindow):
                                           "Show the folder where backups are saved")
         self.export_action = self._action(bar, "Export to drive…", px.SP_DriveHDIcon, self.export_selected,
                                           "Put a passphrase-protected copy of the selected backup on another drive")
+        self.addToolBarBreak()
+        bar = self._toolbar("More actions", "moreToolbar")
         self.import_action = self._action(bar, "Open backups from a drive…", px.SP_DriveCDIcon, self.open_from_drive,
                                           "Add backups exported from another computer to this list")
         self.trash_action = self._action(bar, "Trash…", px.SP_TrashIcon, self.open_trash,
