@@ -147,6 +147,10 @@ class ProfileDialog(QDialog):
             f"QFrame#testResultFrame {{ background-color: {background}; border: 1px solid {border};"
             " border-radius: 4px; }")
         self.test_result.setText(text)
+        # Word-wrapped rich text does not pass its height up through the
+        # nested layouts: claim it, so the dialog grows instead of clipping.
+        width = max(self.test_result.width(), 440)
+        self.test_result.setMinimumHeight(self.test_result.heightForWidth(width))
         self._result_tone = tone
 
     def event(self, event: QEvent) -> bool:
