@@ -99,7 +99,7 @@ class ProgressPage(QWizardPage):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.safety = wrapped_label("", self.result_panel, "safetyNote")
         self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = self._make_table()
+        self.table = verification_table(self.result_panel)
         self.notes = wrapped_label("", self.result_panel, "constraintNotes", HINT_STYLE)
         self.undo = UndoPanel(self.ws, self.result_panel)
         self.details_button = named(QPushButton("Show details", self.result_panel), "detailsButton",
@@ -134,23 +134,6 @@ class ProgressPage(QWizardPage):
         self.stop.clicked.connect(self.cancel)
         self.details_button.toggled.connect(self._toggle_details)
         self.change.clicked.connect(self._go_back)
-
-    def _make_table(self) -> QTableWidget:
-        table = named(QTableWidget(0, len(_COLUMNS), self.result_panel), "verificationTable",
-                      "Row counts, table by table")
-        table.setHorizontalHeaderLabels(_COLUMNS)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(110)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        return table
 
     # --- running ------------------------------------------------------
     @property
@@ -243,11 +226,7 @@ class ProgressPage(QWizardPage):
         self.summary.setVisible(True)
 
     def _fill_table(self, check: RestoreCheck) -> None:
-        self.table.setRowCount(len(check.tables))
-        for row, table in enumerate(check.tables):
-            for column, item in enumerate(_check_items(table)):
-                self.table.setItem(row, column, item)
-        self.table.setHidden(not check.tables)
+        fill_verification_table(self.table, check)
         self._fill_spare_height()
         if check.violated_constraints:
             self.notes.setText("Rows that break the database's rules: " + "; ".join(check.violated_constraints) + ".")
@@ -291,6 +270,32 @@ class ProgressPage(QWizardPage):
 
     def isComplete(self) -> bool:
         return self.job is not None and not self.job.running
+
+
+def verification_table(parent: QWidget) -> QTableWidget:
+    """Expected against found rows per table: the restore wizard's and the sync dialog's result."""
+    table = named(QTableWidget(0, len(_COLUMNS), parent), "verificationTable", "Row counts, table by table")
+    table.setHorizontalHeaderLabels(_COLUMNS)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(110)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return table
+
+
+def fill_verification_table(widget: QTableWidget, check: RestoreCheck) -> None:
+    widget.setRowCount(len(check.tables))
+    for row, table in enumerate(check.tables):
+        for column, item in enumerate(_check_items(table)):
+            widget.setItem(row, column, item)
+    widget.setHidden(not check.tables)
 
 
 def _check_items(table: TableCheck) -> list[QTableWidgetItem]:

@@ -10,13 +10,11 @@ from typing import Optional
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QStackedWidget,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +38,7 @@ from .jobs import BackgroundJob
 from .progress_panel import JobProgressPanel
 from .restore_pages import HINT_STYLE, named, wrapped_label
 # The restore's verification table, row for row: the sync's step 4 is the same check.
-from .restore_progress import _COLUMNS as CHECK_COLUMNS, _check_items
+from .restore_progress import fill_verification_table, verification_table
 from .undo_panel import OK_COLOUR, UndoPanel
 
 TABLE_KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -167,7 +164,7 @@ class SyncDialog(QDialog):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.safety = wrapped_label("", page, "safetyNote")
         self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.check_table = named(_verification_table(page), "verificationTable", "Row counts, table by table")
+        self.check_table = verification_table(page)
         self.undo = UndoPanel(self.ws, page)
         self.details_button = named(QPushButton("Show details", page), "detailsButton", "Show technical details")
         self.details_button.setCheckable(True)
@@ -354,11 +351,7 @@ class SyncDialog(QDialog):
             f"{result.safety_backup_id}) and a backup of {result.plan.source.dbname} (backup id "
             f"{result.source_backup_id}). Both are in the backup list.")
         self.safety.setVisible(True)
-        self.check_table.setRowCount(len(check.tables))
-        for row, table in enumerate(check.tables):
-            for column, item in enumerate(_check_items(table)):
-                self.check_table.setItem(row, column, item)
-        self.check_table.setVisible(bool(check.tables))
+        fill_verification_table(self.check_table, check)
         self.undo.show_offer(result.safety_backup_id)
         self.synced.emit(result)
 
@@ -389,17 +382,3 @@ class SyncDialog(QDialog):
 def _profile_words(profile: Profile) -> str:
     label = "PRODUCTION" if profile.is_production else "development"
     return f"{profile.name} \u2014 {profile.dbname} on {profile.host} ({label})"
-
-
-def _verification_table(parent: QWidget) -> QTableWidget:
-    table = QTableWidget(0, len(CHECK_COLUMNS), parent)
-    table.setHorizontalHeaderLabels(CHECK_COLUMNS)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    return table
