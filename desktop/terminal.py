@@ -17,8 +17,13 @@ class ProgressLine:
         self._width = width
         self._enabled = stream.isatty()
         self._last = ""
+        self._waiting = ""
 
     def __call__(self, progress: Progress) -> None:
+        if progress.waiting != self._waiting:
+            self._waiting = progress.waiting
+            if progress.waiting:
+                self._say(progress.waiting)
         if not self._enabled:
             return
         fraction = progress.fraction
@@ -37,6 +42,15 @@ class ProgressLine:
             self._stream.write(text[:160].ljust(len(self._last)))
             self._stream.flush()
             self._last = text[:160]
+
+    def _say(self, message: str) -> None:
+        """A line of its own, above the bar and also when stderr is not a
+        terminal: a scheduled job's log should tell why it waited."""
+        if self._last:
+            self._stream.write("\r" + " " * len(self._last) + "\r")
+            self._last = ""
+        self._stream.write(f"lifeboat: {message}\n")
+        self._stream.flush()
 
     def finish(self) -> None:
         if self._enabled and self._last:

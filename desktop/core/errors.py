@@ -108,6 +108,10 @@ class ConfirmationRequired(LifeboatError):
     """A write into production without the typed database name."""
 
 
+class LockWaitTimeout(LifeboatError):
+    """Another program held a lock the job needed for longer than the wait limit (Settings)."""
+
+
 class Cancelled(LifeboatError):
     pass
 

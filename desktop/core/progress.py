@@ -20,6 +20,12 @@ class Progress:
     bytes_done: int = 0
     elapsed: float = 0.0
     eta_seconds: Optional[float] = None
+    # What the job waits for, in words (a table another program locked); "" when it does not wait.
+    waiting: str = ""
+
+    @property
+    def headline(self) -> str:
+        return self.waiting or self.phase
 
     @property
     def fraction(self) -> Optional[float]:
@@ -62,13 +68,16 @@ class ProgressTracker:
         self._clock = clock
         self._start = clock()
         self.last = Progress(phase="Starting")
+        # The job's thread and a LockWatch report at once: neither may undo the other's change.
+        self._lock = threading.Lock()
 
     def update(self, **changes) -> None:
-        progress = replace(self.last, **changes)
-        elapsed = self._clock() - self._start
-        eta = None
-        fraction = progress.fraction
-        if fraction and fraction < 1.0 and elapsed > 0:
-            eta = elapsed * (1.0 - fraction) / fraction
-        self.last = replace(progress, elapsed=elapsed, eta_seconds=eta)
-        self._report(self.last)
+        with self._lock:
+            progress = replace(self.last, **changes)
+            elapsed = self._clock() - self._start
+            eta = None
+            fraction = progress.fraction
+            if fraction and fraction < 1.0 and elapsed > 0:
+                eta = elapsed * (1.0 - fraction) / fraction
+            self.last = replace(progress, elapsed=elapsed, eta_seconds=eta)
+            self._report(self.last)

@@ -20,6 +20,8 @@ class Settings:
     tools_dir: str | None = None
     # How long a deleted backup stays in the trash before start-up housekeeping removes it.
     trash_days: int = 7
+    # How long a job waits for a table another program has locked before it gives up.
+    lock_wait_minutes: float = 10
 
 
 def load_settings(paths: AppPaths) -> Settings:

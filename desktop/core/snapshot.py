@@ -101,6 +101,10 @@ class ExportedSnapshot:
         self.error: Optional[BaseException] = None
         self._thread: Optional[threading.Thread] = None
 
+    @property
+    def backend_pid(self) -> int:
+        return self._conn.info.backend_pid
+
     def start_counting(self, cancel: CancelToken) -> None:
         """Count on a thread while pg_dump runs: same snapshot, other core."""
         def work() -> None:

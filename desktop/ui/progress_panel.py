@@ -62,6 +62,11 @@ class JobProgressPanel(QFrame):
         self.item_label = QLabel()
         self.item_label.setObjectName("progressItem")
         self.item_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        # What the job waits for (a table another program locked): a whole sentence, on a row of its own.
+        self.wait_label = QLabel()
+        self.wait_label.setObjectName("progressWaiting")
+        self.wait_label.setWordWrap(True)
+        self.wait_label.hide()
         self.timing_label = QLabel()
         self.timing_label.setObjectName("progressTiming")
         self.timing_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -84,8 +89,9 @@ class JobProgressPanel(QFrame):
         status.addWidget(self.phase_label)
         status.addWidget(self.item_label, 1)
         grid.addLayout(status, 1, 0, 1, 3)
-        grid.addWidget(self.bar, 2, 0, 1, 2)
-        grid.addWidget(self.cancel_button, 2, 2)
+        grid.addWidget(self.wait_label, 2, 0, 1, 3)
+        grid.addWidget(self.bar, 3, 0, 1, 2)
+        grid.addWidget(self.cancel_button, 3, 2)
         grid.setColumnStretch(0, 1)
         self._reset()
 
@@ -122,7 +128,9 @@ class JobProgressPanel(QFrame):
         if not self.cancelling:
             self.phase_label.setText(progress.phase)
         self.item_label.setText(f"· {progress.item}" if progress.item else "")
-        self.bar.setAccessibleDescription(progress.phase)
+        self.wait_label.setText(progress.waiting)
+        self.wait_label.setVisible(bool(progress.waiting))
+        self.bar.setAccessibleDescription(progress.headline)
         fraction = progress.fraction
         if fraction is None:
             self.bar.setRange(0, 0)  # busy: the job cannot tell how far it is
@@ -161,8 +169,9 @@ class JobProgressPanel(QFrame):
         self._ticker.stop()
         self._progress = None
         self._what = "job"
-        for label in (self.title_label, self.phase_label, self.item_label, self.timing_label):
+        for label in (self.title_label, self.phase_label, self.item_label, self.wait_label, self.timing_label):
             label.clear()
+        self.wait_label.hide()
         self.bar.setRange(0, _BAR_STEPS)
         self.bar.setValue(0)
         self.cancel_button.setText("Cancel")

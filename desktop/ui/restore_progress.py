@@ -169,7 +169,7 @@ class ProgressPage(QWizardPage):
     def _on_progress(self, progress: Progress) -> None:
         if self.job and self.job.cancel_token.cancelled:
             return
-        self.phase.setText(progress.phase)
+        self.phase.setText(progress.headline)
         self.item.setText(item_words(progress.item))
         fraction = progress.fraction
         if fraction is None:

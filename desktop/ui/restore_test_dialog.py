@@ -73,7 +73,7 @@ class RestoreTestDialog(QDialog):
         server = self.servers.currentData()
         self.job = BackgroundJob("Test restore", lambda report, cancel: prove_restorable(
             self.ws, self.record.id, server, report, cancel), self)
-        self.job.progressed.connect(lambda progress: self._say(progress.phase, HINT_STYLE))
+        self.job.progressed.connect(lambda progress: self._say(progress.headline, HINT_STYLE))
         self.job.succeeded.connect(self._passed)
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._failed)

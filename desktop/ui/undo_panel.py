@@ -65,7 +65,7 @@ class UndoPanel(QWidget):
         offer, confirm = self.offer, self.typed.text()
         self.job = BackgroundJob("Undo", lambda report, cancel: undo_restore(
             self.ws, offer.safety_backup_id, confirm, report, cancel), self)
-        self.job.progressed.connect(lambda progress: self._say(progress.phase, HINT_STYLE))
+        self.job.progressed.connect(lambda progress: self._say(progress.headline, HINT_STYLE))
         self.job.succeeded.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._failed)

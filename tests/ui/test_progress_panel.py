@@ -149,3 +149,18 @@ def test_screenshot_mid_backup(qtbot, panel):
     job = start(qtbot, panel, until_cancelled(MID_BACKUP))
     save_screenshot(panel, "progress_panel")
     finish_by_cancel(qtbot, panel, job)
+
+
+WAITING = "The table orders is locked by another program (psql, user app, running 'ALTER TABLE orders ADD COLUMN note text' for 3 minutes). Lifeboat will wait up to 10 minutes."  # noqa: E501
+
+
+def test_a_lock_wait_shows_on_its_own_row_and_cancel_still_works(qtbot, panel):
+    job = start(qtbot, panel, until_cancelled(Progress(phase="Reading the database structure", item="x",
+                                                       waiting=WAITING)))
+    assert panel.wait_label.text() == WAITING and not panel.wait_label.isHidden()
+    assert panel.phase_label.text() == "Reading the database structure"
+    assert panel.bar.accessibleDescription() == WAITING
+    panel.resize(900, panel.sizeHint().height())
+    assert panel.minimumSizeHint().width() < 900  # the sentence wraps, never widens the window
+    save_screenshot(panel, "progress_panel_lock_wait")
+    finish_by_cancel(qtbot, panel, job)

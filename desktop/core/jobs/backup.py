@@ -19,6 +19,7 @@ from ..catalog import BackupRecord
 from ..connection import child_env, connect
 from ..durable import AtomicFile, check_writable
 from ..errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
+from ..lockwait import LockWatch, tool_app_name
 from ..manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, tools_for_server
@@ -141,17 +142,16 @@ def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, install
     total_bytes = sum(table.size_bytes for table in snapshot.tables)
     tracker.update(phase="Reading the database structure", total=total_bytes)
     snapshot.start_counting(cancel)
+    watch = LockWatch(profile, password, tool_app_name("backup"), tracker, cancel,
+                      ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
     with child_env(profile, password) as env:
+        env["PGAPPNAME"] = watch.app_name
         sink = EncryptingSink(out, installation_key)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
-            argv = _pg_dump_argv(tools, manifest.options, snapshot.snapshot_id)
-            if manifest.format == "directory":
-                with tempfile.TemporaryDirectory(dir=ws.paths.staging_dir) as staging:
-                    _dump_directory(argv, env, Path(staging), sink, progress, cancel)
-            else:
-                _run_pg_dump(argv, env, sink, progress, cancel)
-            counts = snapshot.finish_counting()
+            argv = _pg_dump_argv(tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds)
+            counts = _dump_and_count(argv, env, manifest.format, ws.paths.staging_dir, sink, progress,
+                                     snapshot, watch, cancel)
             manifest.row_counts = {t.key: counts[t.key] for t in snapshot.tables if t.dump_label in progress.dumped}
             manifest.dump_bytes = sink.bytes_in
             manifest.finished_at = utc_now()
@@ -164,12 +164,28 @@ def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, install
     return out.size, out.sha256, sink.file_id.hex()
 
 
-def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str) -> list:
+def _dump_and_count(argv, env, fmt: str, staging_dir: Path, sink, progress: "_DumpProgress",
+                    snapshot: ExportedSnapshot, watch: LockWatch, cancel: CancelToken) -> dict[str, int]:
+    """pg_dump, then the row counts, with the lock watch beside both (both wait for table locks)."""
+    try:
+        with watch:
+            if fmt == "directory":
+                with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
+                    _dump_directory(argv, env, Path(staging), sink, progress, cancel)
+            else:
+                _run_pg_dump(argv, env, sink, progress, cancel)
+            return snapshot.finish_counting()
+    except DumpFailed as exc:
+        raise watch.failure(exc, "no backup file was kept.") or exc
+
+
+def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str, lock_wait_seconds: float) -> list:
     format_flag = {"custom": "c", "plain": "p", "directory": "d"}[options.format]
     return [
         tools.pg_dump, "--verbose", "--no-password", f"--format={format_flag}",
         # Lifeboat compresses with zstd after pg_dump: faster than pg_dump's gzip.
-        "--compress=0", f"--snapshot={snapshot_id}", *options.pg_dump_args(),
+        "--compress=0", f"--snapshot={snapshot_id}",
+        f"--lock-wait-timeout={max(1, round(lock_wait_seconds * 1000))}", *options.pg_dump_args(),
     ]
 
 

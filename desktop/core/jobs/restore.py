@@ -20,6 +20,7 @@ from ..errors import (
     Cancelled, ConfirmationRequired, DatabaseMissing, LifeboatError, ProfileReadOnly, RestoreFailed, ToolsTooOld,
     UsageError,
 )
+from ..lockwait import LockWatch, tool_app_name
 from ..pgtools import PgTools, major_of, tools_for_server
 from ..profiles import Profile
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
@@ -104,8 +105,11 @@ def run_restore(
 
 def _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel) -> RestoreResult:
     tracker.update(phase="Restoring", total=opened.size)
+    watch = LockWatch(profile, password, tool_app_name("restore"), tracker, cancel,
+                      ws.settings.lock_wait_minutes * 60)
     try:
-        with child_env(profile, password) as env:
+        with child_env(profile, password) as env, watch:
+            env["PGAPPNAME"] = watch.app_name
             if request.replace_all or request.sql_before or request.sql_after:
                 restore_through_script(opened, tools, env, server_num, profile, request, tracker, cancel)
             elif opened.manifest.format == "plain":
@@ -118,6 +122,9 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
         raise Cancelled("The restore was cancelled. " + (
             "The database may be partly restored; restore again, or use the safety backup."
             if request.jobs > 1 else "The database was left as it was before."))
+    except RestoreFailed as exc:
+        raise watch.failure(exc, "the database may be partly restored; restore again, or use the safety backup."
+                            if request.jobs > 1 else "the database was left as it was before.") or exc
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
