@@ -51,7 +51,7 @@ from typing import BinaryIO, Callable, Generator, Iterator
 from cryptography.fernet import Fernet
 
 from .crypto_header import (FORMAT_VERSION, MAGIC, MAX_CHUNK_SIZE, SCRYPT_N, Header, Keys,
-                            damaged_error, header_length, installation_slot, key_id,
+                            damaged_error, extra_data_error, header_length, installation_slot, key_id,
                             mismatch_error, new_installation_key, passphrase_slot, read_exact,
                             read_header, signed_header, truncated_error, unlock, with_passphrase)
 from .errors import BackupFileError, FileDamaged
@@ -195,7 +195,7 @@ class PlaintextReader:
                                                   f"manifest record at {manifest_offset}")
         self.bytes_read += _FOOTER.size
         if self._f.read(1):
-            raise damaged_error("its end", f"data follows the footer at byte {self.bytes_read}")
+            raise extra_data_error(f"data follows the footer at byte {self.bytes_read}")
 
 
 def iter_plaintext(f: BinaryIO, header: Header, data_key: bytes) -> Generator[bytes, None, dict]:
@@ -242,13 +242,20 @@ def read_manifest(f: BinaryIO, data_key: bytes) -> dict:
 
 def _missing_end(f: BinaryIO, start: int, end: int) -> BackupFileError:
     # Walk the length prefixes: if they land exactly on the footer, the records
-    # are all there and only the end marker is damaged; otherwise the file was cut.
-    position = start
-    while position + _LENGTH.size <= end:
+    # are all there and only the end marker is damaged; if they reach a footer
+    # pointing back at the last record, something was appended after it;
+    # otherwise the file was cut.
+    position, previous = start, None
+    while position + _LENGTH.size <= end + _FOOTER.size:
         f.seek(position)
-        position += _LENGTH.size + _LENGTH.unpack(f.read(_LENGTH.size))[0]
-    if position == end:
-        return damaged_error("its end marker", f"footer at byte {end} lacks {END_MAGIC!r}")
+        pointer, end_magic = _FOOTER.unpack(read_exact(f, _FOOTER.size).ljust(_FOOTER.size, b"\0"))
+        if end_magic == END_MAGIC and pointer == previous:
+            return extra_data_error(f"footer at byte {position}; "
+                                    f"{end - position} more bytes follow it")
+        if position == end:
+            return damaged_error("its end marker", f"footer at byte {end} lacks {END_MAGIC!r}")
+        f.seek(position)
+        previous, position = position, position + _LENGTH.size + _LENGTH.unpack(f.read(_LENGTH.size))[0]
     return truncated_error(f"no end marker; records run to byte {position}, "
                            f"file ends at {end + _FOOTER.size}")
 

@@ -91,6 +91,12 @@ def truncated_error(detail: str) -> FileTruncated:
         "copied only partly or the disk filled up. Use another copy of this backup.", detail)
 
 
+def extra_data_error(detail: str) -> FileDamaged:
+    return FileDamaged(
+        "Extra data follows the end of this backup file: something was added to it after Lifeboat "
+        "finished writing it, so Lifeboat does not trust it. " + USE_ANOTHER_COPY, detail)
+
+
 def damaged_error(where: str, detail: str) -> FileDamaged:
     return FileDamaged(f"This backup file is damaged ({where} does not match what was written). "
                        + USE_ANOTHER_COPY, detail)

@@ -324,9 +324,15 @@ def test_every_cut_is_reported_as_truncation(small):
             open_fully(small[:size])
 
 
-def test_bytes_after_the_footer_are_damage(small):
-    with pytest.raises(FileDamaged):
-        open_fully(small + b"\0")
+@pytest.mark.parametrize("extra", [b"\0", b"garbage " * 3, bytes(range(256)) * 9000],
+                         ids=["one byte", "less than a footer", "more than a record"])
+def test_bytes_after_the_footer_are_named_as_extra_data_not_as_a_cut(small, extra):
+    # Issue 11: appended garbage was reported as "incomplete".
+    for read in (open_fully, open_manifest):
+        with pytest.raises(FileDamaged) as caught:
+            read(small + extra)
+        assert not isinstance(caught.value, FileTruncated)
+        assert "Extra data follows the end of this backup file" in caught.value.message
 
 
 # --- moved, foreign and swapped parts -------------------------------------------
