@@ -5,6 +5,7 @@ messages to stderr; exit 0 success, 1 the operation failed, 2 usage error.
 """
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -120,6 +121,16 @@ def _restore_parser(sub) -> None:
     restore.add_argument("--confirm", metavar="DBNAME")
 
 
+def _reader_went_away() -> int:
+    """`lifeboat list --json | head`: the reader closed the pipe. Stop quietly,
+    as Unix tools do; stdout goes to devnull so Python's own flush at exit
+    does not complain again (Python docs, "Note on SIGPIPE")."""
+    log.info("stdout was closed by the reader; stopping")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     try:
@@ -133,7 +144,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ws = Workspace.open()
         setup_logging(ws.paths)
         commands.recover_catalog(ws)
-        return commands.dispatch(ws, args)
+        code = commands.dispatch(ws, args)
+        sys.stdout.flush()  # here, not at exit: a closed pipe must reach the handler below
+        return code
     except LifeboatError as exc:
         log.warning("%s: %s | %s", type(exc).__name__, exc.message, exc.detail)
         print(f"lifeboat: {exc.message}", file=sys.stderr)
@@ -143,6 +156,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("lifeboat: stopped.", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _reader_went_away()
     except Exception as exc:
         log.exception("unexpected error")
         print(

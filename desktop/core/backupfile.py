@@ -36,6 +36,12 @@ def resolve(ws: Workspace, id_or_file: str) -> tuple[Path, Optional[BackupRecord
     candidate = Path(id_or_file).expanduser()
     if parts.is_backup_path(candidate):
         return candidate, None
+    if candidate.is_dir():
+        raise UnknownBackup(
+            f"{candidate} is a folder, not a backup file. Give the path of one backup file (NAME{FILE_SUFFIX}) "
+            "or a backup's id; to add every backup in a folder to the catalog, "
+            "run `lifeboat catalog rebuild FOLDER`."
+        )
     if os.sep in id_or_file or "/" in id_or_file or id_or_file.endswith(FILE_SUFFIX):
         raise UnknownBackup(
             f"The file {candidate} does not exist. Check the path, and that the drive holding it is connected."

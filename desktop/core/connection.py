@@ -88,7 +88,7 @@ def explain_connection_error(exc: psycopg.Error, profile: Profile, *, dbname: st
             f"name in the profile \"{profile.name}\", or create the database first.",
             detail=text,
         )
-    ssl = _explain_ssl(lowered, profile)
+    ssl = _explain_ssl(text, profile)
     if ssl:
         return ConnectionFailed(ssl, detail=text)
     if sqlstate == "28000" or "pg_hba.conf" in lowered or re.search(r'role ".*" does not exist', lowered):
@@ -117,7 +117,8 @@ def explain_connection_error(exc: psycopg.Error, profile: Profile, *, dbname: st
     )
 
 
-def _explain_ssl(lowered: str, profile: Profile) -> str | None:
+def _explain_ssl(text: str, profile: Profile) -> str | None:
+    lowered = text.lower()
     if "server does not support ssl" in lowered:
         return (
             f"The server at {profile.host} does not offer an encrypted (SSL) connection, "
@@ -130,10 +131,7 @@ def _explain_ssl(lowered: str, profile: Profile) -> str | None:
             f"Set the SSL mode of the profile \"{profile.name}\" to \"require\"."
         )
     if "root certificate file" in lowered and "does not exist" in lowered:
-        return (
-            f"The root certificate file {profile.sslrootcert} named in the profile "
-            f"\"{profile.name}\" does not exist. Check its path."
-        )
+        return _missing_root_certificate(text, profile)
     if "certificate" in lowered and ("verify" in lowered or "does not match" in lowered
                                      or "root certificate" in lowered):
         return (
@@ -142,6 +140,23 @@ def _explain_ssl(lowered: str, profile: Profile) -> str | None:
             f"in the profile \"{profile.name}\" (the host name must match the certificate)."
         )
     return None
+
+
+def _missing_root_certificate(text: str, profile: Profile) -> str:
+    if profile.sslrootcert:
+        return (
+            f"The root certificate file {profile.sslrootcert} named in the profile "
+            f"\"{profile.name}\" does not exist. Check its path."
+        )
+    # No file named: libpq looked in its default place (~/.postgresql/root.crt).
+    found = re.search(r'root certificate file "([^"]+)"', text)
+    default = f" ({found.group(1)})" if found else ""
+    return (
+        f"The profile \"{profile.name}\" asks Lifeboat to check the server's certificate (SSL mode "
+        f"{profile.sslmode}), but names no root certificate file to check it with, and there is none in "
+        f"the default place{default}. Choose the root certificate file your database provider gives you "
+        "in the profile (--sslrootcert on the command line), or set the SSL mode to \"require\"."
+    )
 
 
 def _first_line(text: str) -> str:

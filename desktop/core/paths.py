@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .errors import LifeboatError
+
 APP_NAME = "Lifeboat"
 
 
@@ -47,6 +49,18 @@ class AppPaths:
         self.staging_dir.mkdir(mode=0o700, exist_ok=True)
         os.chmod(self.staging_dir, 0o700)
         return self
+
+
+def folder_in_the_way(exc: OSError) -> LifeboatError:
+    """The error for a folder Lifeboat needs that is a file (mkdir: FileExistsError, NotADirectoryError)."""
+    path = Path(exc.filename or ".")
+    # mkdir names the folder it wanted; the culprit is the nearest part of that path that is a file.
+    culprit = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
+    return LifeboatError(
+        f"Lifeboat keeps its files in the folder {culprit}, but there is a file of that name in the way. "
+        "Rename or move that file (or set LIFEBOAT_HOME to another folder), then start Lifeboat again.",
+        detail=repr(exc),
+    )
 
 
 def app_paths(environ=os.environ) -> AppPaths:

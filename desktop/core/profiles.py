@@ -91,6 +91,8 @@ def parse_database_url(url: str) -> tuple[dict, str | None]:
     """
     try:
         parts = urlsplit(url.strip())
+        # Before the port: urlsplit reads "h1:5432,h2:5433" as one host with a bad port.
+        _check_one_server(parts.netloc.rpartition("@")[2], _query_parameters(parts.query).get("host", ""))
         port = parts.port
     except ValueError:
         raise InvalidProfile(
@@ -101,11 +103,6 @@ def parse_database_url(url: str) -> tuple[dict, str | None]:
         raise InvalidProfile(
             "A database URL starts with postgresql:// or postgres://, for example "
             "postgresql://user@db.example.com:5432/mydb?sslmode=require."
-        )
-    if "," in parts.netloc:
-        raise InvalidProfile(
-            "The database URL names several servers; a profile connects to one: "
-            "postgresql://user@host:5432/database."
         )
     query = _query_parameters(parts.query)
     fields_ = {
@@ -125,6 +122,15 @@ def parse_database_url(url: str) -> tuple[dict, str | None]:
             fields_[key] = query[key]
     password = query.get("password") or unquote(parts.password or "") or None
     return fields_, password
+
+
+def _check_one_server(*hosts: str) -> None:
+    if any("," in host for host in hosts):
+        raise InvalidProfile(
+            "The database URL names several servers, separated by commas; Lifeboat connects to one "
+            "server per profile. Keep only the main server's address (for example "
+            "postgresql://user@host:5432/database), or add one profile for each server."
+        )
 
 
 def url_without_password(url: str) -> str:

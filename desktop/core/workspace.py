@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import crypto
 from .catalog import Catalog
-from .paths import AppPaths, app_paths
+from .paths import AppPaths, app_paths, folder_in_the_way
 from .profiles import ProfileStore
 from .secrets import Secrets
 from .settings import Settings, load_settings
@@ -24,7 +24,10 @@ class Workspace:
 
     @classmethod
     def open(cls, environ=os.environ, secrets: Secrets | None = None) -> "Workspace":
-        paths = app_paths(environ).ensure()
+        try:
+            paths = app_paths(environ).ensure()
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise folder_in_the_way(exc) from exc
         secrets = secrets or Secrets()
         catalog = Catalog(paths.catalog_file)
         catalog.recover_interrupted()

@@ -31,7 +31,8 @@ from ..workspace import Workspace
 
 STALL_SECONDS = 15 * 60
 _DUMPING = 'dumping contents of table "'
-_CONNECTION_LOST = ("server closed the connection", "eof detected", "connection to server was lost",
+# How the tools and libpq say the server went away (a restart, the network).
+CONNECTION_LOST = ("server closed the connection", "eof detected", "connection to server was lost",
                     "terminating connection", "could not receive data from server", "connection reset")
 
 
@@ -282,7 +283,7 @@ def explain_dump_failure(proc: ToolProcess, code: int) -> DumpFailed:
             "No backup file was kept. Try again; if it keeps happening, check the computer's free memory.",
             detail=detail,
         )
-    if any(sign in text for sign in _CONNECTION_LOST):
+    if any(sign in text for sign in CONNECTION_LOST):
         return DumpFailed(
             "The connection to the database server was lost during the backup. No backup file was kept. "
             "Check the network connection, then try again.",

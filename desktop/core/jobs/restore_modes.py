@@ -29,6 +29,7 @@ from ..profiles import Profile
 from ..progress import CancelToken, ProgressTracker
 from ..snapshot import split_table_key
 from ..sqlfilter import drop_unknown_settings
+from .backup import CONNECTION_LOST
 
 STALL_SECONDS = 60 * 60
 
@@ -265,7 +266,24 @@ _HINTS = (
 )
 
 
+def _connection_lost(proc: ToolProcess, code: int, atomic: bool) -> Optional[RestoreFailed]:
+    # Checked before the first error line: psql's notices ("DETAIL: drop
+    # cascades to table orders") come before the loss and read as the cause.
+    if not any(sign in proc.stderr_tail().lower() for sign in CONNECTION_LOST):
+        return None
+    outcome = ("Nothing it did was kept: the database is unchanged." if atomic else
+               "The database may be partly restored; restore again, or use the safety backup.")
+    return RestoreFailed(
+        "The connection to the database server was lost during the restore (the server may have restarted, "
+        f"or the network dropped). {outcome} Check that the server is running, then restore again.",
+        detail=f"{proc.name} exited with {code}\n{proc.stderr_tail()}",
+    )
+
+
 def explain_restore_failure(proc: ToolProcess, code: int, atomic: bool) -> RestoreFailed:
+    lost = _connection_lost(proc, code, atomic)
+    if lost:
+        return lost
     errors = proc.error_lines()
     first = errors[0] if errors else (proc.stderr_tail().splitlines() or ["(no message)"])[-1]
     undone = ("every change it made was undone: the database is as it was before." if atomic else
