@@ -76,6 +76,11 @@ def _check_sizes(base: Path, parts: list[Path]) -> None:
         if size != sizes[0]:
             raise _damaged_part(parts[number - 1], f"part {number} is {size} bytes, part 1 is {sizes[0]}")
     if not _ends_with_marker(parts[-1]):
+        if _marker_inside(parts[-1]):
+            raise PartsIncomplete(
+                f"Extra data follows the end of this backup in its last part, {parts[-1].name}: something was "
+                "added to it after Lifeboat finished writing it. Copy that part again from the drive it came "
+                "from, or use another copy of this backup.", f"end marker before the end of part {len(parts)}")
         if len(parts) > 1 and sizes[-1] != sizes[0]:
             raise _damaged_part(parts[-1], f"last part {sizes[-1]} bytes without end marker")
         raise _incomplete(base, len(parts) + 1, f"{len(parts)} parts of {sizes[0]} bytes, no end marker")
@@ -87,6 +92,17 @@ def _ends_with_marker(path: Path) -> bool:
             return False
         f.seek(-len(_END_MAGIC), os.SEEK_END)
         return f.read() == _END_MAGIC
+
+
+def _marker_inside(path: Path) -> bool:
+    """Whether the end marker occurs before the file's end (read only when it is not at the end)."""
+    tail = b""
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            if _END_MAGIC in tail[-len(_END_MAGIC):] + block:
+                return True
+            tail = block
+    return False
 
 
 def _incomplete(base: Path, number: int, detail: str) -> PartsIncomplete:

@@ -39,3 +39,12 @@ def test_missing_last_part_is_named(tmp_path):
     files[-1].unlink()
     with pytest.raises(PartsIncomplete, match="part 3 \\(x.lifeboat.003\\) is missing"):
         parts.part_paths(files[0])
+
+
+def test_data_appended_to_the_last_part_is_named_as_extra(tmp_path):
+    files = split(tmp_path, os.urandom(900) + b"LFBT_END", 304)
+    with open(files[-1], "ab") as f:
+        f.write(b"appended")
+    with pytest.raises(PartsIncomplete, match="Extra data follows the end of this backup in its last part, "
+                                              "x.lifeboat.003"):
+        parts.part_paths(files[0])
