@@ -163,10 +163,14 @@ class LockWatch:
 
     def failure(self, exc: LifeboatError, outcome: str) -> Optional[LockWaitTimeout]:
         """The error to raise instead of `exc` when `exc` ended a lock wait."""
+        detail = exc.detail or ""
         timeout_words = ("due to lock timeout", "due to statement timeout")
-        if not self.message or not (self.timed_out or any(w in (exc.detail or "") for w in timeout_words)):
+        # pg_dump's own timeout can end a wait shorter than one look of the watch.
+        dump_lock = "Query was: LOCK TABLE" in detail
+        if not (self.message or dump_lock) or not (self.timed_out or any(w in detail for w in timeout_words)):
             return None
-        wait = self.message.rsplit(" Lifeboat will wait", 1)[0]
+        wait = (self.message.rsplit(" Lifeboat will wait", 1)[0] if self.message
+                else "A table Lifeboat needs is locked by another program.")
         return LockWaitTimeout(
             f"{wait} Lifeboat waited {minutes_words(self.limit_seconds)} and then stopped; {outcome} "
             "Try again when the other program has finished, or ask whoever runs it to end it.",
