@@ -39,9 +39,10 @@ _GRACE_SECONDS = 2.0
 _QUERY_CHARS = 60
 
 # The oldest session among those our waiting session is queued behind that
-# is not itself waiting: that is the program to name.
+# is not itself waiting and not the job's own: that is the program to name.
+# The table's name as regclass prints it: schema-qualified when not on the search path.
 _WAITS = """
-SELECT w.pid, l.locktype, c.relname, c.relkind, b.usename, b.application_name, b.state, b.query,
+SELECT w.pid, l.locktype, c.oid::regclass::text, c.relkind, b.usename, b.application_name, b.state, b.query,
        extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::float8
 FROM pg_stat_activity w
 JOIN pg_locks l ON l.pid = w.pid AND NOT l.granted
@@ -49,7 +50,8 @@ LEFT JOIN pg_class c ON c.oid = l.relation AND l.database = (
     SELECT oid FROM pg_database WHERE datname = current_database())
 CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS holder(pid)
 JOIN pg_stat_activity b ON b.pid = holder.pid
-WHERE (w.application_name = %s OR w.pid = ANY(%s)) AND w.pid <> pg_backend_pid()
+WHERE (w.application_name = %(app)s OR w.pid = ANY(%(pids)s)) AND w.pid <> pg_backend_pid()
+  AND b.application_name <> %(app)s AND NOT b.pid = ANY(%(pids)s)
 ORDER BY b.wait_event_type IS NOT DISTINCT FROM 'Lock', b.xact_start NULLS LAST
 LIMIT 1
 """
@@ -142,7 +144,7 @@ class LockWatch:
             log.warning("lock watch stopped: %r", exc)
 
     def _poll(self, conn: psycopg.Connection) -> None:
-        row = conn.execute(_WAITS, (self.app_name, list(self._pids()))).fetchone()
+        row = conn.execute(_WAITS, {"app": self.app_name, "pids": list(self._pids())}).fetchone()
         if row is None:
             if self._waiting_since:
                 self._waiting_since.clear()
