@@ -44,9 +44,9 @@ class RestoreRequest:
     no_acl: bool = False
     jobs: int = 1
     confirm: Optional[str] = None
-    # Drop every user schema first, in the same transaction: the database
-    # ends up holding exactly what the backup holds (undo, full sync).
-    replace_all: bool = False
+    # The target becomes exactly the backup: every user schema is dropped
+    # first, in the same transaction (CLI --replace, undo, full sync).
+    replace: bool = False
     # SQL run in the restore's own transaction before and after the archive
     # (a table-by-table sync drops and re-adds the links pointing at it).
     sql_before: str = ""
@@ -106,7 +106,7 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     tracker.update(phase="Restoring", total=opened.size)
     try:
         with child_env(profile, password) as env:
-            if request.replace_all or request.sql_before or request.sql_after:
+            if request.replace or request.sql_before or request.sql_after:
                 restore_through_script(opened, tools, env, server_num, profile, request, tracker, cancel)
             elif opened.manifest.format == "plain":
                 restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
@@ -180,11 +180,11 @@ def _prepare_target(profile: Profile, password: Optional[str], request: RestoreR
         conn = connect(profile, password)
         created = True
     with conn:
-        if not created and not request.clean and not request.data_only and _has_tables(conn):
+        if not created and not (request.clean or request.replace or request.data_only) and _has_tables(conn):
             raise RestoreFailed(
                 f"The database {profile.dbname} already contains tables, and restoring on top of them "
-                "would mix old and new data. Choose 'Replace what is in the database now' (--clean on the command line) to replace it, "
-                "or restore into an empty database."
+                "would mix old and new data. Choose 'Replace everything' (--replace on the command line) to make "
+                "it exactly the backup, or restore into an empty database."
             )
         return conn.info.server_version, created
 

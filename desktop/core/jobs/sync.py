@@ -5,7 +5,7 @@ the target, 2) a backup of the source, 3) the restore into the target,
 4) verification. A failing step stops the flow; from step 2 on, the error
 carries the safety backup's id, which undo.py restores.
 
-A whole-database sync replaces everything (replace_all). A table sync
+A whole-database sync replaces everything (replace). A table sync
 replaces only the picked tables, definition and data: the source backup
 holds just those tables (pg_dump --table, which brings their indexes,
 constraints and triggers), restored with --clean in one transaction.
@@ -142,7 +142,7 @@ def run_sync(
         source_backup = run_backup(ws, BackupRequest(profile=plan.source.name, options=BackupOptions(tables=plan.tables)),
                                    _numbered(report, 2), cancel)
         restore = RestoreRequest(
-            source=source_backup.id, into=plan.target.name, clean=True, replace_all=not plan.tables,
+            source=source_backup.id, into=plan.target.name, clean=True, replace=not plan.tables,
             sql_before=plan.sql_before(), sql_after=plan.sql_after(), confirm=request.confirm,
             safety_backup_id=safety_id,
         )
