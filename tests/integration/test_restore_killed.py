@@ -21,6 +21,7 @@ import pytest
 
 from desktop.core.cluster import embedded_server_bin_dir
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.manifest import BackupOptions
 from desktop.core.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
@@ -147,4 +148,20 @@ def test_killed_sync_leaves_the_target_as_it_was(ws, pg15, noise_db, fresh_db, m
     make_profile(pg15, target_db, name="target")
     before = state(pg15, target_db)
     kill_mid_copy(pg15, target_db, ["sync", "source", "--into", "target", "--confirm", target_db])
+    assert state(pg15, target_db) == before
+
+
+def test_pg_restore_single_transaction_rolls_back_a_cut_input(ws, pg15, noise_db, fresh_db, make_profile, tmp_path):
+    """What the direct route relies on when Lifeboat dies without killing
+    pg_restore: its input ends early, and it must fail and roll back."""
+    make_profile(pg15, noise_db, name="source")
+    archive = decrypt_backup(ws, run_backup(ws, BackupRequest("source")).id, tmp_path / "noise.dump")
+    target_db = drifted_copy(pg15, fresh_db, noise_db)
+    before = state(pg15, target_db)
+    cut = archive.read_bytes()[: archive.stat().st_size * 3 // 4]
+    with pg15.client_env(target_db) as env:
+        result = subprocess.run(
+            [str(pg15.tool("pg_restore")), "--single-transaction", "--exit-on-error", "--clean", "--if-exists",
+             f"--dbname={target_db}"], input=cut, env=env, capture_output=True)
+    assert result.returncode != 0
     assert state(pg15, target_db) == before

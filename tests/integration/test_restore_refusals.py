@@ -4,7 +4,8 @@
   database) is refused before the target is touched, naming what differs;
 - a file whose checksum is not the catalog's is refused before the commit;
 - a table filter that matches nothing, a structure/data choice that leaves
-  nothing, an archive without tables: refused with exit 1, not "Verified: all 0 tables".
+  nothing, an archive without tables: refused with exit 1, not "Verified: all 0 tables";
+- large objects in a script do not commit the restore before its end.
 """
 import shutil
 import sqlite3
@@ -13,7 +14,9 @@ import psycopg
 import pytest
 
 from desktop.cli import main as cli_main
+from desktop.core.errors import RestoreFailed
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.restore import RestoreRequest, run_restore
 from desktop.core.manifest import BackupOptions
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
@@ -104,3 +107,23 @@ def test_an_archive_without_tables(ws, make_profile, pg15, fresh_db, target, cap
     before = state(pg15, target)
     refused(capsys, ["restore", record.id, "--into", "target", "--replace"], "holds no tables")
     assert state(pg15, target) == before
+
+
+@pytest.mark.parametrize("fmt", ["plain", "custom"])
+def test_large_objects_do_not_commit_a_restore_early(ws, make_profile, pg15, fresh_db, target, fmt):
+    """pg_dump writes BEGIN;/COMMIT; around large objects' data in a script
+    (plain, and pg_restore --file=- on the script route); passed through,
+    that COMMIT would commit everything restored before it. A statement
+    that fails after the whole script must still undo all of it."""
+    source = fresh_db(prefix="blobs")
+    with psycopg.connect(pg15.conninfo(source), autocommit=True) as conn:
+        conn.execute("CREATE TABLE files (id int PRIMARY KEY, blob oid)")
+        conn.execute("INSERT INTO files SELECT g, lo_from_bytea(0, 'blob') FROM generate_series(1, 3) g")
+    make_profile(pg15, source, name="blobs")
+    record = run_backup(ws, BackupRequest("blobs", BackupOptions(format=fmt)))
+    before = state(pg15, target)
+    with pytest.raises(RestoreFailed):
+        run_restore(ws, RestoreRequest(record.id, into="target", replace=True, sql_after="SELECT 1/0;"))
+    assert state(pg15, target) == before
+    with psycopg.connect(pg15.conninfo(target)) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0] == 0
