@@ -133,3 +133,30 @@ def test_replace_without_data_only(ws, make_profile, pg15, chinook_db, fresh_db,
     record = run_backup(ws, BackupRequest("source"))
     assert cli_main(["restore", record.id, "--into", "source", "--replace", "--data-only"]) == 2
     assert "--replace" in capsys.readouterr().err
+
+
+def test_clean_keeps_what_depends_on_the_backup_from_outside(ws, make_profile, pg15, pagila_db, fresh_db):
+    """--clean keeps pg_restore's meaning (the archive's objects are dropped
+    and made again, the target's own stay) without stopping at the target's
+    own foreign keys and views on the archive's tables."""
+    target = fresh_db(template=pagila_db, prefix="drifted")
+    with psycopg.connect(pg15.conninfo(target), autocommit=True) as conn:
+        for statement in PAGILA_DRIFT:
+            conn.execute(statement)
+        conn.execute("CREATE VIEW public.\"Emails of Ü\" AS SELECT * FROM public.customer_emails")
+        conn.execute("CREATE MATERIALIZED VIEW public.active_customers AS SELECT id FROM public.customer_list")
+        conn.execute("COMMENT ON VIEW public.customer_emails IS 'kept'")
+    make_profile(pg15, pagila_db, name="source")
+    make_profile(pg15, target, name="target")
+    record = run_backup(ws, BackupRequest("source"))
+    assert cli_main(["restore", record.id, "--into", "target", "--clean"]) == 0
+    source_hashes, target_hashes = table_hashes(pg15, pagila_db), table_hashes(pg15, target)
+    assert {key: target_hashes[key] for key in source_hashes} == source_hashes
+    assert set(target_hashes) - set(source_hashes) == {"public.loyalty", "public.side_film_ref"}
+    with psycopg.connect(pg15.conninfo(target)) as conn:
+        assert conn.execute("SELECT count(*) FROM public.\"Emails of Ü\"").fetchone()[0] == 599
+        assert conn.execute("SELECT count(*) FROM public.active_customers").fetchone()[0] == 599
+        assert conn.execute("SELECT obj_description('public.customer_emails'::regclass)").fetchone()[0] == "kept"
+        links = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN"
+                             " ('public.loyalty'::regclass, 'public.side_film_ref'::regclass)").fetchone()[0]
+        assert links == 2

@@ -38,6 +38,7 @@ from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
 from .checks import RestoreCheck, check_restored, expected_counts
 from .verify import verify_backup
+from .restore_clean import keep_outside_dependents
 from .restore_modes import needs_script_route, restore_custom_stream, restore_from_staging
 from .restore_psql import restore_plain
 from .restore_script import restore_through_script, wipe_sql
@@ -119,6 +120,8 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     tracker.update(phase="Restoring", total=opened.size)
     try:
         with child_env(profile, password) as env:
+            if _keeps_outside_dependents(request, opened):
+                request = keep_outside_dependents(opened, tools, env, profile, password, request, cancel)
             _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
@@ -128,6 +131,12 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
+
+
+def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> bool:
+    # A caller with SQL of its own (a table sync) handles the links itself.
+    return (request.clean and not request.replace and not request.data_only and opened.manifest.format == "custom"
+            and not (request.sql_before or request.sql_after))
 
 
 def _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:

@@ -116,7 +116,7 @@ def may_stop_early(request) -> bool:
 class FeederThread:
     """Feeds pg_restore --file=- on a thread while its SQL output is read."""
 
-    def __init__(self, opened, producer: ToolProcess, tracker, cancel, may_stop_early: bool):
+    def __init__(self, opened, producer: ToolProcess, tracker, cancel, may_stop_early: bool, drain: bool):
         self._producer = producer
         self.may_stop_early = may_stop_early
         self.error: Optional[BaseException] = None
@@ -124,7 +124,7 @@ class FeederThread:
 
         def work() -> None:
             try:
-                self.finished = _feed(opened, producer.stdin, tracker, cancel, None, drain=may_stop_early)
+                self.finished = _feed(opened, producer.stdin, tracker, cancel, None, drain)
             except BaseException as exc:  # re-raised on the job's thread by complete()
                 self.error = exc
                 producer.kill()

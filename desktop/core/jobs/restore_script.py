@@ -91,7 +91,8 @@ def restore_through_script(opened, tools, env, server_num, profile, request, sta
                 _psql(tools, env, profile, server_num, cancel, before, tool_output(producer), after, produced)
         return
     with ToolProcess(argv, env, stdin=PIPE) as producer:
-        feeder = FeederThread(opened, producer, tracker, cancel, may_stop_early(request))
+        stops_early = may_stop_early(request)
+        feeder = FeederThread(opened, producer, tracker, cancel, stops_early, drain=stops_early)
         _psql(tools, env, profile, server_num, cancel, before, feeder.script(), after,
               lambda: feeder.complete(cancel))
 
