@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from desktop.cli import main as cli_main
+from desktop.core.demo import DemoEnvironment
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore import RestoreRequest, run_restore
 from desktop.core.manifest import BackupOptions
@@ -160,3 +161,18 @@ def test_clean_keeps_what_depends_on_the_backup_from_outside(ws, make_profile, p
         links = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN"
                              " ('public.loyalty'::regclass, 'public.side_film_ref'::regclass)").fetchone()[0]
         assert links == 2
+
+
+def test_the_demo_journey_production_into_development(tmp_path, lifeboat_home, memory_keyring):
+    """The issue's first complaint: Demo production (Pagila) into Demo
+    development (Chinook, not empty) failed; with --replace the two are identical."""
+    demo = DemoEnvironment(tmp_path / "demo")
+    try:
+        ws = demo.start()
+        profiles = {p.name: p for p in ws.profiles.list()}
+        production, development = profiles["Demo production"], profiles["Demo development"]
+        record = run_backup(ws, BackupRequest(production.name))
+        assert cli_main(["restore", record.id, "--into", development.name, "--replace"]) == 0
+        assert everything(demo.cluster, development.dbname) == everything(demo.cluster, production.dbname)
+    finally:
+        demo.stop()
