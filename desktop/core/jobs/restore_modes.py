@@ -213,7 +213,11 @@ _HINTS = (
      "The database user of the target profile is not allowed to change {0}. Use a profile whose "
      "user owns the database."),
     (re.compile(r'relation "([^"]+)" already exists'),
-     "The table {0} already exists in the target. Choose 'Replace what is in the database now' (--clean on the command line)."),
+     "The table {0} already exists in the target. Choose 'Replace everything' (--replace on the command line)."),
+    (re.compile(r"cannot drop (\w+ \S+) .*because other objects depend on it"),
+     "Something in the target that is not in the backup depends on {0}, so it cannot be dropped and "
+     "made again. Choose 'Replace everything' (--replace on the command line): the target then "
+     "becomes exactly the backup."),
 )
 
 
