@@ -129,11 +129,14 @@ def test_replace_with_awkward_names_partitions_a_cycle_large_objects(ws, make_pr
         assert everything(pg15, target) == everything(pg15, source)
 
 
-def test_replace_without_data_only(ws, make_profile, pg15, chinook_db, fresh_db, capsys):
+@pytest.mark.parametrize("option", [["--data-only"], ["--table", "public.artist"]])
+def test_replace_refuses_a_part_of_the_backup(ws, make_profile, pg15, chinook_db, capsys, option):
     make_profile(pg15, chinook_db, name="source")
     record = run_backup(ws, BackupRequest("source"))
-    assert cli_main(["restore", record.id, "--into", "source", "--replace", "--data-only"]) == 2
+    before = everything(pg15, chinook_db)
+    assert cli_main(["restore", record.id, "--into", "source", "--replace", *option]) == 2
     assert "--replace" in capsys.readouterr().err
+    assert everything(pg15, chinook_db) == before
 
 
 def test_clean_keeps_what_depends_on_the_backup_from_outside(ws, make_profile, pg15, pagila_db, fresh_db):
