@@ -32,7 +32,6 @@ from ..manifest import BackupOptions
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, major_of
 from ..pipeline import BLOCK, ChunkReader, cancellable
-from ..profiles import Profile
 from ..progress import CancelToken, ProgressTracker
 from ..snapshot import split_table_key
 
