@@ -106,7 +106,8 @@ _AWKWARD = (
     "CREATE TABLE public.files (id int PRIMARY KEY, blob oid)",
     "INSERT INTO public.files SELECT g, lo_from_bytea(0, convert_to(repeat('blob ' || g, 100), 'UTF8'))"
     " FROM generate_series(1, 5) g",
-    'CREATE MATERIALIZED VIEW "Sales Ü"."big orders" AS SELECT * FROM "Sales Ü"."Order ""Items""" WHERE "select" > 250',
+    'CREATE MATERIALIZED VIEW "Sales Ü"."big orders" AS'
+    ' SELECT * FROM "Sales Ü"."Order ""Items""" WHERE "select" > 250',
 )
 
 
