@@ -207,7 +207,7 @@ def verify(ws: Workspace, args) -> int:
 
 def restore(ws: Workspace, args) -> int:
     request = RestoreRequest(
-        source=args.source, into=args.into, create=args.create, clean=args.clean, tables=args.table,
+        source=args.source, into=args.into, create=args.create, clean=args.clean, replace=args.replace, tables=args.table,
         schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
         no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
     )

@@ -1,11 +1,22 @@
 """Restore: authenticated plaintext -> pg_restore or psql, then proof by row counts.
 
 Single-job restores run in one transaction (`pg_restore --single-transaction
---exit-on-error`, `psql -1 -v ON_ERROR_STOP=1`) and each chunk is
-authenticated before its bytes reach the tool: a damaged file, a failed
-statement or a cancel kills the tool before it commits, and the target is
-left exactly as it was. Parallel jobs need a real file (pg_restore cannot
-seek in a pipe), decrypted into the private staging folder and removed after.
+--exit-on-error`, or psql with a BEGIN; sent first and a COMMIT; that only
+Lifeboat sends, last: restore_psql) and each chunk is authenticated before
+its bytes reach the tool: a damaged file, a failed statement, a cancel or a
+killed Lifeboat ends the tool before it commits, and the target is left
+exactly as it was. Parallel jobs need a real file (pg_restore cannot seek in
+a pipe), decrypted into the private staging folder and removed after.
+
+Before anything is read, the file must be the one the catalog names
+(backupfile.check_identity), and a restore that would restore nothing
+(a table filter matching no table, nothing left after structure/data only,
+an archive without tables) is refused.
+
+--replace: the target becomes exactly the backup. It always runs as ONE
+transaction through psql (restore_script: wipe everything, then the
+archive), for every format; --jobs is ignored for it (parallel workers
+commit on their own). A killed or failed replace leaves the target as it was.
 """
 from dataclasses import dataclass, field
 from typing import Optional
@@ -14,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from ..audited import audited
-from ..backupfile import OpenedBackup, open_backup
+from ..backupfile import OpenedBackup, check_identity, open_backup
 from ..connection import child_env, connect
 from ..errors import (
     Cancelled, ConfirmationRequired, DatabaseMissing, LifeboatError, ProfileReadOnly, RestoreFailed, ToolsTooOld,
@@ -26,10 +37,12 @@ from ..profiles import Profile
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
-from .checks import RestoreCheck, check_restored
+from .checks import RestoreCheck, check_restored, expected_counts
 from .verify import verify_backup
-from .restore_modes import restore_custom_stream, restore_from_staging, restore_plain
-from .restore_script import restore_through_script
+from .restore_clean import keep_outside_dependents
+from .restore_modes import needs_script_route, restore_custom_stream, restore_from_staging
+from .restore_psql import restore_plain
+from .restore_script import restore_through_script, wipe_sql
 
 
 @dataclass
@@ -45,9 +58,9 @@ class RestoreRequest:
     no_acl: bool = False
     jobs: int = 1
     confirm: Optional[str] = None
-    # Drop every user schema first, in the same transaction: the database
-    # ends up holding exactly what the backup holds (undo, full sync).
-    replace_all: bool = False
+    # The target becomes exactly the backup: every user schema is dropped
+    # first, in the same transaction (CLI --replace, undo, full sync).
+    replace: bool = False
     # SQL run in the restore's own transaction before and after the archive
     # (a table-by-table sync drops and re-adds the links pointing at it).
     sql_before: str = ""
@@ -82,6 +95,7 @@ def run_restore(
     tracker = ProgressTracker(report)
     tracker.update(phase="Opening the backup")
     opened = open_backup(ws, request.source)
+    check_identity(opened)
     _validate(request, opened)
     profile = target or ws.profiles.get(request.into)
     _guard_production(profile, request)
@@ -107,28 +121,57 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     tracker.update(phase="Restoring", total=opened.size)
     watch = LockWatch(profile, password, tool_app_name("restore"), tracker, cancel,
                       ws.settings.lock_wait_minutes * 60)
+    partial = request.jobs > 1 and _route(request, opened, tools, server_num) == "staging"
     try:
         with child_env(profile, password) as env, watch:
             env["PGAPPNAME"] = watch.app_name
-            if request.replace_all or request.sql_before or request.sql_after:
-                restore_through_script(opened, tools, env, server_num, profile, request, tracker, cancel)
-            elif opened.manifest.format == "plain":
-                restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
-            elif request.jobs > 1 or opened.manifest.format == "directory":
-                restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
-            else:
-                restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
+            if _keeps_outside_dependents(request, opened):
+                request = keep_outside_dependents(opened, tools, env, profile, password, request, cancel)
+            _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
             "The database may be partly restored; restore again, or use the safety backup."
-            if request.jobs > 1 else "The database was left as it was before."))
+            if partial else "The database was left as it was before."))
     except RestoreFailed as exc:
         raise watch.failure(exc, "the database may be partly restored; restore again, or use the safety backup."
-                            if request.jobs > 1 else "the database was left as it was before.") or exc
+                            if partial else "the database was left as it was before.") or exc
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
+
+
+def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> bool:
+    # A caller with SQL of its own (a table sync) handles the links itself.
+    return (request.clean and not request.replace and not request.data_only and opened.manifest.format == "custom"
+            and not (request.sql_before or request.sql_after))
+
+
+def _route(request: RestoreRequest, opened: OpenedBackup, tools: PgTools, server_num: int) -> str:
+    """How the bytes reach the server (restore_modes' docstring lists the routes)."""
+    if opened.manifest.format == "plain":
+        return "plain"
+    if request.replace or request.sql_before or request.sql_after or needs_script_route(tools, server_num):
+        return "script"
+    if request.jobs > 1 or opened.manifest.format == "directory":
+        return "staging"
+    return "stream"
+
+
+def _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
+    route = _route(request, opened, tools, server_num)
+    if route == "plain":
+        # A plain script has no DROP statements: --clean wipes first, as --replace does.
+        before = wipe_sql() if request.replace or request.clean else b""
+        restore_plain(opened, tools, env, server_num, profile, tracker, cancel,
+                      before + request.sql_before.encode(), request.sql_after.encode())
+    elif route == "script":
+        restore_through_script(opened, tools, env, server_num, profile, request, ws.paths.staging_dir,
+                               tracker, cancel)
+    elif route == "staging":
+        restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
+    else:
+        restore_custom_stream(opened, tools, env, profile, request, tracker, cancel)
 
 
 def take_safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:
@@ -151,11 +194,43 @@ def _validate(request: RestoreRequest, opened: OpenedBackup) -> None:
         raise UsageError("Choose either 'structure only' or 'data only', not both.")
     if request.jobs < 1:
         raise UsageError("The number of parallel jobs must be 1 or more.")
+    if request.replace and request.data_only:
+        raise UsageError("'Replace everything' (--replace) restores the structure and the data; "
+                         "it cannot be combined with 'data only'.")
+    if request.replace and request.tables:
+        # A wipe followed by a few tables would take every other table away.
+        raise UsageError("'Replace everything' (--replace) makes the whole database the backup, so it "
+                         "cannot be combined with picked tables. To replace only some tables, use --clean --table.")
     if opened.manifest.format == "plain" and (request.tables or request.schema_only or request.data_only):
         raise UsageError(
             "This backup is a plain SQL script, which can only be restored whole. "
             "Make a backup in the custom format to restore single tables or only the structure."
         )
+    _refuse_nothing_to_restore(request, opened.manifest)
+
+
+def _refuse_nothing_to_restore(request: RestoreRequest, manifest) -> None:
+    """A restore that would restore nothing must not end in "Verified: all 0 tables".
+
+    The manifest's row counts list the tables of a backup with data; a
+    structure-only backup has none, so its tables are not checked here."""
+    made = manifest.options
+    if (request.schema_only and made.data_only) or (request.data_only and made.schema_only):
+        held, asked = ("only data", "structure") if made.data_only else ("only structure", "data")
+        raise RestoreFailed(
+            f"Backup {manifest.backup_id} holds {held}, and only its {asked} was asked for: "
+            "there is nothing to restore. Nothing was changed. Choose what the backup holds.")
+    if made.schema_only:
+        return
+    if not manifest.row_counts:
+        raise RestoreFailed(f"Backup {manifest.backup_id} holds no tables, so there is nothing to restore. "
+                            "Nothing was changed. Choose another backup.")
+    missing = [name for name in request.tables if not expected_counts(manifest, [name])]
+    if missing:
+        raise RestoreFailed(
+            f"Backup {manifest.backup_id} holds no table {', '.join(missing)}, so there is nothing to restore "
+            "for it. Nothing was changed. Check the name (as schema.table, for example public.orders); "
+            f"`lifeboat show {manifest.backup_id}` lists its tables.")
 
 
 def _guard_production(profile: Profile, request: RestoreRequest) -> None:
@@ -187,11 +262,11 @@ def _prepare_target(profile: Profile, password: Optional[str], request: RestoreR
         conn = connect(profile, password)
         created = True
     with conn:
-        if not created and not request.clean and not request.data_only and _has_tables(conn):
+        if not created and not (request.clean or request.replace or request.data_only) and _has_tables(conn):
             raise RestoreFailed(
                 f"The database {profile.dbname} already contains tables, and restoring on top of them "
-                "would mix old and new data. Choose 'Replace what is in the database now' (--clean on the command line) to replace it, "
-                "or restore into an empty database."
+                "would mix old and new data. Choose 'Replace everything' (--replace on the command line) to make "
+                "it exactly the backup, or restore into an empty database."
             )
         return conn.info.server_version, created
 

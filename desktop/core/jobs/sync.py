@@ -5,7 +5,7 @@ the target, 2) a backup of the source, 3) the restore into the target,
 4) verification. A failing step stops the flow; from step 2 on, the error
 carries the safety backup's id, which undo.py restores.
 
-A whole-database sync replaces everything (replace_all). A table sync
+A whole-database sync replaces everything (replace). A table sync
 replaces only the picked tables, definition and data: the source backup
 holds just those tables (pg_dump --table, which brings their indexes,
 constraints and triggers), restored with --clean in one transaction.
@@ -33,23 +33,9 @@ from ..snapshot import list_tables
 from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
 from .restore import RestoreRequest, RestoreResult, run_restore, take_safety_backup
+from .restore_links import IncomingLink, incoming_links
 
 STEPS = 4
-
-# With an empty search_path pg_get_constraintdef names every table with its
-# schema, as the restore script needs (pg_restore sets search_path to '').
-_INCOMING_LINKS = """
-SELECT quote_ident(c.conname), format('%%I.%%I', n.nspname, r.relname),
-       format('%%I.%%I', fn.nspname, fr.relname), pg_get_constraintdef(c.oid)
-FROM pg_constraint c
-JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-JOIN pg_class fr ON fr.oid = c.confrelid JOIN pg_namespace fn ON fn.oid = fr.relnamespace
-WHERE c.contype = 'f' AND c.conparentid = 0
-  AND format('%%I.%%I', fn.nspname, fr.relname) = ANY(%(picked)s)
-  AND NOT format('%%I.%%I', n.nspname, r.relname) = ANY(%(picked)s)
-ORDER BY 2, 1
-"""
-
 
 @dataclass
 class SyncRequest:
@@ -57,18 +43,6 @@ class SyncRequest:
     into: str  # profile to replace (production)
     tables: list[str] = field(default_factory=list)  # empty: the whole database
     confirm: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class IncomingLink:
-    """A foreign key of another table of the target that points at a replaced table."""
-    name: str  # quoted as SQL needs it
-    table: str  # the table holding the link, schema.table
-    points_at: str
-    definition: str
-
-    def words(self) -> str:
-        return f"{self.table} points at {self.points_at} (link {self.name})"
 
 
 @dataclass
@@ -93,11 +67,10 @@ class SyncPlan:
                 f"{self.source.name} does not have, the sync stops and changes nothing." for link in self.links]
 
     def sql_before(self) -> str:
-        return "".join(f"ALTER TABLE {link.table} DROP CONSTRAINT {link.name};\n" for link in self.links)
+        return "".join(link.drop_sql() for link in self.links)
 
     def sql_after(self) -> str:
-        return "".join(f"ALTER TABLE {link.table} ADD CONSTRAINT {link.name} {link.definition};\n"
-                       for link in self.links)
+        return "".join(link.add_sql() for link in self.links)
 
 
 @dataclass
@@ -122,8 +95,7 @@ def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     links: list[IncomingLink] = []
     if tables:
         with connect(target, ws.profiles.password_for(target)) as conn:
-            conn.execute("SET search_path = ''")
-            links = [IncomingLink(*row) for row in conn.execute(_INCOMING_LINKS, {"picked": tables}).fetchall()]
+            links = incoming_links(conn, tables)
     return SyncPlan(source, target, tables, links)
 
 
@@ -142,7 +114,7 @@ def run_sync(
         source_backup = run_backup(ws, BackupRequest(profile=plan.source.name, options=BackupOptions(tables=plan.tables)),
                                    _numbered(report, 2), cancel)
         restore = RestoreRequest(
-            source=source_backup.id, into=plan.target.name, clean=True, replace_all=not plan.tables,
+            source=source_backup.id, into=plan.target.name, clean=True, replace=not plan.tables,
             sql_before=plan.sql_before(), sql_after=plan.sql_after(), confirm=request.confirm,
             safety_backup_id=safety_id,
         )

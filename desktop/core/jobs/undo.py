@@ -1,6 +1,6 @@
 """Undo a production write: put the database back from the safety backup taken before it.
 
-The safety backup is restored with replace_all, so the database ends up
+The safety backup is restored with replace, so the database ends up
 holding exactly what it held then: tables the write added are gone again,
 not merely the ones the backup names. Writing into production still needs
 the typed database name, and takes a safety backup of its own first (so
@@ -44,7 +44,7 @@ def undo_restore(
     cancel: Optional[CancelToken] = None,
 ) -> RestoreResult:
     record = _safety_record(ws, safety_backup_id)
-    request = RestoreRequest(source=record.id, into=record.profile, clean=True, replace_all=True, confirm=confirm)
+    request = RestoreRequest(source=record.id, into=record.profile, clean=True, replace=True, confirm=confirm)
     result = run_restore(ws, request, report, cancel)
     if result.ok:
         ws.catalog.hold(record.id, None)  # the write it guarded is undone and verified
