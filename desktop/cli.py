@@ -5,6 +5,7 @@ messages to stderr; exit 0 success, 1 the operation failed, 2 usage error.
 """
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -121,6 +122,16 @@ def _restore_parser(sub) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    # A stop from a service manager or `kill` (SIGTERM) is handled as Ctrl-C:
+    # the job is cancelled and removes its plaintext and password file.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -20,7 +20,6 @@ import getpass
 import hashlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,16 +29,15 @@ from filelock import FileLock
 
 from .durable import fsync_dir, fsync_file
 from .errors import LifeboatError
+from .redact import redact
 
 ACTIONS = ("backup", "restore", "verify", "export", "import", "delete", "trash", "untrash", "purge",
-           "profile_add", "profile_update", "profile_remove", "sync", "test_restore")
+           "profile_add", "profile_update", "profile_remove", "sync", "test_restore",
+           "cleanup", "key_new", "key_export", "key_import")
 RESULTS = ("ok", "failed", "cancelled")
 GENESIS = "0" * 64
 MESSAGE_LIMIT = 500
 
-# postgresql://user:secret@host and password=secret (libpq keyword form, PGPASSWORD=...).
-_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)[^@\s]*@")
-_KEYWORD_PASSWORD = re.compile(r"(password\s*[=:]\s*)('[^']*'|\"[^\"]*\"|\S+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,8 +70,7 @@ class AuditCheck:
 
 def scrub(text: str) -> str:
     """The text without anything shaped like a password, cut to a readable length."""
-    text = _URL_PASSWORD.sub(r"\1***@", text)
-    text = _KEYWORD_PASSWORD.sub(r"\1***", text)
+    text = redact(text)
     return " ".join(text.split())[:MESSAGE_LIMIT]
 
 
@@ -107,8 +104,8 @@ class AuditLog:
                 seq, prev = self._tail()
                 record = AuditRecord(
                     seq=seq + 1, time=now.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-                    who=_who(), action=action, profile=profile or "", database=database or "",
-                    backup_id=backup_id or "", result=result, duration_s=round(duration_s, 3),
+                    who=_who(), action=action, profile=redact(profile or ""),
+                    database=redact(database or ""), backup_id=redact(backup_id or ""), result=result, duration_s=round(duration_s, 3),
                     message=scrub(message or ""), prev=prev,
                 )
                 line = json.dumps(asdict(record), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"

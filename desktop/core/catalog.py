@@ -147,6 +147,7 @@ class Catalog:
         self.path = Path(path)
         self.recovered_from_damage: Optional[Path] = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         try:
             self._migrate()
         except sqlite3.DatabaseError:
@@ -368,6 +369,13 @@ class Catalog:
                 {key: row[key] for key in ("location", "created_at", "verified_at", "size_bytes", "sha256", "parts")}
             )
         return result
+
+
+def _create_private(path: Path) -> None:
+    """Creates the catalog file 0600 before SQLite does (it would use the
+    umask's 0644); SQLite gives its -wal and -shm files the same mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _process_alive(pid: Optional[int], started: Optional[float]) -> bool:

@@ -2,8 +2,15 @@
 
 LIFEBOAT_HOME=DIR puts everything (config, catalog, default backup folder,
 logs) under DIR; otherwise the platform's per-user folders (platformdirs).
+
+All of it is private to the user: folders 0700 and files 0600 (issue 11: a
+catalog and a log readable by every account on the machine said which
+databases exist, where, and when). `ensure()` also tightens what an older
+version created more open. On Windows the per-user folders' inherited ACL
+already keeps other accounts out; chmod there only sets the read-only bit.
 """
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +25,7 @@ class AppPaths:
     data_dir: Path
     backups_dir: Path
     log_dir: Path
+    home: Path | None = None  # LIFEBOAT_HOME, when set
 
     @property
     def profiles_file(self) -> Path:
@@ -41,12 +49,41 @@ class AppPaths:
         """Private scratch space (0700) for the few steps that need a file."""
         return self.data_dir / "staging"
 
+    @property
+    def private_dir(self) -> Path:
+        """Where the PostgreSQL tools' password file goes when no memory-only file exists."""
+        return self.data_dir / "private"
+
     def ensure(self) -> "AppPaths":
-        for folder in (self.config_dir, self.data_dir, self.backups_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True)
-        self.staging_dir.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(self.staging_dir, 0o700)
+        if self.home is not None:
+            _private_folder(self.home)
+        for folder in (self.config_dir, self.data_dir, self.backups_dir, self.log_dir,
+                       self.staging_dir, self.private_dir):
+            _private_folder(folder)
+        for folder in (self.config_dir, self.data_dir, self.log_dir):
+            _tighten(folder)
         return self
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "nt":
+        os.chmod(folder, 0o700)
+
+
+def _tighten(folder: Path) -> None:
+    """Files 0600 and folders 0700 below `folder` (backup files are made 0600 already)."""
+    if os.name == "nt":
+        return
+    for entry in folder.rglob("*"):
+        try:
+            if entry.is_symlink():
+                continue
+            wanted = 0o700 if entry.is_dir() else 0o600
+            if stat.S_IMODE(entry.stat().st_mode) != wanted:
+                os.chmod(entry, wanted)
+        except OSError:
+            pass  # gone meanwhile (a rotated log), or not ours: nothing to tighten
 
 
 def app_paths(environ=os.environ) -> AppPaths:
@@ -58,6 +95,7 @@ def app_paths(environ=os.environ) -> AppPaths:
             data_dir=root / "data",
             backups_dir=root / "backups",
             log_dir=root / "logs",
+            home=root,
         )
     dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
     return AppPaths(

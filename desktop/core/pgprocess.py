@@ -4,7 +4,8 @@ A child never reads a terminal (stdin is a pipe or /dev/null: DBeaver #7830
 hung forever on a password prompt), runs in its own process group so a
 cancel stops everything it started, and has its stderr read on a thread so
 a full pipe can never stall it. The password reaches it only through the
-environment built by `connection.child_env` (a private PGPASSFILE).
+environment built by `connection.child_env` (a private PGPASSFILE, on
+Linux a memory-only file this process hands down by descriptor).
 """
 import collections
 import os
@@ -13,6 +14,8 @@ import subprocess
 import threading
 from pathlib import Path
 from typing import IO, Callable, Optional, Sequence
+
+from .connection import passfile_fds
 
 LineCallback = Callable[[str], None]
 _TAIL_LINES = 40
@@ -39,7 +42,7 @@ class ToolProcess:
             kwargs["start_new_session"] = True
         self.proc = subprocess.Popen(
             [str(arg) for arg in argv], env=env, stdin=stdin, stdout=stdout,
-            stderr=subprocess.PIPE, **kwargs,
+            stderr=subprocess.PIPE, pass_fds=passfile_fds(env), **kwargs,
         )
         self._reader = threading.Thread(target=self._read_stderr, name=f"{self.name}-stderr", daemon=True)
         self._reader.start()

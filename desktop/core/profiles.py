@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from .audited import audited
 from .errors import InvalidProfile, ProfileExists, UnknownProfile
 from .paths import AppPaths
+from .redact import looks_like_connection_string
 from .secrets import Secrets
 from .settings import damaged_config_file, read_config_file, write_config_file
 
@@ -250,6 +251,14 @@ class ProfileStore:
 
 
 def _find(profiles: dict[str, Profile], name: str) -> Profile:
+    if name not in profiles and looks_like_connection_string(name):
+        # Never quote it back: it may hold a password (redact() would mask
+        # it, but the user needs no echo of what they typed).
+        raise UnknownProfile(
+            "That looks like a database address, not a profile name. Lifeboat keeps the "
+            "address and its password in a profile: add one with `lifeboat profile add NAME "
+            "--url '...' --env development` (or production), then use NAME here."
+        )
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none yet"
         raise UnknownProfile(f"There is no profile called {name!r} (profiles: {known}).")

@@ -2,16 +2,23 @@
 
 The CLI and the GUI each open one Workspace and pass it to the jobs.
 """
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import crypto
+from .audit import AuditLog
 from .catalog import Catalog
+from .errors import LifeboatError
+from .leftovers import clean_at_start
+from .logs import setup_logging
 from .paths import AppPaths, app_paths
 from .profiles import ProfileStore
 from .secrets import Secrets
 from .settings import Settings, load_settings
+
+log = logging.getLogger("lifeboat.workspace")
 
 
 @dataclass
@@ -25,6 +32,8 @@ class Workspace:
     @classmethod
     def open(cls, environ=os.environ, secrets: Secrets | None = None) -> "Workspace":
         paths = app_paths(environ).ensure()
+        setup_logging(paths)
+        _remove_leftovers(paths)
         secrets = secrets or Secrets()
         catalog = Catalog(paths.catalog_file)
         catalog.recover_interrupted()
@@ -43,3 +52,14 @@ class Workspace:
         """The keys this installation can open files with (never creates one)."""
         key = self.secrets.installation_key_if_present()
         return crypto.Keys(installation_keys=[key] if key else [], passphrase=passphrase)
+
+
+def _remove_leftovers(paths: AppPaths) -> None:
+    """What a killed job left (plaintext in staging, a password file) goes at
+    every start, the CLI's and the window's alike; the activity log says so."""
+    notes = clean_at_start(paths.staging_dir, paths.private_dir)
+    if notes:
+        try:
+            AuditLog(paths.audit_file).append("cleanup", message=" ".join(notes))
+        except LifeboatError as exc:
+            log.warning("activity log not written for the clean-up: %s", exc.message)

@@ -20,6 +20,8 @@ ACTION_WORDS = {
     "delete": "Delete", "trash": "Moved to trash", "untrash": "Put back from trash", "purge": "Deleted for good",
     "profile_add": "Connection added", "profile_update": "Connection changed",
     "profile_remove": "Connection removed", "sync": "Sync", "test_restore": "Test restore",
+    "cleanup": "Leftovers removed", "key_new": "New backup key", "key_export": "Backup key exported",
+    "key_import": "Backup key restored",
 }
 RESULT_WORDS = {"ok": "Done", "failed": "Failed", "cancelled": "Cancelled"}
 ALL = "All"

@@ -6,7 +6,6 @@ and the catalog entry are only called complete once the file is on disk.
 import secrets as random
 import shutil
 import tarfile
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -17,6 +16,7 @@ from .. import crypto
 from ..backupfile import open_file
 from ..catalog import BackupRecord
 from ..connection import child_env, connect
+from ..leftovers import job_folder
 from ..durable import AtomicFile, check_writable
 from ..errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
 from ..manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
@@ -141,13 +141,13 @@ def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, install
     total_bytes = sum(table.size_bytes for table in snapshot.tables)
     tracker.update(phase="Reading the database structure", total=total_bytes)
     snapshot.start_counting(cancel)
-    with child_env(profile, password) as env:
+    with child_env(profile, password, private_dir=ws.paths.private_dir) as env:
         sink = EncryptingSink(out, installation_key)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
             argv = _pg_dump_argv(tools, manifest.options, snapshot.snapshot_id)
             if manifest.format == "directory":
-                with tempfile.TemporaryDirectory(dir=ws.paths.staging_dir) as staging:
+                with job_folder(ws.paths.staging_dir) as staging:
                     _dump_directory(argv, env, Path(staging), sink, progress, cancel)
             else:
                 _run_pg_dump(argv, env, sink, progress, cancel)

@@ -105,7 +105,7 @@ def run_restore(
 def _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel) -> RestoreResult:
     tracker.update(phase="Restoring", total=opened.size)
     try:
-        with child_env(profile, password) as env:
+        with child_env(profile, password, private_dir=ws.paths.private_dir) as env:
             if request.replace_all or request.sql_before or request.sql_after:
                 restore_through_script(opened, tools, env, server_num, profile, request, tracker, cancel)
             elif opened.manifest.format == "plain":

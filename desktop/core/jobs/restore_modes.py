@@ -13,7 +13,6 @@ cancel kills it before it can commit.
 """
 import re
 import tarfile
-import tempfile
 import threading
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
@@ -21,6 +20,7 @@ from typing import Iterator, Optional
 
 from ..backupfile import plaintext
 from ..errors import Cancelled, RestoreFailed
+from ..leftovers import job_folder
 from ..manifest import BackupOptions
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, major_of
@@ -209,7 +209,7 @@ END $lifeboat$;
 def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request, tracker, cancel) -> None:
     # pg_restore --jobs reads the archive out of order, which needs a real
     # file; the staging folder is private (0700) and emptied afterwards.
-    with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
+    with job_folder(staging_dir) as staging:
         target = Path(staging) / "archive"
         tracker.update(phase="Decrypting to a private temporary file")
         _decrypt_into(opened, target, tracker, cancel)
