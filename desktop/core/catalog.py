@@ -16,6 +16,7 @@ from typing import Iterator, Optional
 
 import psutil
 
+from . import catalog_health
 from .durable import PARTIAL_SUFFIX
 from .errors import UnknownBackup, UsageError
 from .manifest import Manifest, utc_now
@@ -147,10 +148,14 @@ class Catalog:
         self.path = Path(path)
         self.recovered_from_damage: Optional[Path] = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _create_private(self.path)
         try:
+            _create_private(self.path)
             self._migrate()
-        except sqlite3.DatabaseError:
+        except OSError as exc:
+            raise catalog_health.explain(exc, self.path) from exc
+        except sqlite3.Error as exc:
+            if not catalog_health.is_damage(exc):
+                raise catalog_health.explain(exc, self.path) from exc
             self._set_aside_damaged()
             self._migrate()
 
@@ -165,9 +170,11 @@ class Catalog:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error) and not catalog_health.is_damage(exc):
+                raise catalog_health.explain(exc, self.path) from exc
             raise
         finally:
             conn.close()
@@ -177,7 +184,7 @@ class Catalog:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check failed")
+                raise catalog_health.QuickCheckFailed("quick_check failed")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
                 conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")

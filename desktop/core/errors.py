@@ -55,6 +55,10 @@ class KeyringUnavailable(LifeboatError):
     """No usable OS keyring, or it is locked."""
 
 
+class CatalogNotWritable(LifeboatError):
+    """The catalog's disk is full, read-only or failing; the catalog itself is left as it is."""
+
+
 class ConnectionFailed(LifeboatError):
     pass
 

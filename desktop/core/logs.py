@@ -8,6 +8,7 @@ the file is private to the user (0600), rotated ones too.
 import logging
 import logging.handlers
 import os
+import stat
 
 from .paths import AppPaths
 from .redact import redact
@@ -25,8 +26,13 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.chmod(self.baseFilename, 0o600)  # a file an older version created 0644
+        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+            os.fchmod(fd, 0o600)  # a file an older version created 0644
         return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log line that cannot be written (a full disk) is dropped: the
+        operation reports the disk itself, without a logging traceback on stderr."""
 
 
 def setup_logging(paths: AppPaths) -> logging.Logger:
@@ -40,7 +46,9 @@ def setup_logging(paths: AppPaths) -> logging.Logger:
                 return logger
             logger.removeHandler(handler)
             handler.close()
-    handler = _PrivateRotatingFileHandler(target, maxBytes=2 << 20, backupCount=5, encoding="utf-8")
+    # delay: the file opens at the first line, so a read-only or full disk
+    # reaches handleError instead of failing the start.
+    handler = _PrivateRotatingFileHandler(target, maxBytes=2 << 20, backupCount=5, encoding="utf-8", delay=True)
     handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

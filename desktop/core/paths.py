@@ -67,8 +67,18 @@ class AppPaths:
 
 def _private_folder(folder: Path) -> None:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name != "nt":
-        os.chmod(folder, 0o700)
+    _chmod(folder, 0o700)
+
+
+def _chmod(path: Path, wanted: int) -> None:
+    """Only when needed, so a read-only disk still opens (and then says it is read-only)."""
+    if os.name == "nt" or path.is_symlink():
+        return
+    try:
+        if stat.S_IMODE(path.stat().st_mode) != wanted:
+            os.chmod(path, wanted)
+    except OSError:
+        pass  # gone meanwhile (a rotated log), a read-only disk, or not ours
 
 
 def _tighten(folder: Path) -> None:
@@ -76,14 +86,7 @@ def _tighten(folder: Path) -> None:
     if os.name == "nt":
         return
     for entry in folder.rglob("*"):
-        try:
-            if entry.is_symlink():
-                continue
-            wanted = 0o700 if entry.is_dir() else 0o600
-            if stat.S_IMODE(entry.stat().st_mode) != wanted:
-                os.chmod(entry, wanted)
-        except OSError:
-            pass  # gone meanwhile (a rotated log), or not ours: nothing to tighten
+        _chmod(entry, 0o700 if entry.is_dir() else 0o600)
 
 
 def app_paths(environ=os.environ) -> AppPaths:
