@@ -18,6 +18,7 @@ from . import cli_commands as commands
 from . import cli_audit, cli_trash
 from . import cli_safety
 from . import cli_export
+from . import cli_key
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_trash.add_parsers(sub)
     cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
+    cli_key.add_parsers(sub)
     return parser
 
 

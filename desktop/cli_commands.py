@@ -5,6 +5,7 @@ from . import __version__
 from . import cli_audit, cli_trash
 from . import cli_safety
 from . import cli_export
+from . import cli_key
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
@@ -61,7 +62,7 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS):
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:

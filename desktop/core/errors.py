@@ -59,6 +59,10 @@ class CatalogNotWritable(LifeboatError):
     """The catalog's disk is full, read-only or failing; the catalog itself is left as it is."""
 
 
+class InstallationKeyMissing(LifeboatError):
+    """The keyring no longer holds the key this installation's backups are made with."""
+
+
 class ConnectionFailed(LifeboatError):
     pass
 

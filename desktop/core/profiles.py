@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .audited import audited
 from .errors import InvalidProfile, ProfileExists, UnknownProfile
+from .installation import Installation
 from .paths import AppPaths
 from .redact import looks_like_connection_string
 from .secrets import Secrets
@@ -170,7 +171,7 @@ class ProfileStore:
     def __init__(self, paths: AppPaths, secrets: Secrets):
         self.paths = paths  # @audited finds the activity log here
         self._file = paths.profiles_file
-        self._secrets = secrets
+        self._secrets = secrets.for_installation(Installation(paths))  # never another home's entries
 
     def list(self) -> list[Profile]:
         return sorted(self._load().values(), key=lambda p: p.name.casefold())

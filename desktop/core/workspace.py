@@ -11,6 +11,7 @@ from . import crypto
 from .audit import AuditLog
 from .catalog import Catalog
 from .errors import LifeboatError
+from .installation import Installation
 from .leftovers import clean_at_start
 from .logs import setup_logging
 from .paths import AppPaths, app_paths
@@ -34,7 +35,8 @@ class Workspace:
         paths = app_paths(environ).ensure()
         setup_logging(paths)
         _remove_leftovers(paths)
-        secrets = secrets or Secrets()
+        # The keyring entries of this LIFEBOAT_HOME only (installation.py).
+        secrets = (secrets or Secrets()).for_installation(Installation(paths))
         catalog = Catalog(paths.catalog_file)
         catalog.recover_interrupted()
         return cls(
@@ -50,8 +52,7 @@ class Workspace:
 
     def keys(self, passphrase: str | None = None) -> crypto.Keys:
         """The keys this installation can open files with (never creates one)."""
-        key = self.secrets.installation_key_if_present()
-        return crypto.Keys(installation_keys=[key] if key else [], passphrase=passphrase)
+        return crypto.Keys(installation_keys=self.secrets.all_installation_keys(), passphrase=passphrase)
 
 
 def _remove_leftovers(paths: AppPaths) -> None:
