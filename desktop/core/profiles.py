@@ -173,6 +173,10 @@ class ProfileStore:
         self._file = paths.profiles_file
         self._secrets = secrets.for_installation(Installation(paths))  # never another home's entries
 
+    @property
+    def secrets(self) -> Secrets:
+        return self._secrets
+
     def list(self) -> list[Profile]:
         return sorted(self._load().values(), key=lambda p: p.name.casefold())
 

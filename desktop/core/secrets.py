@@ -6,6 +6,7 @@ is deliberately no plaintext fallback (keyrings.alt's "encrypted" file has
 no MAC and prompts on a terminal: RELIABILITY.md, "The keyring").
 """
 import getpass
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 SERVICE = "Lifeboat"  # alone: the entries before issue 11, read only to migrate them
 _INSTALLATION_KEY = "installation-key"
+_AUDIT_KEY = "audit-key"
 
 
 def _key_lock_path() -> Path:
@@ -146,6 +148,24 @@ class Secrets:
             if text:
                 keys.append(text.encode("ascii"))
         return keys
+
+    def audit_key(self) -> bytes:
+        """The activity log's HMAC key (audit_seal.py), created on first use."""
+        key = self.audit_key_if_present()
+        if key is None:
+            with FileLock(_key_lock_path()):
+                key = self.audit_key_if_present()
+                if key is None:
+                    self._call("save the activity log's key", "set_password", _AUDIT_KEY, os.urandom(32).hex())
+                    key = self.audit_key_if_present()
+        if key is None:
+            raise unavailable("keep the activity log's key",
+                              keyring.errors.KeyringError("the key did not read back after saving"))
+        return key
+
+    def audit_key_if_present(self) -> bytes | None:
+        text = self._call("read the activity log's key", "get_password", _AUDIT_KEY)
+        return None if text is None else bytes.fromhex(text)
 
     def _get(self, action: str, entry: str) -> str | None:
         value = self._call(action, "get_password", entry)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import crypto
-from .audit import AuditLog
+from .audited import audit_log_of
 from .catalog import Catalog
 from .errors import LifeboatError
 from .installation import Installation
@@ -34,18 +34,23 @@ class Workspace:
     def open(cls, environ=os.environ, secrets: Secrets | None = None) -> "Workspace":
         paths = app_paths(environ).ensure()
         setup_logging(paths)
-        _remove_leftovers(paths)
+        # First, as it may free the space the catalog needs: what a killed
+        # job left (plaintext in staging, a password file).
+        removed = clean_at_start(paths.staging_dir, paths.private_dir)
         # The keyring entries of this LIFEBOAT_HOME only (installation.py).
         secrets = (secrets or Secrets()).for_installation(Installation(paths))
         catalog = Catalog(paths.catalog_file)
         catalog.recover_interrupted()
-        return cls(
+        ws = cls(
             paths=paths,
             secrets=secrets,
             profiles=ProfileStore(paths, secrets),
             catalog=catalog,
             settings=load_settings(paths),
         )
+        if removed:
+            _record_removal(ws, removed)
+        return ws
 
     def tool_dirs(self) -> list[Path]:
         return [Path(self.settings.tools_dir)] if self.settings.tools_dir else []
@@ -55,12 +60,8 @@ class Workspace:
         return crypto.Keys(installation_keys=self.secrets.all_installation_keys(), passphrase=passphrase)
 
 
-def _remove_leftovers(paths: AppPaths) -> None:
-    """What a killed job left (plaintext in staging, a password file) goes at
-    every start, the CLI's and the window's alike; the activity log says so."""
-    notes = clean_at_start(paths.staging_dir, paths.private_dir)
-    if notes:
-        try:
-            AuditLog(paths.audit_file).append("cleanup", message=" ".join(notes))
-        except LifeboatError as exc:
-            log.warning("activity log not written for the clean-up: %s", exc.message)
+def _record_removal(ws: Workspace, notes: list[str]) -> None:
+    try:
+        audit_log_of(ws).append("cleanup", message=" ".join(notes))
+    except LifeboatError as exc:
+        log.warning("activity log not written for the clean-up: %s", exc.message)
