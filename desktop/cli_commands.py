@@ -12,7 +12,7 @@ from .core.errors import InvalidProfile, UsageError, VerificationFailed
 from .core.jobs.backup import BackupRequest, run_backup
 from .core.jobs.decrypt import decrypt_backup
 from .core.jobs.delete import delete_backup, purge_expired
-from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
+from .core.jobs.rebuild import rebuild_catalog, rebuild_summary, recover_damaged_catalog
 from .core.jobs.restore import RestoreRequest, run_restore
 from .core.jobs.verify import verify_backup
 from .core.manifest import BackupOptions
@@ -46,11 +46,7 @@ def version_lines() -> list[str]:
 def recover_catalog(ws: Workspace) -> None:
     result = recover_damaged_catalog(ws)
     if result is not None:
-        print(
-            f"lifeboat: the catalog file was damaged; it was set aside ({ws.catalog.recovered_from_damage}) "
-            f"and rebuilt from {ws.paths.backups_dir}: {len(result.added)} backups found.",
-            file=sys.stderr,
-        )
+        print(f"lifeboat: {rebuild_summary(ws, result)}", file=sys.stderr)
     purged = purge_expired(ws)
     if purged:
         print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "

@@ -2,8 +2,9 @@
 lets pg_dump, pg_restore and psql connect the same way.
 
 The password travels as a separate keyword to libpq or in a private 0600
-PGPASSFILE (memory-only on Linux): never in argv, a URI, PGPASSWORD (visible to other users on some
-systems) or a message (RELIABILITY.md, "pg_dump / pg_restore / psql").
+PGPASSFILE (memory-only on Linux): never in argv, a URI, PGPASSWORD (visible
+to other users on some systems) or a message (RELIABILITY.md, "pg_dump /
+pg_restore / psql").
 """
 import os
 import re

@@ -32,10 +32,13 @@ class Installation:
     def __init__(self, paths: AppPaths):
         self._file = paths.config_dir / "installation.json"
         self._lock = FileLock(str(self._file) + ".lock", timeout=30)
+        self._id: str | None = None
 
     @property
     def id(self) -> str:
-        return self.facts().id
+        if self._id is None:  # never changes once made: read once, not per keyring call
+            self._id = self.facts().id
+        return self._id
 
     def facts(self) -> InstallationFacts:
         """What the file says; created (with a new random id) on first use."""

@@ -77,6 +77,12 @@ def recover_damaged_catalog(ws: Workspace) -> Optional[RebuildResult]:
     return result
 
 
+def rebuild_summary(ws: Workspace, result: RebuildResult) -> str:
+    """What the CLI and the window say after a damaged catalog was rebuilt at start."""
+    return (f"The catalog file was damaged; it was set aside ({ws.catalog.recovered_from_damage}) and rebuilt "
+            f"from {ws.paths.backups_dir}: {len(result.added)} backups found.")
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with parts.open_stream(path) as f:
