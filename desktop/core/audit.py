@@ -102,7 +102,7 @@ class AuditLog:
         self.path = Path(path)
         self.seal = seal
         self.head_path = self.path.with_name(self.path.name + ".head")
-        self._lock = FileLock(str(self.path) + ".lock", timeout=30)
+        self._lock = FileLock(str(self.path) + ".lock", timeout=30, mode=0o600)
 
     # --- writing -------------------------------------------------------
     def append(self, action: str, *, profile: str = "", database: str = "", backup_id: str = "",

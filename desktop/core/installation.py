@@ -31,7 +31,7 @@ class InstallationFacts:
 class Installation:
     def __init__(self, paths: AppPaths):
         self._file = paths.config_dir / "installation.json"
-        self._lock = FileLock(str(self._file) + ".lock", timeout=30)
+        self._lock = FileLock(str(self._file) + ".lock", timeout=30, mode=0o600)
         self._id: str | None = None
 
     @property
