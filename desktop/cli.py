@@ -6,6 +6,7 @@ messages to stderr; exit 0 success, 1 the operation failed, 2 usage error.
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -18,6 +19,7 @@ from . import cli_commands as commands
 from . import cli_audit, cli_trash
 from . import cli_safety
 from . import cli_export
+from . import cli_key
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_trash.add_parsers(sub)
     cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
+    cli_key.add_parsers(sub)
     return parser
 
 
@@ -133,6 +136,16 @@ def _reader_went_away() -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    # A stop from a service manager or `kill` (SIGTERM) is handled as Ctrl-C:
+    # the job is cancelled and removes its plaintext and password file.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -7,7 +7,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .core.audit import ACTIONS, RESULTS, AuditLog, filter_records, write_csv
+from .core.audit import ACTIONS, RESULTS, filter_records, write_csv
+from .core.audited import audit_log_of
 from .core.durable import explain_write_error
 from .core.workspace import Workspace
 from .terminal import print_json, table
@@ -26,7 +27,7 @@ def add_parsers(sub) -> None:
 
 
 def audit_command(ws: Workspace, args) -> int:
-    log = AuditLog(ws.paths.audit_file)
+    log = audit_log_of(ws)
     if args.audit_command == "verify":
         check = log.verify()
         if check.intact:

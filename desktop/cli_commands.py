@@ -5,13 +5,14 @@ from . import __version__
 from . import cli_audit, cli_trash
 from . import cli_safety
 from . import cli_export
+from . import cli_key
 from .core.catalog import BackupRecord
 from .core.connection import test_connection
 from .core.errors import InvalidProfile, UsageError, VerificationFailed
 from .core.jobs.backup import BackupRequest, run_backup
 from .core.jobs.decrypt import decrypt_backup
 from .core.jobs.delete import delete_backup, purge_expired
-from .core.jobs.rebuild import rebuild_catalog, recover_damaged_catalog
+from .core.jobs.rebuild import rebuild_catalog, rebuild_summary, recover_damaged_catalog
 from .core.jobs.restore import RestoreRequest, run_restore
 from .core.jobs.verify import verify_backup
 from .core.manifest import BackupOptions
@@ -45,11 +46,7 @@ def version_lines() -> list[str]:
 def recover_catalog(ws: Workspace) -> None:
     result = recover_damaged_catalog(ws)
     if result is not None:
-        print(
-            f"lifeboat: the catalog file was damaged; it was set aside ({ws.catalog.recovered_from_damage}) "
-            f"and rebuilt from {ws.paths.backups_dir}: {len(result.added)} backups found.",
-            file=sys.stderr,
-        )
+        print(f"lifeboat: {rebuild_summary(ws, result)}", file=sys.stderr)
     purged = purge_expired(ws)
     if purged:
         print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "
@@ -61,7 +58,7 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS):
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:

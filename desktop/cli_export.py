@@ -20,23 +20,23 @@ def add_parsers(sub) -> None:
     export = sub.add_parser("export", help="copy backups to another drive, protected by a passphrase")
     export.add_argument("ids", nargs="+", metavar="ID")
     export.add_argument("--to", required=True, type=Path, metavar="DIR")
-    _passphrase_flags(export)
+    passphrase_flags(export)
     export.add_argument("--split", action="store_true",
                         help="on a FAT32 drive, split a backup over 4 GB into numbered parts")
     export.add_argument("--no-recovery-sheet", action="store_true",
                         help="do not write the plain-text recovery sheet next to each copy")
     imp = sub.add_parser("import", help="add exported backups from a drive to this computer's catalog")
     imp.add_argument("source", type=Path, metavar="DIR|FILE")
-    _passphrase_flags(imp)
+    passphrase_flags(imp)
 
 
-def _passphrase_flags(parser) -> None:
+def passphrase_flags(parser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--passphrase-file", type=Path, metavar="F")
     source.add_argument("--passphrase-stdin", action="store_true")
 
 
-def _read_passphrase(args, confirm: bool) -> Optional[str]:
+def read_passphrase(args, confirm: bool) -> Optional[str]:
     if args.passphrase_file:
         try:
             text = args.passphrase_file.read_text(encoding="utf-8")
@@ -55,7 +55,7 @@ def _read_passphrase(args, confirm: bool) -> Optional[str]:
 
 
 def export(ws: Workspace, args) -> int:
-    passphrase = _read_passphrase(args, confirm=True)
+    passphrase = read_passphrase(args, confirm=True)
     if passphrase is None:
         raise UsageError("An export needs a passphrase: give --passphrase-file F or --passphrase-stdin, "
                          "or run it on a terminal to be asked.")
@@ -76,7 +76,7 @@ def export(ws: Workspace, args) -> int:
 
 
 def import_backups(ws: Workspace, args) -> int:
-    passphrase = _read_passphrase(args, confirm=False)
+    passphrase = read_passphrase(args, confirm=False)
     result = run_with_progress(lambda report, cancel: run_import(ws, args.source, passphrase, report, cancel))
     for item in result.added:
         print(item.backup_id)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from desktop.core.installation import Installation
 from desktop.core.paths import app_paths
 from desktop.core.profiles import Profile, ProfileStore
 from desktop.core.secrets import Secrets
@@ -14,7 +15,8 @@ from desktop.core.secrets import Secrets
 
 @pytest.fixture
 def secrets() -> Secrets:
-    return Secrets()
+    """The keyring entries of this test's LIFEBOAT_HOME (namespaced by its installation id)."""
+    return Secrets().for_installation(Installation(app_paths().ensure()))
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ at a line `verify()` names. The last line has no successor to vouch for it, so
 a small head file beside the log holds the last record's number and hash;
 removing or editing the last record then shows too. This makes tampering
 evident, not impossible: someone who rewrites the whole chain and the head
-file goes unseen, which a key held elsewhere would be needed to prevent.
+file goes unseen: audit_seal.py adds an HMAC per record keyed from the
+keyring and a copy of the head in the catalog, so that is seen too.
 
 Several Lifeboat processes (the window, a scheduled CLI run) append at once:
 one file lock around read-tail + append + fsync + head update; the line goes
@@ -19,8 +20,9 @@ import csv
 import getpass
 import hashlib
 import json
+import logging
 import os
-import re
+import sqlite3
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,18 +30,19 @@ from typing import Iterable, Optional, TextIO
 
 from filelock import FileLock
 
+from .audit_seal import AuditSeal, split_mac, with_mac
 from .durable import fsync_dir, fsync_file
 from .errors import LifeboatError
+from .redact import redact
 
+log = logging.getLogger("lifeboat.audit")
 ACTIONS = ("backup", "restore", "verify", "export", "import", "delete", "trash", "untrash", "purge",
-           "profile_add", "profile_update", "profile_remove", "sync", "test_restore")
+           "profile_add", "profile_update", "profile_remove", "sync", "test_restore",
+           "cleanup", "key_new", "key_export", "key_import")
 RESULTS = ("ok", "failed", "cancelled")
 GENESIS = "0" * 64
 MESSAGE_LIMIT = 500
 
-# postgresql://user:secret@host and password=secret (libpq keyword form, PGPASSWORD=...).
-_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)[^@\s]*@")
-_KEYWORD_PASSWORD = re.compile(r"(password\s*[=:]\s*)('[^']*'|\"[^\"]*\"|\S+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class AuditRecord:
     duration_s: float
     message: str
     prev: str
+    mac: str = ""  # audit_seal.py; empty in records from before records were signed
 
 
 @dataclass(frozen=True)
@@ -63,17 +67,22 @@ class AuditCheck:
     records: int
     bad_line: Optional[int] = None
     problem: str = ""
+    unsigned: int = 0  # older records, from before records were signed
 
     def summary(self) -> str:
-        if self.intact:
-            return f"The activity log is intact ({self.records} records)."
-        return f"The activity log was changed at line {self.bad_line}: {self.problem}"
+        if not self.intact and self.bad_line is None:
+            return f"The activity log cannot be trusted: {self.problem}"
+        if not self.intact:
+            return f"The activity log was changed at line {self.bad_line}: {self.problem}"
+        if self.unsigned:
+            return (f"The activity log is intact ({self.records} records; the first {self.unsigned}, "
+                    "written before records were signed, are checked by their chain only).")
+        return f"The activity log is intact ({self.records} records)."
 
 
 def scrub(text: str) -> str:
     """The text without anything shaped like a password, cut to a readable length."""
-    text = _URL_PASSWORD.sub(r"\1***@", text)
-    text = _KEYWORD_PASSWORD.sub(r"\1***", text)
+    text = redact(text)
     return " ".join(text.split())[:MESSAGE_LIMIT]
 
 
@@ -89,10 +98,11 @@ def _who() -> str:
 
 
 class AuditLog:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, seal: Optional[AuditSeal] = None):
         self.path = Path(path)
+        self.seal = seal
         self.head_path = self.path.with_name(self.path.name + ".head")
-        self._lock = FileLock(str(self.path) + ".lock", timeout=30)
+        self._lock = FileLock(str(self.path) + ".lock", timeout=30, mode=0o600)
 
     # --- writing -------------------------------------------------------
     def append(self, action: str, *, profile: str = "", database: str = "", backup_id: str = "",
@@ -107,13 +117,14 @@ class AuditLog:
                 seq, prev = self._tail()
                 record = AuditRecord(
                     seq=seq + 1, time=now.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-                    who=_who(), action=action, profile=profile or "", database=database or "",
-                    backup_id=backup_id or "", result=result, duration_s=round(duration_s, 3),
+                    who=_who(), action=action, profile=redact(profile or ""),
+                    database=redact(database or ""), backup_id=redact(backup_id or ""), result=result, duration_s=round(duration_s, 3),
                     message=scrub(message or ""), prev=prev,
                 )
-                line = json.dumps(asdict(record), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                line = self._signed(record) + b"\n"
                 self._write_line(line)
                 self._write_head(record.seq, _line_hash(line))
+                self._anchor(record.seq, _line_hash(line))
         except OSError as exc:
             raise LifeboatError(
                 f"Lifeboat could not write to its activity log {self.path} ({exc.strerror}). "
@@ -121,6 +132,25 @@ class AuditLog:
                 detail=repr(exc),
             ) from exc
         return record
+
+    def _signed(self, record: AuditRecord) -> bytes:
+        fields_ = {k: v for k, v in asdict(record).items() if k != "mac"}
+        body = json.dumps(fields_, ensure_ascii=False, separators=(",", ":")).encode()
+        if self.seal is None:
+            return body
+        try:
+            return with_mac(body, self.seal.sign(body))
+        except LifeboatError as exc:  # a locked keyring: the record still counts; verify names it
+            log.warning("activity log record %d not signed: %s", record.seq, exc.message)
+            return body
+
+    def _anchor(self, seq: int, line_hash: str) -> None:
+        if self.seal is None:
+            return
+        try:
+            self.seal.record_head(seq, line_hash)
+        except sqlite3.Error as exc:
+            log.warning("the catalog's copy of the activity log's head not updated: %s", exc)
 
     def _tail(self) -> tuple[int, str]:
         """The last record's number and its line's hash (0 and GENESIS for a new log)."""
@@ -193,10 +223,42 @@ class AuditLog:
                 bad_line, text = problem
                 return AuditCheck(False, len(lines), bad_line, text)
             prev_hash = _line_hash(line)
-        problem = self._check_head(lines)
+        problem = self._check_head(lines) or self._check_anchor(lines)
         if problem:
             return AuditCheck(False, len(lines), problem[0], problem[1])
-        return AuditCheck(True, len(lines))
+        return self._check_signatures(lines)
+
+    def _check_signatures(self, lines: list[bytes]) -> AuditCheck:
+        unsigned = next((n for n, line in enumerate(lines) if split_mac(line)[1] is not None), len(lines))
+        checker = self.seal.checker() if self.seal and unsigned < len(lines) else None
+        if self.seal and unsigned < len(lines) and checker is None:
+            return AuditCheck(False, len(lines), None, "the key its records are signed with is no longer in "
+                              "the keyring, so Lifeboat cannot tell whether a record was forged.")
+        for number, line in enumerate(lines[unsigned:], start=unsigned + 1):
+            body, mac = split_mac(line)
+            if mac is None:
+                return AuditCheck(False, len(lines), number, "this record is not signed, so Lifeboat did not "
+                                  "write it (or wrote it while the keyring was unavailable).")
+            if checker and not checker(body, mac):
+                return AuditCheck(False, len(lines), number, "this record was not written by Lifeboat "
+                                  "(its signature does not match).")
+        return AuditCheck(True, len(lines), unsigned=unsigned)
+
+    def _check_anchor(self, lines: list[bytes]) -> Optional[tuple[int, str]]:
+        """The catalog's copy of the head: a log deleted with its head file shows as removal."""
+        anchor = self.seal.head() if self.seal else None
+        if anchor is None:
+            return None
+        seq, head_hash = anchor
+        if seq > len(lines):
+            if not lines:
+                return 1, f"the log was removed (the catalog says it held {seq} records)."
+            return len(lines) + 1, f"the last {seq - len(lines)} record(s) were removed (the catalog says the log had {seq})."
+        if seq >= 1 and _line_hash(lines[seq - 1]) != head_hash:
+            return seq, "this record was changed after it was written."
+        if len(lines) - seq > 1:
+            return seq + 2, "records were added after the last one Lifeboat wrote."
+        return None
 
     def _check_head(self, lines: list[bytes]) -> Optional[tuple[int, str]]:
         try:
@@ -225,7 +287,8 @@ class AuditLog:
 def _parse(line: bytes) -> Optional[AuditRecord]:
     try:
         data = json.loads(line)
-        return AuditRecord(**{f.name: data[f.name] for f in fields(AuditRecord)})
+        return AuditRecord(**{f.name: data[f.name] for f in fields(AuditRecord) if f.name != "mac"},
+                           mac=data.get("mac", ""))
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -248,7 +311,7 @@ def _check_line(number: int, line: bytes, prev_hash: str, is_last: bool) -> Opti
 
 
 # --- export ---------------------------------------------------------------
-CSV_COLUMNS = [f.name for f in fields(AuditRecord)]
+CSV_COLUMNS = [f.name for f in fields(AuditRecord) if f.name != "mac"]
 
 
 def write_csv(records: Iterable[AuditRecord], out: TextIO) -> None:

@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, TypeVar
 
 from .audit import AuditLog
+from .audit_seal import AuditSeal
 from .errors import Cancelled, LifeboatError
 
 log = logging.getLogger("lifeboat.audit")
@@ -101,11 +102,18 @@ def _record(owner: Any, action: str, subject: dict, result: str, started: float,
     if subject["profile"] and not subject["database"]:
         subject["database"] = _database_of(owner, subject["profile"])
     try:
-        AuditLog(paths.audit_file).append(
+        audit_log_of(owner).append(
             action, result=result, duration_s=time.monotonic() - started, message=message, **subject,
         )
     except LifeboatError as exc:
         log.warning("activity log not written for %s: %s | %s", action, exc.message, exc.detail)
+
+
+def audit_log_of(owner: Any) -> AuditLog:
+    """The activity log of a Workspace (or ProfileStore): signed with its
+    installation's keyring entry, its head kept in its catalog too."""
+    seal = AuditSeal(owner.secrets, owner.paths.catalog_file) if getattr(owner, "secrets", None) else None
+    return AuditLog(owner.paths.audit_file, seal)
 
 
 def _database_of(owner: Any, profile_name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Iterator, Optional
 
 import psutil
 
+from . import catalog_health
 from .durable import PARTIAL_SUFFIX
 from .errors import UnknownBackup, UsageError
 from .manifest import Manifest, utc_now
@@ -148,8 +149,13 @@ class Catalog:
         self.recovered_from_damage: Optional[Path] = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            _create_private(self.path)
             self._migrate()
-        except sqlite3.DatabaseError:
+        except OSError as exc:
+            raise catalog_health.explain(exc, self.path) from exc
+        except sqlite3.Error as exc:
+            if not catalog_health.is_damage(exc):
+                raise catalog_health.explain(exc, self.path) from exc
             self._set_aside_damaged()
             self._migrate()
 
@@ -164,9 +170,11 @@ class Catalog:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error) and not catalog_health.is_damage(exc):
+                raise catalog_health.explain(exc, self.path) from exc
             raise
         finally:
             conn.close()
@@ -176,7 +184,7 @@ class Catalog:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check failed")
+                raise catalog_health.QuickCheckFailed("quick_check failed")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
                 conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
@@ -368,6 +376,13 @@ class Catalog:
                 {key: row[key] for key in ("location", "created_at", "verified_at", "size_bytes", "sha256", "parts")}
             )
         return result
+
+
+def _create_private(path: Path) -> None:
+    """Creates the catalog file 0600 before SQLite does (it would use the
+    umask's 0644); SQLite gives its -wal and -shm files the same mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _process_alive(pid: Optional[int], started: Optional[float]) -> bool:

@@ -2,12 +2,13 @@
 lets pg_dump, pg_restore and psql connect the same way.
 
 The password travels as a separate keyword to libpq or in a private 0600
-PGPASSFILE: never in argv, a URI, PGPASSWORD (visible to other users on some
-systems) or a message (RELIABILITY.md, "pg_dump / pg_restore / psql").
+PGPASSFILE (memory-only on Linux): never in argv, a URI, PGPASSWORD (visible
+to other users on some systems) or a message (RELIABILITY.md, "pg_dump /
+pg_restore / psql").
 """
 import os
 import re
-import shutil
+import secrets
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .errors import (
     ServerUnreachable,
     ToolsNotFound,
 )
+from .leftovers import private_file_path
 from .pgtools import PgTools, major_of, tools_for_server
 from .profiles import Profile
 
@@ -260,13 +262,14 @@ def _read_only_advice(profile: Profile, server_version_num: int) -> str:
 
 
 @contextmanager
-def child_env(profile: Profile, password: str | None, base_env=os.environ) -> Iterator[dict]:
+def child_env(profile: Profile, password: str | None, base_env=os.environ,
+              private_dir: Path | None = None) -> Iterator[dict]:
     """Environment for pg_dump, pg_restore and psql to connect to the profile.
 
     Every inherited PG* variable is dropped first: PGPASSWORD, PGSERVICE or
     PGOPTIONS from the user's shell must not change where or how the tools
-    connect. The password goes into a PGPASSFILE in a private folder,
-    removed when the block ends."""
+    connect. The password goes into a PGPASSFILE that ends with the block
+    (see password_file); run the tools with `passfile_fds(env)` passed on."""
     env = {key: value for key, value in base_env.items() if not key.upper().startswith("PG")}
     env.update(
         PGHOST=profile.host, PGPORT=str(profile.port), PGUSER=profile.user,
@@ -280,16 +283,51 @@ def child_env(profile: Profile, password: str | None, base_env=os.environ) -> It
     if password is None:
         yield env
         return
-    folder = Path(tempfile.mkdtemp(prefix="lifeboat-"))  # 0700
-    try:
-        passfile = folder / "pgpass"
-        fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(pgpass_line(password))
-        env["PGPASSFILE"] = str(passfile)
+    with password_file(password, private_dir) as passfile:
+        env["PGPASSFILE"] = passfile
         yield env
+
+
+_FD_PATH = "/dev/fd/"
+
+
+@contextmanager
+def password_file(password: str, private_dir: Path | None = None) -> Iterator[str]:
+    """The path of a 0600 .pgpass file holding `password`, gone when the block ends.
+
+    On Linux a memory-only file (memfd) that the tools open as /dev/fd/N:
+    nothing reaches a disk, and a `kill -9` leaves nothing behind, as the
+    kernel frees it with the last process holding it. libpq accepts it: it
+    stat()s a regular 0600 file (tested with the 15 and 18 tools). Elsewhere
+    a file in `private_dir` named after this process, which the next start
+    removes should a crash skip the `finally` (leftovers.clean_at_start)."""
+    line = pgpass_line(password).encode("utf-8")
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("lifeboat-pgpass")  # close-on-exec: only pass_fds children see it
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, line)
+            yield f"{_FD_PATH}{fd}"
+        finally:
+            os.close(fd)
+        return
+    folder = private_dir or Path(tempfile.gettempdir()) / "lifeboat-private"
+    passfile = private_file_path(folder, f"pgpass-{secrets.token_hex(8)}")
+    try:
+        fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(line)
+        yield str(passfile)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        passfile.unlink(missing_ok=True)
+
+
+def passfile_fds(env: dict) -> tuple[int, ...]:
+    """The descriptor a child must inherit for the memory-only PGPASSFILE (if any)."""
+    passfile = env.get("PGPASSFILE", "")
+    if passfile.startswith(_FD_PATH):
+        return (int(passfile[len(_FD_PATH):]),)
+    return ()
 
 
 def pgpass_line(password: str) -> str:

@@ -241,6 +241,12 @@ def with_passphrase(header: Header, data_key: bytes, passphrase: str,
     return signed_header(header.file_id, header.chunk_size, slots, data_key)
 
 
+def open_passphrase_slot(slot: dict, passphrase: str) -> bytes | None:
+    """What a passphrase slot wraps (id + key), None for a wrong passphrase; a
+    malformed slot or costly KDF raises (ValueError, FileDamaged)."""
+    return _unwrap(_passphrase_key(_checked_slot(slot), passphrase), slot)
+
+
 def unlock(header: Header, keys: Keys) -> bytes:
     """Returns the file's data key, trying installation keys first, then the passphrase."""
     damaged_slot = False

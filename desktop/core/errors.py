@@ -3,8 +3,10 @@ technical detail for the log.
 
 A message says what happened and what to do next, in words an office worker
 understands. The detail may hold tool output or exception text, but never a
-password or a connection string that contains one.
+password or a connection string that contains one: both are redacted here,
+whatever the caller passed (a URL typed where a profile name belongs).
 """
+from .redact import redact
 
 
 class LifeboatError(Exception):
@@ -14,6 +16,7 @@ class LifeboatError(Exception):
     safety_backup_id: str | None = None
 
     def __init__(self, message: str, detail: str = ""):
+        message, detail = redact(message), redact(detail)
         super().__init__(message)
         self.message = message
         self.detail = detail
@@ -50,6 +53,14 @@ class InvalidProfile(UsageError):
 
 class KeyringUnavailable(LifeboatError):
     """No usable OS keyring, or it is locked."""
+
+
+class CatalogNotWritable(LifeboatError):
+    """The catalog's disk is full, read-only or failing; the catalog itself is left as it is."""
+
+
+class InstallationKeyMissing(LifeboatError):
+    """The keyring no longer holds the key this installation's backups are made with."""
 
 
 class ConnectionFailed(LifeboatError):

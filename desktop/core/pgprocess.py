@@ -11,7 +11,8 @@ sends it SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG
 follows the forking *thread*, not the process): every job starts its tools
 on the thread that then waits for them, and must keep doing so. Its own
 process group stays, for cancel: killpg reaches what it forked. The password reaches it only through the
-environment built by `connection.child_env` (a private PGPASSFILE).
+environment built by `connection.child_env` (a private PGPASSFILE, on
+Linux a memory-only file this process hands down by descriptor).
 """
 import collections
 import ctypes
@@ -22,6 +23,8 @@ import sys
 import threading
 from pathlib import Path
 from typing import IO, Callable, Optional, Sequence
+
+from .connection import passfile_fds
 
 LineCallback = Callable[[str], None]
 _TAIL_LINES = 40
@@ -72,7 +75,7 @@ class ToolProcess:
             kwargs["preexec_fn"] = _dies_with_this_thread()
         self.proc = subprocess.Popen(
             [str(arg) for arg in argv], env=env, stdin=stdin, stdout=stdout,
-            stderr=subprocess.PIPE, **kwargs,
+            stderr=subprocess.PIPE, pass_fds=passfile_fds(env), **kwargs,
         )
         self._reader = threading.Thread(target=self._read_stderr, name=f"{self.name}-stderr", daemon=True)
         self._reader.start()

@@ -10,7 +10,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .audited import audited
 from .errors import InvalidProfile, ProfileExists, UnknownProfile
+from .installation import Installation
 from .paths import AppPaths
+from .redact import looks_like_connection_string
 from .secrets import Secrets
 from .settings import damaged_config_file, read_config_file, write_config_file
 
@@ -175,7 +177,11 @@ class ProfileStore:
     def __init__(self, paths: AppPaths, secrets: Secrets):
         self.paths = paths  # @audited finds the activity log here
         self._file = paths.profiles_file
-        self._secrets = secrets
+        self._secrets = secrets.for_installation(Installation(paths))  # never another home's entries
+
+    @property
+    def secrets(self) -> Secrets:
+        return self._secrets
 
     def list(self) -> list[Profile]:
         return sorted(self._load().values(), key=lambda p: p.name.casefold())
@@ -256,6 +262,14 @@ class ProfileStore:
 
 
 def _find(profiles: dict[str, Profile], name: str) -> Profile:
+    if name not in profiles and looks_like_connection_string(name):
+        # Never quote it back: it may hold a password (redact() would mask
+        # it, but the user needs no echo of what they typed).
+        raise UnknownProfile(
+            "That looks like a database address, not a profile name. Lifeboat keeps the "
+            "address and its password in a profile: add one with `lifeboat profile add NAME "
+            "--url '...' --env development` (or production), then use NAME here."
+        )
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none yet"
         raise UnknownProfile(f"There is no profile called {name!r} (profiles: {known}).")

@@ -60,6 +60,15 @@ How to get a standard pg_dump file out of it (no Lifeboat restore needed)
         lifeboat decrypt {record.id} --out {out_name}
         {restore_tool}
 
+Keep the key of the computer that made it, too
+    This copy opens with its passphrase alone. The backups kept on the
+    computer itself open only with that installation's backup key, held in
+    its keyring. Keep a recovery file of that key, protected by another
+    passphrase, somewhere other than that computer:
+        lifeboat key export --to FILE
+    and, should the keyring lose it, put it back with
+        lifeboat key import FILE
+
 How the file is built (for a technician)
     A documented, chunked Fernet (AES-128-CBC + HMAC-SHA256) stream; the
     file's key is wrapped with a key derived from the passphrase by scrypt.

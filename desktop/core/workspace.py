@@ -2,16 +2,24 @@
 
 The CLI and the GUI each open one Workspace and pass it to the jobs.
 """
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import crypto
+from .audited import audit_log_of
 from .catalog import Catalog
+from .errors import LifeboatError
+from .installation import Installation
+from .leftovers import clean_at_start
+from .logs import setup_logging
 from .paths import AppPaths, app_paths, folder_in_the_way
 from .profiles import ProfileStore
 from .secrets import Secrets
 from .settings import Settings, load_settings
+
+log = logging.getLogger("lifeboat.workspace")
 
 
 @dataclass
@@ -28,21 +36,35 @@ class Workspace:
             paths = app_paths(environ).ensure()
         except (FileExistsError, NotADirectoryError) as exc:
             raise folder_in_the_way(exc) from exc
-        secrets = secrets or Secrets()
+        setup_logging(paths)
+        # First, as it may free the space the catalog needs: what a killed
+        # job left (plaintext in staging, a password file).
+        removed = clean_at_start(paths.staging_dir, paths.private_dir)
+        # The keyring entries of this LIFEBOAT_HOME only (installation.py).
+        secrets = (secrets or Secrets()).for_installation(Installation(paths))
         catalog = Catalog(paths.catalog_file)
         catalog.recover_interrupted()
-        return cls(
+        ws = cls(
             paths=paths,
             secrets=secrets,
             profiles=ProfileStore(paths, secrets),
             catalog=catalog,
             settings=load_settings(paths),
         )
+        if removed:
+            _record_removal(ws, removed)
+        return ws
 
     def tool_dirs(self) -> list[Path]:
         return [Path(self.settings.tools_dir)] if self.settings.tools_dir else []
 
     def keys(self, passphrase: str | None = None) -> crypto.Keys:
         """The keys this installation can open files with (never creates one)."""
-        key = self.secrets.installation_key_if_present()
-        return crypto.Keys(installation_keys=[key] if key else [], passphrase=passphrase)
+        return crypto.Keys(installation_keys=self.secrets.all_installation_keys(), passphrase=passphrase)
+
+
+def _record_removal(ws: Workspace, notes: list[str]) -> None:
+    try:
+        audit_log_of(ws).append("cleanup", message=" ".join(notes))
+    except LifeboatError as exc:
+        log.warning("activity log not written for the clean-up: %s", exc.message)

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ..core.audit import ACTIONS, RESULTS, AuditCheck, AuditLog, AuditRecord, filter_records, write_csv
+from ..core.audit import ACTIONS, RESULTS, AuditCheck, AuditRecord, filter_records, write_csv
+from ..core.audited import audit_log_of
 from ..core.durable import explain_write_error
 from ..core.workspace import Workspace
 from .error_dialog import error_box
@@ -20,6 +21,8 @@ ACTION_WORDS = {
     "delete": "Delete", "trash": "Moved to trash", "untrash": "Put back from trash", "purge": "Deleted for good",
     "profile_add": "Connection added", "profile_update": "Connection changed",
     "profile_remove": "Connection removed", "sync": "Sync", "test_restore": "Test restore",
+    "cleanup": "Leftovers removed", "key_new": "New backup key", "key_export": "Backup key exported",
+    "key_import": "Backup key restored",
 }
 RESULT_WORDS = {"ok": "Done", "failed": "Failed", "cancelled": "Cancelled"}
 ALL = "All"
@@ -28,7 +31,7 @@ ALL = "All"
 class ActivityDialog(QDialog):
     def __init__(self, ws: Workspace, parent: Optional[QWidget] = None):
         super().__init__(parent)
-        self.log = AuditLog(ws.paths.audit_file)
+        self.log = audit_log_of(ws)
         self.setWindowTitle("Activity")
         self.setObjectName("activityDialog")
         self.resize(1040, 460)

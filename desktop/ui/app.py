@@ -10,10 +10,11 @@ from typing import Optional
 
 import psutil
 from PySide6.QtCore import QSocketNotifier, QTimer
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from ..core.jobs.delete import purge_expired
-from ..core.jobs.rebuild import recover_damaged_catalog
+from ..core.errors import LifeboatError
+from ..core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
 from ..core.logs import setup_logging
 from ..core.paths import app_paths
 from ..core.workspace import Workspace
@@ -98,15 +99,24 @@ def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
         instance = SingleInstance(instance_key(app_paths().config_dir), app)
         if not instance.claim():
             return 0
-        ws = Workspace.open()
+        try:
+            ws = Workspace.open()
+        except LifeboatError as exc:  # a full or read-only disk, say
+            error_box(None, "Lifeboat cannot start", exc).exec()
+            return 1
     setup_logging(ws.paths)
     _install_excepthook(app)
-    recover_damaged_catalog(ws)
+    rebuilt = recover_damaged_catalog(ws)
     purge_expired(ws)  # start-up housekeeping: the trash's expired backups
     window = MainWindow(ws)
     if instance:
         instance.activation_requested.connect(lambda: bring_to_front(window))
     window.show()
+    if rebuilt is not None:
+        notice = QMessageBox(QMessageBox.Icon.Information, "Catalog rebuilt", rebuild_summary(ws, rebuilt),
+                             QMessageBox.StandardButton.Ok, window)
+        notice.setAccessibleName("Catalog rebuilt")
+        notice.open()
     # packaging/build-linux reads this line to report the start-up time.
     QTimer.singleShot(0, lambda: log.info("window shown %.2f s after the process started",
                                           time.time() - psutil.Process().create_time()))

@@ -1,4 +1,4 @@
-"""The main window's Help menu: the log file and the About dialog."""
+"""The main window's Help menu: the log file, the backup key's recovery file and the About dialog."""
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMainWindow
@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMainWindow
 from ..core.logs import LOG_NAME
 from ..core.workspace import Workspace
 from .about_dialog import AboutDialog
+from .key_export_dialog import KeyExportDialog
 
 
 def log_file_url(ws: Workspace) -> QUrl:
@@ -23,14 +24,26 @@ def add_help_menu(window: QMainWindow, ws: Workspace) -> None:
     show_log.setObjectName("action-show-log")
     show_log.setStatusTip("Open the file where Lifeboat writes what it did and the details of any error")
     show_log.triggered.connect(lambda: QDesktopServices.openUrl(log_file_url(ws)))
+    export_key = QAction("Export backup key…", window)
+    export_key.setObjectName("action-export-key")
+    export_key.setStatusTip("Save this installation's backup key, protected by a passphrase, to bring the "
+                            "backups back should the keyring be reset")
+    export_key.triggered.connect(lambda: show_key_export(window, ws))
     about = QAction("About Lifeboat", window)
     about.setObjectName("action-about")
     about.setStatusTip("Versions and licences of Lifeboat and the components it includes")
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda: show_about(window))
     menu.addAction(show_log)
+    menu.addAction(export_key)
     menu.addAction(about)
-    window.show_log_action, window.about_action = show_log, about
+    window.show_log_action, window.export_key_action, window.about_action = show_log, export_key, about
+
+
+def show_key_export(window: QMainWindow, ws: Workspace) -> KeyExportDialog:
+    dialog = KeyExportDialog(ws, window)
+    dialog.open()
+    return dialog
 
 
 def show_about(window: QMainWindow) -> AboutDialog:

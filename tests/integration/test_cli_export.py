@@ -23,7 +23,9 @@ def test_export_then_import_on_another_machine(lifeboat, pg15, chinook_db, make_
     assert "read back and checked" in exported.stderr
     shown = json.loads(ok(lifeboat("show", new_id, "--json")).stdout)
     assert shown["copies"][0]["location"] == location and shown["copies"][0]["verified_at"]
-    assert PASSPHRASE not in (drive / (location.rsplit("/", 1)[1] + ".how-to-restore.txt")).read_text()
+    sheet = (drive / (location.rsplit("/", 1)[1] + ".how-to-restore.txt")).read_text()
+    assert PASSPHRASE not in sheet
+    assert "lifeboat key export --to FILE" in sheet  # the computer's own backups need its key (issue 11)
 
     def elsewhere(*args, input=None):
         env = dict(child_env(), LIFEBOAT_HOME=str(tmp_path / "other"),

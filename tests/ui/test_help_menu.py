@@ -12,7 +12,7 @@ def test_main_window_has_show_log_and_about(qtbot, ws):
     qtbot.addWidget(window)
     menu = window.findChild(type(window.menuBar().actions()[0].menu()), "helpMenu")
     assert menu is not None and menu.accessibleName() == "Help"
-    assert [a.text() for a in menu.actions()] == ["Show log", "About Lifeboat"]
+    assert [a.text() for a in menu.actions()] == ["Show log", "Export backup key…", "About Lifeboat"]
 
 
 def test_show_log_points_at_the_log_file_once_there_is_one(ws):
@@ -42,3 +42,27 @@ def test_about_lists_versions_and_licences(qtbot, ws):
     save_screenshot(dialog, "about_dialog")
     dialog.close()
     QApplication.processEvents()
+
+
+def test_export_backup_key_from_the_window(qtbot, ws, tmp_path):
+    from desktop.core.jobs.backup_key import import_key
+    from desktop.ui.help_menu import show_key_export
+
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    dialog = show_key_export(window, ws)
+    target = tmp_path / "key.txt"
+    dialog.file_field.setText(str(target))
+    dialog.passphrase.setText("short")
+    assert not dialog.save_button.isEnabled() and "at least" in dialog.status.text()
+    for field in (dialog.passphrase, dialog.repeat):
+        field.setText("a long passphrase here")
+    assert dialog.save_button.isEnabled()
+    assert all(w.accessibleName() for w in (dialog.file_field, dialog.passphrase, dialog.repeat, dialog.save_button))
+    with qtbot.waitSignal(dialog.start().finished, timeout=30000):
+        pass
+    assert "Saved to" in dialog.status.text() and target.exists()
+    save_screenshot(dialog, "key_export_dialog")
+    assert import_key(ws, target, "a long passphrase here").became_current
+    dialog.close()

@@ -3,7 +3,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from desktop.core.secrets import SERVICE
 from desktop.ui import profile_dialog
 from desktop.ui.profile_dialog import ProfileDialog
 from tests.keyrings import NoKeyring
@@ -74,7 +73,7 @@ def test_pasted_url_fills_fields_and_the_password_goes_to_the_keyring(qtbot, dia
     save(qtbot, dialog)
 
     assert dialog.saved_profile.name == "shop" and dialog.saved_profile.has_password
-    assert memory_keyring.entries[(SERVICE, "profile:shop")] == "s3cr@t-pw"
+    assert memory_keyring.entries[(ws.secrets.service, "profile:shop")] == "s3cr@t-pw"
     stored = ws.paths.profiles_file.read_text(encoding="utf-8")
     assert "s3cr" not in stored
     assert ws.profiles.get("shop").environment == "development"
@@ -205,7 +204,7 @@ def test_editing_keeps_the_stored_password_and_tests_with_it(qtbot, ws, make_pro
     save(qtbot, dialog)
     saved = ws.profiles.get("local")
     assert saved.notes == "The laptop's own server" and saved.read_only and saved.has_password
-    assert memory_keyring.entries[(SERVICE, "profile:local")] == pg15.password
+    assert memory_keyring.entries[(ws.secrets.service, "profile:local")] == pg15.password
 
 
 def test_closing_during_a_test_lets_the_test_finish_on_its_own(qtbot, dialog, pg15):

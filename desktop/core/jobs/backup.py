@@ -6,7 +6,6 @@ and the catalog entry are only called complete once the file is on disk.
 import secrets as random
 import shutil
 import tarfile
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -17,6 +16,7 @@ from .. import crypto
 from ..backupfile import open_file
 from ..catalog import BackupRecord
 from ..connection import child_env, connect
+from ..leftovers import job_folder
 from ..durable import AtomicFile, check_writable
 from ..errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
 from ..lockwait import LockWatch, tool_app_name
@@ -145,7 +145,7 @@ def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, install
     snapshot.start_counting(cancel)
     watch = LockWatch(profile, password, tool_app_name("backup"), tracker, cancel,
                       ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
-    with child_env(profile, password) as env:
+    with child_env(profile, password, private_dir=ws.paths.private_dir) as env:
         env["PGAPPNAME"] = watch.app_name
         sink = EncryptingSink(out, installation_key)
         try:
@@ -171,7 +171,7 @@ def _dump_and_count(argv, env, fmt: str, staging_dir: Path, sink, progress: "_Du
     try:
         with watch:
             if fmt == "directory":
-                with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
+                with job_folder(staging_dir) as staging:
                     _dump_directory(argv, env, Path(staging), sink, progress, cancel)
             else:
                 _run_pg_dump(argv, env, sink, progress, cancel)

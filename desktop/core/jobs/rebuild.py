@@ -4,6 +4,7 @@ Backup files describe themselves (header + encrypted manifest), so losing
 the catalog never loses a backup (pgbackweb #111 is the trap avoided).
 """
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -16,6 +17,8 @@ from ..manifest import FILE_SUFFIX
 from ..pipeline import BLOCK
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from ..workspace import Workspace
+
+log = logging.getLogger("lifeboat.rebuild")
 
 
 @dataclass
@@ -67,7 +70,17 @@ def recover_damaged_catalog(ws: Workspace) -> Optional[RebuildResult]:
     """After the catalog was found damaged and set aside, refill it from the backup folder."""
     if ws.catalog.recovered_from_damage is None or not ws.paths.backups_dir.is_dir():
         return None
-    return rebuild_catalog(ws, ws.paths.backups_dir)
+    result = rebuild_catalog(ws, ws.paths.backups_dir)
+    log.warning("the catalog failed its integrity check; set aside as %s and rebuilt from %s: %d backups found, "
+                "%d unreadable", ws.catalog.recovered_from_damage, ws.paths.backups_dir, len(result.added),
+                len(result.unreadable))
+    return result
+
+
+def rebuild_summary(ws: Workspace, result: RebuildResult) -> str:
+    """What the CLI and the window say after a damaged catalog was rebuilt at start."""
+    return (f"The catalog file was damaged; it was set aside ({ws.catalog.recovered_from_damage}) and rebuilt "
+            f"from {ws.paths.backups_dir}: {len(result.added)} backups found.")
 
 
 def _sha256(path: Path) -> str:

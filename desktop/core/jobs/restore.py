@@ -123,7 +123,7 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
                       ws.settings.lock_wait_minutes * 60)
     partial = request.jobs > 1 and _route(request, opened, tools, server_num) == "staging"
     try:
-        with child_env(profile, password) as env, watch:
+        with child_env(profile, password, private_dir=ws.paths.private_dir) as env, watch:
             env["PGAPPNAME"] = watch.app_name
             if _keeps_outside_dependents(request, opened):
                 request = keep_outside_dependents(opened, tools, env, profile, password, request, cancel)

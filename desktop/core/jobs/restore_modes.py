@@ -20,7 +20,6 @@ early (a killed Lifeboat), pg_restore fails and rolls back.
 """
 import re
 import tarfile
-import tempfile
 import threading
 from pathlib import Path
 from subprocess import PIPE
@@ -28,6 +27,7 @@ from typing import Iterator, Optional
 
 from ..backupfile import plaintext
 from ..errors import Cancelled, RestoreFailed
+from ..leftovers import job_folder
 from ..manifest import BackupOptions
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, major_of
@@ -166,7 +166,7 @@ def tracker_lines(tracker: ProgressTracker):
 def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request, tracker, cancel) -> None:
     # pg_restore --jobs reads the archive out of order, which needs a real
     # file; the staging folder is private (0700) and emptied afterwards.
-    with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
+    with job_folder(staging_dir) as staging:
         target = Path(staging) / "archive"
         tracker.update(phase="Decrypting to a private temporary file")
         decrypt_into(opened, target, tracker, cancel)

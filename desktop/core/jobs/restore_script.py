@@ -17,7 +17,6 @@ first (pg_restore reads a directory, not a pipe) and then goes the same way.
 and a replace must be all or nothing, so it runs in one transaction (no
 build-beside-and-swap yet).
 """
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
@@ -80,7 +79,7 @@ def restore_through_script(opened, tools, env, server_num, profile, request, sta
     options = pg_restore_options(replace(request, clean=request.clean and not request.replace))
     argv = [tools.pg_restore, "--no-password", "--exit-on-error", "--file=-", *options]
     if opened.manifest.format == "directory":
-        with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
+        with job_folder(staging_dir) as staging:
             tracker.update(phase="Decrypting to a private temporary file")
             decrypt_into(opened, Path(staging) / "archive", tracker, cancel)
             tracker.update(phase="Restoring")
