@@ -157,5 +157,11 @@ def test_bundled_tools_are_preferred_when_new_enough(tmp_path, monkeypatch):
     assert tools_for_server(990000).bin_dir == newer_on_system
 
 
-def test_no_bundled_tools_when_running_from_source():
-    assert pgtools.bundled_tools_dir() is None
+def test_a_source_run_prefers_the_tools_install_deps_fetched(tmp_path, monkeypatch):
+    monkeypatch.setattr(pgtools, "SOURCE_PGTOOLS", tmp_path / "pgtools")
+    assert pgtools.bundled_tools_dir() is None, "not fetched: nothing of our own"
+    fetched = fake_tools(tmp_path / "pgtools" / pgtools.platform_target() / "bin", "18.6")
+    newer_on_system = fake_tools(tmp_path / "system", "99.1")
+    monkeypatch.setenv("PATH", str(newer_on_system))
+    assert pgtools.bundled_tools_dir() == fetched
+    assert tools_for_server(150000).bin_dir == fetched
