@@ -114,9 +114,10 @@ def test_only_older_tools_refuse_naming_both_versions(tmp_path):
 
 
 def test_no_tools_at_all(tmp_path, monkeypatch):
-    # Hide the system's tools: an empty PATH and no well-known folders.
+    # Hide the system's tools and our own: an empty PATH, no well-known folders, nothing fetched.
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(pgtools, "_WELL_KNOWN_DIRS", ())
+    monkeypatch.setattr(pgtools, "SOURCE_PGTOOLS", tmp_path / "none")
     with pytest.raises(ToolsNotFound) as caught:
         tools_for_server(150000)
     assert not isinstance(caught.value, ToolsTooOld)
