@@ -32,7 +32,7 @@ from .durable import fsync_dir, fsync_file
 from .errors import LifeboatError
 
 ACTIONS = ("backup", "restore", "verify", "export", "import", "delete", "trash", "untrash", "purge",
-           "profile_add", "profile_update", "profile_remove", "sync", "test_restore")
+           "profile_add", "profile_update", "profile_remove", "sync", "test_restore", "cleanup")
 RESULTS = ("ok", "failed", "cancelled")
 GENESIS = "0" * 64
 MESSAGE_LIMIT = 500

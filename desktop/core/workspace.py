@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import crypto
 from .catalog import Catalog
+from .leftovers import remove_leftovers
 from .paths import AppPaths, app_paths
 from .profiles import ProfileStore
 from .secrets import Secrets
@@ -28,13 +29,15 @@ class Workspace:
         secrets = secrets or Secrets()
         catalog = Catalog(paths.catalog_file)
         catalog.recover_interrupted()
-        return cls(
+        ws = cls(
             paths=paths,
             secrets=secrets,
             profiles=ProfileStore(paths, secrets),
             catalog=catalog,
             settings=load_settings(paths),
         )
+        remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
+        return ws
 
     def tool_dirs(self) -> list[Path]:
         return [Path(self.settings.tools_dir)] if self.settings.tools_dir else []

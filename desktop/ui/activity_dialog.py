@@ -20,6 +20,7 @@ ACTION_WORDS = {
     "delete": "Delete", "trash": "Moved to trash", "untrash": "Put back from trash", "purge": "Deleted for good",
     "profile_add": "Connection added", "profile_update": "Connection changed",
     "profile_remove": "Connection removed", "sync": "Sync", "test_restore": "Test restore",
+    "cleanup": "Leftovers removed",
 }
 RESULT_WORDS = {"ok": "Done", "failed": "Failed", "cancelled": "Cancelled"}
 ALL = "All"
