@@ -37,12 +37,6 @@ class Record:
     details: dict
     path: Path
 
-    def update(self, **details) -> "Record":
-        """The record with more details (written before the next step uses them)."""
-        record = Record(self.kind, {**self.details, **details}, self.path)
-        _write(record)
-        return record
-
 
 def inflight_dir(data_dir: Path) -> Path:
     return data_dir / "in-flight"
