@@ -113,7 +113,8 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
             elif opened.manifest.format == "plain":
                 restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
             elif request.jobs > 1 or opened.manifest.format == "directory":
-                restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
+                restore_from_staging(ws.paths.staging_dir, opened, tools, env, server_num, profile, request,
+                                     tracker, cancel)
             else:
                 restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
     except Cancelled:

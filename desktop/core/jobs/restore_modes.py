@@ -206,21 +206,37 @@ END $lifeboat$;
 """
 
 
-def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request, tracker, cancel) -> None:
+def restore_from_staging(staging_dir: Path, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
     # pg_restore --jobs reads the archive out of order, which needs a real
     # file; the staging folder is private (0700) and emptied afterwards.
     with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
         target = Path(staging) / "archive"
         tracker.update(phase="Decrypting to a private temporary file")
         _decrypt_into(opened, target, tracker, cancel)
+        tracker.update(phase="Restoring")
+        if _needs_script_route(tools, server_num):
+            _restore_staged_through_script(target, tools, env, server_num, profile, request, cancel)
+            return
         argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
                 _dbname_arg(profile.dbname), *_pg_restore_options(request)]
         argv.append(f"--jobs={request.jobs}" if request.jobs > 1 else "--single-transaction")
-        tracker.update(phase="Restoring")
         with ToolProcess([*argv, target], env, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
             with Watchdog(proc, cancel, STALL_SECONDS):
                 code = proc.wait()
             _check(proc, code, cancel, finished=True, atomic=request.jobs == 1)
+
+
+def _restore_staged_through_script(archive: Path, tools, env, server_num, profile, request, cancel) -> None:
+    """Every connection of pg_restore >= 17 sends `SET transaction_timeout`,
+    parallel workers' too, so for a server <= 16 the staged archive goes
+    through a script into one psql transaction: no parallel jobs there."""
+    with ToolProcess([tools.pg_restore, "--file=-", *_pg_restore_options(request), archive], env) as producer:
+        def script() -> Iterator[bytes]:
+            while block := producer.stdout.read(BLOCK):
+                yield block
+            _check(producer, producer.wait(), cancel, finished=True)
+
+        _run_psql(tools, env, profile, script(), major_of(server_num), cancel)
 
 
 def _decrypt_into(opened, target: Path, tracker, cancel) -> None:
