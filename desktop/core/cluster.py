@@ -174,8 +174,7 @@ class LocalCluster:
         return self
 
     def stop(self, mode: str = "fast") -> None:
-        """`mode` is pg_ctl's shutdown mode: "immediate" skips the final
-        checkpoint, for a cluster whose data is thrown away next."""
+        """`mode`: pg_ctl's; "immediate" skips the checkpoint, for data thrown away next."""
         if not (self.data_dir / "postmaster.pid").exists():
             return
         result = self._server_tool("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
@@ -394,7 +393,6 @@ def _initdb_locale() -> str:
         return "C"
     finally:
         locale.setlocale(locale.LC_COLLATE, saved)
-
 
 
 def _nearest_existing(path: Path) -> Path:
