@@ -88,12 +88,15 @@ def test_a_login_that_may_not_create_databases_proves_on_the_private_server(
         prove_restorable(ws, record.id, server="shop")
 
 
-def test_missing_extension_is_named_and_a_server_offered(ws, pg15, chinook_db, make_profile):
+@pytest.mark.parametrize("format", ["custom", "plain", "directory"])
+def test_missing_extension_is_named_and_a_server_offered(ws, pg15, chinook_db, make_profile, format):
+    """Read ahead from `pg_restore -l` (custom) or the script (plain); a
+    directory-format backup is named by the restore's own error."""
     # adminpack came with PostgreSQL up to 16; the private server (18) has none.
     with psycopg.connect(pg15.conninfo(chinook_db), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION adminpack")
     make_profile(pg15, chinook_db, name="old")
-    record = run_backup(ws, BackupRequest(profile="old"))
+    record = run_backup(ws, BackupRequest(profile="old", options=BackupOptions(format=format)))
     with pytest.raises(RestoreFailed) as caught:
         prove_restorable(ws, record.id)
     assert "extension adminpack" in caught.value.message and "--server PROFILE" in caught.value.message

@@ -19,6 +19,7 @@ row count against the manifest, and every constraint holding. On success
 the catalog records when: "last proven restorable".
 """
 import logging
+import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -46,6 +47,8 @@ SCRATCH_KIND = "scratch_database"
 START_PHASE = "Starting a private PostgreSQL server"
 NEEDS_PHASE = "Checking what the backup needs"
 STOP_PHASE = "Stopping the private server and removing its files"
+# The server's words when CREATE EXTENSION finds no control file (PostgreSQL 15+).
+_EXTENSION_MISSING = re.compile(r'extension "([^"]+)" is not available')
 
 
 @dataclass
@@ -108,7 +111,14 @@ def _prove_privately(ws, opened: OpenedBackup, id_or_file: str, report, cancel) 
         tracker.update(phase=NEEDS_PHASE)
         _prepare_private(ws, opened, private, cancel)
         request = RestoreRequest(source=id_or_file, into=scratch.name, create=True, no_owner=True, no_acl=True)
-        result = run_restore(ws, request, report, cancel, target=scratch, target_password=private.password)
+        try:
+            result = run_restore(ws, request, report, cancel, target=scratch, target_password=private.password)
+        except RestoreFailed as exc:
+            # Not read ahead (a directory-format backup): the restore names it.
+            missing = _EXTENSION_MISSING.search(exc.detail or "")
+            if missing:
+                raise _extensions_missing([missing.group(1)], private.version, exc.detail) from exc
+            raise
         tracker.update(phase=STOP_PHASE)
     return result, private.version
 
@@ -124,16 +134,19 @@ def _prepare_private(ws, opened: OpenedBackup, private: PrivateServer, cancel: C
         available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
         missing = sorted(needs.extensions - available)
         if missing:
-            raise RestoreFailed(
-                f"This backup needs the PostgreSQL extension{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}, which the private test server (PostgreSQL {private.version}) does not "
-                "have. Test-restore it on a development server that has "
-                f"{'them' if len(missing) > 1 else 'it'} instead: choose that server "
-                "(on the command line: --server PROFILE).",
-                detail=f"needed: {sorted(needs.extensions)}; missing: {missing}")
+            raise _extensions_missing(missing, private.version, f"needed: {sorted(needs.extensions)}")
         existing = {row[0] for row in conn.execute("SELECT rolname FROM pg_roles")}
         for role in sorted(needs.roles - existing):
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+
+
+def _extensions_missing(names: list[str], version: str, detail: str) -> RestoreFailed:
+    many = len(names) > 1
+    return RestoreFailed(
+        f"This backup needs the PostgreSQL extension{'s' if many else ''} {', '.join(names)}, which the "
+        f"private test server (PostgreSQL {version}) does not have. Test-restore it on a development server "
+        f"that has {'them' if many else 'it'} instead: choose that server (on the command line: --server PROFILE).",
+        detail=f"missing: {names}; {detail}")
 
 
 def _prove_on_profile(ws, opened: OpenedBackup, id_or_file: str, host: Profile, report, cancel) -> RestoreResult:
