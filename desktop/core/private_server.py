@@ -74,11 +74,10 @@ def private_server(data_dir: Path) -> Iterator[PrivateServer]:
     bin_dir = server_bin_dir()
     folder = _folder_for(data_dir)
     with inflight.holding(data_dir, KIND, bin_dir=str(bin_dir), folder=str(folder)):
-        folder.mkdir(mode=0o700)
-        give_to(server_account(), folder)
-        cluster = LocalCluster(bin_dir, folder / "data", fast=True)
         try:
-            yield PrivateServer(cluster.start())
+            folder.mkdir(mode=0o700)
+            give_to(server_account(), folder)
+            yield PrivateServer(LocalCluster(bin_dir, folder / "data", fast=True).start())
         finally:
             remove_server(bin_dir, folder)
 

@@ -30,8 +30,10 @@ from ..workspace import Workspace
 
 STALL_SECONDS = 15 * 60
 _DUMPING = 'dumping contents of table "'
+# libpq's words; with OpenSSL 3 (libpq 18) a cut SSL connection reads "SSL error: unexpected eof while reading".
 _CONNECTION_LOST = ("server closed the connection", "eof detected", "connection to server was lost",
-                    "terminating connection", "could not receive data from server", "connection reset")
+                    "terminating connection", "could not receive data from server", "connection reset",
+                    "unexpected eof")
 
 
 @dataclass
