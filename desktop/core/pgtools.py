@@ -7,6 +7,7 @@ starts (RELIABILITY.md, "pg_dump / pg_restore / psql").
 import functools
 import glob
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -30,6 +31,8 @@ _WELL_KNOWN_DIRS = (
     "/Applications/Postgres.app/Contents/Versions/*/bin",
     r"C:\Program Files\PostgreSQL\*\bin",
 )
+# Where packaging/fetch_pgtools.py unpacks PostgreSQL in a source checkout.
+SOURCE_PGTOOLS = Path(__file__).resolve().parents[2] / "build" / "pgtools"
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,34 @@ def version_text(server_version_num: int) -> str:
     return f"{major}.{server_version_num // 100 % 100}.{server_version_num % 100}"
 
 
+def platform_target() -> str:
+    """This computer's name in packaging/fetch_pgtools.py's TARGETS ("linux-x86_64")."""
+    machine = platform.machine().lower()
+    arch = {"amd64": "x86_64", "arm64": "aarch64" if sys.platform.startswith("linux") else "arm64"}.get(machine, machine)
+    if sys.platform == "win32":
+        return "windows-amd64"
+    if sys.platform == "darwin":
+        return f"macos-{'arm64' if arch in ('arm64', 'aarch64') else 'x86_64'}"
+    return f"linux-{arch}"
+
+
+def own_postgresql_dir() -> Path | None:
+    """PostgreSQL 18 as Lifeboat ships it (bin/, lib/, share/; the client
+    tools and the private server's programs): pgtools/ inside a packaged app
+    (packaging/lifeboat.spec), build/pgtools/<platform>/ in a source checkout
+    (packaging/install-deps fetches it there), so both installs run the same
+    programs. None when neither is there."""
+    if getattr(sys, "frozen", False):
+        folder = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "pgtools"
+    else:
+        folder = SOURCE_PGTOOLS / platform_target()
+    return folder if (folder / "bin").is_dir() else None
+
+
 def bundled_tools_dir() -> Path | None:
-    """The tools shipped inside a packaged Lifeboat (packaging/lifeboat.spec puts
-    them in pgtools/bin of PyInstaller's bundle folder), or None when running
-    from source."""
-    if not getattr(sys, "frozen", False):
-        return None
-    bundle = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
-    folder = bundle / "pgtools" / "bin"
-    return folder if folder.is_dir() else None
+    """The bin folder of own_postgresql_dir(), or None."""
+    own = own_postgresql_dir()
+    return own / "bin" if own else None
 
 
 def _preferred_dirs(extra_dirs=()) -> list[Path]:

@@ -15,6 +15,7 @@ from .installation import Installation
 from .leftovers import clean_at_start
 from .logs import setup_logging
 from .paths import AppPaths, app_paths, folder_in_the_way
+from .leftover_resources import remove_leftovers
 from .profiles import ProfileStore
 from .secrets import Secrets
 from .settings import Settings, load_settings
@@ -53,6 +54,7 @@ class Workspace:
         )
         if removed:
             _record_removal(ws, removed)
+        remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
         return ws
 
     def tool_dirs(self) -> list[Path]:

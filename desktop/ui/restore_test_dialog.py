@@ -2,8 +2,10 @@
 
 Runs `prove_restorable` in a BackgroundJob: a scratch database
 lifeboat_verify_<id> is made on the chosen server, checked table by table,
-and removed again whatever happens. Development servers are listed first;
-'backups only' connections are not offered.
+and removed again whatever happens. The first choice, and the default, is
+a private PostgreSQL server on this computer (needs no rights anywhere);
+then development servers, then production ones; 'backups only'
+connections are not offered.
 """
 from typing import Optional
 
@@ -20,6 +22,7 @@ from .jobs import BackgroundJob
 from .restore_pages import HINT_STYLE, named, wrapped_label
 
 OK_COLOUR = "#1b5e20"
+PRIVATE_CHOICE = "This computer (a private server Lifeboat starts for the test)"
 
 
 class RestoreTestDialog(QDialog):
@@ -35,9 +38,12 @@ class RestoreTestDialog(QDialog):
         intro = wrapped_label(
             f"Lifeboat restores this backup into a new, temporary database ({scratch}) on the server you "
             "choose, counts the rows of every table against the backup, checks that every link between "
-            "tables holds, and then removes the temporary database. Your own databases are not touched.",
+            "tables holds, and then removes the temporary database. Your own databases are not touched. "
+            "On this computer, Lifeboat starts a private server of its own for the test and removes it "
+            "afterwards: no rights on any server are needed.",
             self, "restoreTestIntro")
         self.servers = named(QComboBox(self), "restoreTestServer", "Server for the test restore")
+        self.servers.addItem(PRIVATE_CHOICE, None)
         for profile in sorted(self.ws.profiles.list(), key=lambda p: (p.is_production, p.name.casefold())):
             if not profile.read_only:
                 label = f"{profile.host}:{profile.port} (from the connection {profile.name}"
@@ -45,9 +51,7 @@ class RestoreTestDialog(QDialog):
                 self.servers.addItem(label, profile.name)
         self.start_button = named(QPushButton("Start the test restore", self), "startTestRestoreButton",
                                   "Start the test restore")
-        self.status = wrapped_label("" if self.servers.count() else
-                                    "Add a development connection first: the test needs a server to restore onto.",
-                                    self, "restoreTestStatus", HINT_STYLE)
+        self.status = wrapped_label("", self, "restoreTestStatus", HINT_STYLE)
         self.report = named(QPlainTextEdit(self), "restoreTestReport", "Test restore result, table by table")
         self.report.setReadOnly(True)
         self.report.setHidden(True)
@@ -65,7 +69,6 @@ class RestoreTestDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.report, 1)
         layout.addWidget(close)
-        self.start_button.setEnabled(self.servers.count() > 0)
         self.start_button.clicked.connect(self.start)
         self.resize(720, 420)
 
@@ -79,11 +82,15 @@ class RestoreTestDialog(QDialog):
         self.job.cancelled.connect(self._failed)
         self.job.finished.connect(lambda: self.start_button.setEnabled(True))
         self.start_button.setEnabled(False)
+        self._say("", HINT_STYLE)  # not the last run's result
+        self.report.setHidden(True)
         self.job.start()
 
     def _passed(self, result) -> None:
+        removed = "The temporary database was removed." if result.server else \
+            "The private server was stopped and removed."
         self._say(f"\u2714 Proven restorable ({fmt.full_datetime(result.proven_at)}). {result.check.summary()} "
-                  "The temporary database was removed.", f"color: {OK_COLOUR}; font-weight: bold;")
+                  f"{removed}", f"color: {OK_COLOUR}; font-weight: bold;")
         self.report.setPlainText("\n".join(
             f"{t.table}: {fmt.count_text(t.expected)} rows expected, {fmt.count_text(t.found)} found"
             for t in result.check.tables))

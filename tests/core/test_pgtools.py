@@ -114,9 +114,10 @@ def test_only_older_tools_refuse_naming_both_versions(tmp_path):
 
 
 def test_no_tools_at_all(tmp_path, monkeypatch):
-    # Hide the system's tools: an empty PATH and no well-known folders.
+    # Hide the system's tools and our own: an empty PATH, no well-known folders, nothing fetched.
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(pgtools, "_WELL_KNOWN_DIRS", ())
+    monkeypatch.setattr(pgtools, "SOURCE_PGTOOLS", tmp_path / "none")
     with pytest.raises(ToolsNotFound) as caught:
         tools_for_server(150000)
     assert not isinstance(caught.value, ToolsTooOld)
@@ -157,5 +158,11 @@ def test_bundled_tools_are_preferred_when_new_enough(tmp_path, monkeypatch):
     assert tools_for_server(990000).bin_dir == newer_on_system
 
 
-def test_no_bundled_tools_when_running_from_source():
-    assert pgtools.bundled_tools_dir() is None
+def test_a_source_run_prefers_the_tools_install_deps_fetched(tmp_path, monkeypatch):
+    monkeypatch.setattr(pgtools, "SOURCE_PGTOOLS", tmp_path / "pgtools")
+    assert pgtools.bundled_tools_dir() is None, "not fetched: nothing of our own"
+    fetched = fake_tools(tmp_path / "pgtools" / pgtools.platform_target() / "bin", "18.6")
+    newer_on_system = fake_tools(tmp_path / "system", "99.1")
+    monkeypatch.setenv("PATH", str(newer_on_system))
+    assert pgtools.bundled_tools_dir() == fetched
+    assert tools_for_server(150000).bin_dir == fetched

@@ -126,7 +126,7 @@ def test_missing_root_certificate_file(pg15, tmp_path):
         connect(profile, pg15.password)
 
 
-def test_server_newer_than_the_system_tools(pg18):
+def test_server_newer_than_the_system_tools(pg18, system_tools_only):
     if {t.major for t in discover()} != {15}:
         pytest.skip("needs a machine whose only client tools are PostgreSQL 15 (Debian 12)")
     report = connection.test_connection(superuser_profile(pg18), pg18.password)

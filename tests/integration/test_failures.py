@@ -124,7 +124,7 @@ def test_database_missing(ws, pg15, make_profile):
     nothing_started(ws)
 
 
-def test_pg_dump_older_than_the_server(ws, pg18, make_profile):
+def test_pg_dump_older_than_the_server(ws, pg18, make_profile, system_tools_only):
     found = discover(ws.tool_dirs())
     if not found or any(tools.major >= pg18.major for tools in found):
         pytest.skip("this case needs a machine whose only pg_dump is older than PostgreSQL 18")
@@ -136,7 +136,7 @@ def test_pg_dump_older_than_the_server(ws, pg18, make_profile):
     nothing_started(ws)
 
 
-def test_archive_newer_than_the_target_tools(ws, pg18, pg15, make_profile, fresh_db):
+def test_archive_newer_than_the_target_tools(ws, pg18, pg15, make_profile, fresh_db, system_tools_only):
     """A backup made by pg_dump 18, then only the system's older tools: restoring says which tools to get."""
     found = discover()
     if not found or any(tools.major >= pg18.major for tools in found):

@@ -1,6 +1,7 @@
 """The built Linux bundle, end to end: packaging/build-linux builds it (once
 per session), then the built binary starts its window, names its bundled
-tools and backs up and restores a database on the test server.
+tools, backs up and restores a database on the test server, and
+test-restores on its own private PostgreSQL server.
 
 Slow (a PyInstaller build, ~20-60 s here): `pytest -m "not packaging"` skips
 it in a quick run; the default run and CI include it.
@@ -102,6 +103,16 @@ def test_backup_and_restore_with_the_built_binary(build_report, frozen_env, pg15
     restored = frozen(frozen_env, "restore", backup_id, "--into", target.name)
     assert "Verified" in restored.stderr
     assert table_hashes(pg15, target_db) == table_hashes(pg15, chinook_db)
+
+
+def test_test_restore_on_the_bundled_private_server(build_report, frozen_env, pg15, chinook_db, make_profile):
+    """The bundle's own PostgreSQL 18 server (postgres, initdb, pg_ctl and
+    their share/lib files) starts, takes the restore and goes away."""
+    source = make_profile(pg15, chinook_db, name="shop")
+    backup_id = frozen(frozen_env, "backup", source.name).stdout.strip().splitlines()[-1]
+    proven = frozen(frozen_env, "verify", backup_id, "--restore")
+    assert "on a private PostgreSQL 18.6 server on this computer" in proven.stderr, proven.stderr
+    assert json.loads(frozen(frozen_env, "show", backup_id, "--json").stdout)["proven_restorable_at"]
 
 
 def test_window_starts_and_a_second_launch_wakes_it(build_report, frozen_env):

@@ -1,4 +1,4 @@
-"""The Test restore dialog: a real test restore onto a development server, from the details dialog."""
+"""The Test restore dialog: a real test restore on a private server (the default) or a development server."""
 import psycopg
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
@@ -20,8 +20,10 @@ def test_test_restore_proves_the_backup_and_removes_the_scratch_database(qtbot, 
     dialog = RestoreTestDialog(ws, record)
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.servers.currentData() == "Test server", "development first"
-    assert dialog.servers.count() == 2
+    assert dialog.servers.currentData() is None, "this computer's private server first"
+    assert dialog.servers.itemData(1) == "Test server", "then development servers"
+    assert dialog.servers.count() == 3
+    dialog.servers.setCurrentIndex(1)
     dialog.start_button.click()
     qtbot.waitUntil(lambda: dialog.status.text()[:1] in ("\u2714", "\u2716"), timeout=120_000)
     assert dialog.status.text().startswith("\u2714 Proven restorable"), dialog.status.text()
@@ -34,3 +36,25 @@ def test_test_restore_proves_the_backup_and_removes_the_scratch_database(qtbot, 
     shown = BackupDetailsDialog(proven)
     qtbot.addWidget(shown)
     assert any("Last proven restorable:" == label.text() for label in shown.findChildren(type(dialog.status)))
+
+
+def test_test_restore_on_the_private_server_by_default_and_cancel(qtbot, ws, make_profile, pg15, chinook_db):
+    make_profile(pg15, chinook_db, environment="production", name="Music shop live")
+    record = run_backup(ws, BackupRequest("Music shop live"))
+    dialog = RestoreTestDialog(ws, record)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.servers.currentText().startswith("This computer")
+    save_screenshot(dialog, "restore_test_choice")
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: "private PostgreSQL server" in dialog.status.text(), timeout=30_000)
+    dialog.reject()  # Close while it runs: cancels, and the private server is removed
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("\u2716"), timeout=60_000)
+    assert "cancelled" in dialog.status.text()
+    assert not list((ws.paths.data_dir / "private-servers").iterdir())
+    qtbot.waitUntil(dialog.start_button.isEnabled)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: dialog.status.text()[:1] in ("\u2714", "\u2716"), timeout=120_000)
+    assert dialog.status.text().startswith("\u2714 Proven restorable"), dialog.status.text()
+    assert "private server was stopped and removed" in dialog.status.text()
+    save_screenshot(dialog, "restore_test_private_passed")

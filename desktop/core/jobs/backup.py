@@ -31,9 +31,11 @@ from ..workspace import Workspace
 
 STALL_SECONDS = 15 * 60
 _DUMPING = 'dumping contents of table "'
-# How the tools and libpq say the server went away (a restart, the network).
+# How the tools and libpq say the server went away (a restart, the network);
+# with OpenSSL 3 (libpq 18) a cut SSL connection reads "SSL error: unexpected eof while reading".
 CONNECTION_LOST = ("server closed the connection", "eof detected", "connection to server was lost",
-                    "terminating connection", "could not receive data from server", "connection reset")
+                    "terminating connection", "could not receive data from server", "connection reset",
+                   "unexpected eof")
 
 
 @dataclass

@@ -89,8 +89,10 @@ def run_restore(
     report: ProgressCallback = ignore_progress,
     cancel: Optional[CancelToken] = None,
     target: Optional[Profile] = None,
+    target_password: Optional[str] = None,
 ) -> RestoreResult:
-    """`target` overrides the profile named by request.into (a test restore's scratch database)."""
+    """`target` overrides the profile named by request.into (a test restore's scratch database);
+    `target_password` is its password when it is not a stored profile (the private test server)."""
     cancel = cancel or CancelToken()
     tracker = ProgressTracker(report)
     tracker.update(phase="Opening the backup")
@@ -99,7 +101,7 @@ def run_restore(
     _validate(request, opened)
     profile = target or ws.profiles.get(request.into)
     _guard_production(profile, request)
-    password = ws.profiles.password_for(profile)
+    password = target_password if target_password is not None else ws.profiles.password_for(profile)
     tracker.update(phase="Checking the target database")
     server_num, created = _prepare_target(profile, password, request)
     tools = _restore_tools(ws, server_num, opened)

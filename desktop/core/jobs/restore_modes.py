@@ -173,7 +173,6 @@ def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request
         argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
                 dbname_arg(profile.dbname), *pg_restore_options(request)]
         argv.append(f"--jobs={request.jobs}" if request.jobs > 1 else "--single-transaction")
-        tracker.update(phase="Restoring")
         with ToolProcess([*argv, target], env, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
             with Watchdog(proc, cancel, STALL_SECONDS):
                 code = proc.wait()
