@@ -22,6 +22,7 @@ from pathlib import Path
 from subprocess import DEVNULL, PIPE
 from typing import Iterator
 
+from ..leftovers import job_folder
 from ..pgprocess import ToolProcess
 from ..pgtools import major_of
 from .restore_modes import FeederThread, check_exit, decrypt_into, may_stop_early, pg_restore_options, tool_output
