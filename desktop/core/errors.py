@@ -108,6 +108,10 @@ class ConfirmationRequired(LifeboatError):
     """A write into production without the typed database name."""
 
 
+class TablesWouldBeLost(ConfirmationRequired):
+    """A sync would remove tables of the target that the person did not agree to lose."""
+
+
 class Cancelled(LifeboatError):
     pass
 
