@@ -16,13 +16,17 @@ from ..core.jobs.restore_plan import TableChange, ordered
 from .badges import PRODUCTION_COLOUR, PRODUCTION_TINT
 
 TABLE_ROLE = Qt.ItemDataRole.UserRole
+TICK_ROLE = Qt.ItemDataRole.UserRole + 1  # a lost table the person must tick
 
 
 class LossList(QListWidget):
     agreement_changed = Signal()
 
-    def __init__(self, object_name: str, accessible_name: str, parent: Optional[QWidget] = None):
+    def __init__(self, object_name: str, accessible_name: str, parent: Optional[QWidget] = None,
+                 max_rows: Optional[int] = None):
+        """`max_rows`: as tall as its lines up to that many (then it scrolls), not taking the spare height."""
         super().__init__(parent)
+        self._max_rows = max_rows
         self.setObjectName(object_name)
         self.setAccessibleName(accessible_name)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -44,15 +48,18 @@ class LossList(QListWidget):
                 bold.setBold(True)
                 item.setFont(bold)
                 if tick_losses:
-                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setData(TICK_ROLE, True)
                     item.setCheckState(Qt.CheckState.Unchecked)
                     item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{item.text()}. Tick to agree.")
         self.blockSignals(False)
+        if self._max_rows and self.count():
+            rows = min(self.count(), self._max_rows)
+            self.setFixedHeight(rows * self.sizeHintForRow(0) + 2 * self.frameWidth() + 4)
         self.agreement_changed.emit()
 
     def _loss_items(self) -> list[QListWidgetItem]:
         items = (self.item(row) for row in range(self.count()))
-        return [item for item in items if item.flags() & Qt.ItemFlag.ItemIsUserCheckable]
+        return [item for item in items if item.data(TICK_ROLE)]
 
     def agreed_losses(self) -> list[str]:
         return [item.data(TABLE_ROLE) for item in self._loss_items() if item.checkState() == Qt.CheckState.Checked]
