@@ -7,6 +7,7 @@ and removed again whatever happens. Development servers are listed first;
 """
 from typing import Optional
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -23,6 +24,8 @@ OK_COLOUR = "#1b5e20"
 
 
 class RestoreTestDialog(QDialog):
+    changed = Signal()  # a test restore ended: the Proven column may have changed
+
     def __init__(self, ws, record: BackupRecord, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.ws = ws
@@ -78,6 +81,7 @@ class RestoreTestDialog(QDialog):
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._failed)
         self.job.finished.connect(lambda: self.start_button.setEnabled(True))
+        self.job.finished.connect(self.changed)
         self.start_button.setEnabled(False)
         self.job.start()
 
