@@ -16,8 +16,8 @@ from typing import Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QRadioButton,
-    QVBoxLayout, QWidget, QWizardPage,
+    QButtonGroup, QLabel, QCheckBox, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QRadioButton,
+    QSizePolicy, QVBoxLayout, QWidget, QWizardPage,
 )
 
 from ..core.jobs.restore_plan import TargetState, inspect_target, new_connection_name
@@ -61,6 +61,8 @@ class ChooseTargetPage(QWizardPage):
         self.ways = QButtonGroup(self)
         for button in (self.into_empty, self.replace, self.into_new):
             self.ways.addButton(button)
+            # As wide as its words: a radio button only takes clicks on its words.
+            button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.only_some = named(QCheckBox("Restore only some tables", self), "onlySomeTables",
                                "Restore only some tables")
         self.tables = named(QListWidget(self), "tableChoice", "Tables to restore")
@@ -106,6 +108,8 @@ class ChooseTargetPage(QWizardPage):
         row = QHBoxLayout()
         row.setContentsMargins(indent, 0, 0, 0)
         row.addWidget(widget)
+        if not isinstance(widget, QLabel):  # a wrapped label takes the width; a radio button only its words'
+            row.addStretch(1)
         layout.addLayout(row)
 
     # --- the list of targets --------------------------------------------
@@ -219,7 +223,8 @@ class ChooseTargetPage(QWizardPage):
             self.into_empty.setText(f"Into the empty database {db}" if state.exists
                                     else f"Create {db} and restore into it")
             self.replace.setText(f"Replace everything in {db} with the backup")
-            self.replace.setAccessibleName(self.replace.text())
+            for button in (self.into_empty, self.replace):
+                button.setAccessibleName(button.text())
             self.replace_hint.setText(f"Every table, view and other object in {db} that is not in the backup is "
                                       "removed; the review lists what it loses before anything is changed.")
         for way, button in self._buttons().items():
