@@ -58,6 +58,8 @@ class UndoPanel(QWidget):
             f"is replaced. Type {self.offer.database} to confirm:")
         self.typed.clear()
         self.typed.setPlaceholderText(self.offer.database)
+        for widget in (self.explain, self.typed, self.button):
+            widget.setVisible(True)
         self.outcome.setHidden(True)
         self._enable()
 
@@ -82,6 +84,8 @@ class UndoPanel(QWidget):
         if result.ok:
             self._say(f"\u2714 {result.database} is back as it was. {result.check.summary()}",
                       f"color: {OK_COLOUR}; font-weight: bold;")
+            for widget in (self.explain, self.typed, self.button):
+                widget.setHidden(True)  # done: nothing left to undo
         else:
             self._say(f"\u2716 The undo finished, but: {result.check.summary()}",
                       f"color: {PRODUCTION_COLOUR}; font-weight: bold;")

@@ -371,6 +371,8 @@ def test_after_undo_the_headline_says_what_undo_did(qtbot, ws, make_profile, pg1
         page.undo.button.click()
     assert page.summary.text().startswith(f"\u21a9 Undone: {target} is back as it was before this restore.")
     assert "The restore finished" not in page.summary.text() and page.title() == "Undone"
+    assert page.undo.button.isHidden(), "nothing left to undo"
+    wizard.resize(1366, 768)
     save_screenshot(wizard, "restore_5_undone")
 
 
