@@ -12,7 +12,7 @@ from typing import BinaryIO, Callable, Iterator, Optional
 
 from . import crypto, parts
 from .catalog import BackupRecord
-from .errors import BackupFileError, UnknownBackup
+from .errors import BackupFileError, FileDamaged, UnknownBackup
 from .manifest import FILE_SUFFIX, Manifest
 from .pipeline import BLOCK, decompressed
 from .workspace import Workspace
@@ -105,11 +105,52 @@ class ReadResult:
     size: int = 0
 
 
+def check_identity(opened: OpenedBackup) -> None:
+    """Refuses a file that is not the one its catalog entry names (issue 10:
+    a file replaced by another valid backup). Read from the header and the
+    authenticated manifest, before a byte reaches any database."""
+    record = opened.record
+    if record is None:
+        return  # a file named on the command line: it is what it is
+    manifest = opened.manifest
+    differs = []
+    if manifest.backup_id != record.id:
+        differs.append(f"it holds backup {manifest.backup_id} of the database {manifest.database} "
+                       f"({manifest.profile}, {manifest.started_at}), not backup {record.id} of {record.database}")
+    if record.file_id and opened.header.file_id.hex() != record.file_id:
+        differs.append("its file identity is not the one recorded")
+    if record.size_bytes is not None and opened.size != record.size_bytes:
+        differs.append(f"it is {opened.size:,} bytes long, not {record.size_bytes:,}")
+    if differs:
+        raise BackupFileError(
+            f"The file {opened.path} is not the backup {record.id} that the catalog names: "
+            f"{'; '.join(differs)}. Nothing was read from it and nothing was changed. Find the right "
+            "file (or another copy), or rebuild the catalog from the folder holding it.",
+            detail=f"catalog file_id {record.file_id} size {record.size_bytes}; "
+                   f"file {opened.header.file_id.hex()} size {opened.size} backup {manifest.backup_id}")
+
+
+def checksum_mismatch(opened: OpenedBackup, sha256: str) -> Optional[FileDamaged]:
+    """The error to raise when a file read to its end is not the one the catalog recorded."""
+    record = opened.record
+    if not (record and record.sha256 and record.sha256 != sha256):
+        return None
+    return FileDamaged(
+        "This backup file was changed after it was written (its checksum differs from the one "
+        "Lifeboat recorded). Do not restore from it; use another copy or make a new backup.",
+        detail=f"sha256 {sha256} != catalog {record.sha256}",
+    )
+
+
 @contextmanager
-def plaintext(opened: OpenedBackup, on_bytes: Optional[Callable[[int], None]] = None) -> Iterator[tuple[Iterator[bytes], ReadResult]]:
+def plaintext(
+    opened: OpenedBackup, on_bytes: Optional[Callable[[int], None]] = None, against_catalog: bool = False,
+) -> Iterator[tuple[Iterator[bytes], ReadResult]]:
     """The dump's bytes as pg_dump wrote them, authenticated chunk by chunk.
 
     `result` holds the SHA-256 and size of the whole file once the iterator is exhausted.
+    With `against_catalog`, the iterator raises FileDamaged instead of ending
+    when that SHA-256 is not the catalog's: a restore learns it before it commits.
     """
     result = ReadResult()
     with _opened(opened.path) as f:
@@ -124,5 +165,8 @@ def plaintext(opened: OpenedBackup, on_bytes: Optional[Callable[[int], None]] = 
                 pass  # iter_plaintext has checked the end; this only completes the hash
             result.sha256 = reader.sha.hexdigest()
             result.size = reader.size
+            mismatch = checksum_mismatch(opened, result.sha256) if against_catalog else None
+            if mismatch:
+                raise mismatch
 
         yield blocks(), result

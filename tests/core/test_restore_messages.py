@@ -21,7 +21,10 @@ RECORDED = {
     "permission": ("pg_restore: error: could not execute query: ERROR:  permission denied for schema public",
                    ["schema public", "owns the database"]),
     "exists": ('pg_restore: error: could not execute query: ERROR:  relation "artist" already exists',
-               ["artist", "--clean"]),
+               ["artist", "--replace"]),
+    "depends": ("pg_restore: error: could not execute query: ERROR:  cannot drop function public.last_updated() "
+                "because other objects depend on it",
+                ["function public.last_updated()", "--replace"]),
 }
 
 

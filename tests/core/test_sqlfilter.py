@@ -1,8 +1,10 @@
-"""Dropping `SET transaction_timeout = 0;` (pg_dump >= 17) for servers that
-reject it (<= 16; pgadmin4 #8044), and never touching a row of COPY data."""
+"""The line filter that keeps a pg_dump script inside Lifeboat's one transaction:
+`SET transaction_timeout = 0;` (pg_dump >= 17) dropped for servers that reject it
+(<= 16; pgadmin4 #8044), the BEGIN;/COMMIT; around large-object data dropped,
+and a row of COPY data never touched."""
 import pytest
 
-from desktop.core.sqlfilter import drop_unknown_settings
+from desktop.core.sqlfilter import one_transaction_script
 
 SETTING = b"SET transaction_timeout = 0;"
 
@@ -30,7 +32,7 @@ EXPECTED_OLD_SERVER = (
 
 
 def run(blocks, server_major: int) -> bytes:
-    return b"".join(drop_unknown_settings(iter(blocks), server_major))
+    return b"".join(one_transaction_script(iter(blocks), server_major))
 
 
 def test_expected_output_is_what_the_test_means():
@@ -84,3 +86,37 @@ def test_unterminated_copy_at_the_end_keeps_its_data():
 def test_similar_statements_are_kept():
     script = b"SET transaction_timeout = 5;\nSET idle_in_transaction_session_timeout = 0;\n"
     assert run([script], 15) == script
+
+
+# As pg_dump 15 and 18 write large objects' data (plain format and
+# pg_restore --file=- alike), after a procedure whose body commits.
+LARGE_OBJECTS = (
+    b"CREATE PROCEDURE public.p()\n    LANGUAGE plpgsql\n    AS $$\nBEGIN\nCOMMIT;\nEND $$;\n\n"
+    b"SELECT pg_catalog.lo_create('16388');\n\n"
+    b"COPY public.t (id, note) FROM stdin;\n1\tBEGIN;\nBEGIN;\nCOMMIT;\n\\.\n\n"
+    b"--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n"
+    b"BEGIN;\n\n"
+    b"SELECT pg_catalog.lo_open('16388', 131072);\n"
+    b"SELECT pg_catalog.lowrite(0, '\\x68656c6c6f');\n"
+    b"SELECT pg_catalog.lo_close(0);\n\n"
+    b"COMMIT;\n\n"
+    b"BEGIN;\nSELECT 1;\nCOMMIT;\n"
+)
+LARGE_OBJECTS_IN_ONE_TRANSACTION = (
+    LARGE_OBJECTS.replace(b"BEGIN;\n\nSELECT pg_catalog.lo_open", b"\nSELECT pg_catalog.lo_open")
+    .replace(b"lo_close(0);\n\nCOMMIT;\n", b"lo_close(0);\n\n")
+)
+
+
+@pytest.mark.parametrize("server_major", [15, 18])
+def test_large_objects_transaction_lines_go_and_nothing_else(server_major):
+    # The procedure's COMMIT;, the COPY rows and a BEGIN; before another statement stay.
+    assert LARGE_OBJECTS_IN_ONE_TRANSACTION.count(b"COMMIT;") == 3
+    for cut in range(len(LARGE_OBJECTS) + 1):
+        blocks = [LARGE_OBJECTS[:cut], LARGE_OBJECTS[cut:]]
+        assert run(blocks, server_major) == LARGE_OBJECTS_IN_ONE_TRANSACTION, f"split at byte {cut}"
+
+
+def test_a_begin_at_the_very_end_is_kept():
+    assert run([b"SELECT 1;\nBEGIN;\n\n"], 15) == b"SELECT 1;\nBEGIN;\n\n"
+    assert run([b"SELECT 1;\nBEGIN;"], 15) == b"SELECT 1;\nBEGIN;"

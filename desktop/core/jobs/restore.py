@@ -1,11 +1,22 @@
 """Restore: authenticated plaintext -> pg_restore or psql, then proof by row counts.
 
 Single-job restores run in one transaction (`pg_restore --single-transaction
---exit-on-error`, `psql -1 -v ON_ERROR_STOP=1`) and each chunk is
-authenticated before its bytes reach the tool: a damaged file, a failed
-statement or a cancel kills the tool before it commits, and the target is
-left exactly as it was. Parallel jobs need a real file (pg_restore cannot
-seek in a pipe), decrypted into the private staging folder and removed after.
+--exit-on-error`, or psql with a BEGIN; sent first and a COMMIT; that only
+Lifeboat sends, last: restore_psql) and each chunk is authenticated before
+its bytes reach the tool: a damaged file, a failed statement, a cancel or a
+killed Lifeboat ends the tool before it commits, and the target is left
+exactly as it was. Parallel jobs need a real file (pg_restore cannot seek in
+a pipe), decrypted into the private staging folder and removed after.
+
+Before anything is read, the file must be the one the catalog names
+(backupfile.check_identity), and a restore that would restore nothing
+(a table filter matching no table, nothing left after structure/data only,
+an archive without tables) is refused.
+
+--replace: the target becomes exactly the backup. It always runs as ONE
+transaction through psql (restore_script: wipe everything, then the
+archive), for every format; --jobs is ignored for it (parallel workers
+commit on their own). A killed or failed replace leaves the target as it was.
 """
 from dataclasses import dataclass, field
 from typing import Optional
@@ -14,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from ..audited import audited
-from ..backupfile import OpenedBackup, open_backup
+from ..backupfile import OpenedBackup, check_identity, open_backup
 from ..connection import child_env, connect
 from ..errors import (
     Cancelled, ConfirmationRequired, DatabaseMissing, LifeboatError, ProfileReadOnly, RestoreFailed, ToolsTooOld,
@@ -25,10 +36,12 @@ from ..profiles import Profile
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
-from .checks import RestoreCheck, check_restored
+from .checks import RestoreCheck, check_restored, expected_counts
 from .verify import verify_backup
-from .restore_modes import restore_custom_stream, restore_from_staging, restore_plain
-from .restore_script import restore_through_script
+from .restore_clean import keep_outside_dependents
+from .restore_modes import needs_script_route, restore_custom_stream, restore_from_staging
+from .restore_psql import restore_plain
+from .restore_script import restore_through_script, wipe_sql
 
 
 @dataclass
@@ -81,6 +94,7 @@ def run_restore(
     tracker = ProgressTracker(report)
     tracker.update(phase="Opening the backup")
     opened = open_backup(ws, request.source)
+    check_identity(opened)
     _validate(request, opened)
     profile = target or ws.profiles.get(request.into)
     _guard_production(profile, request)
@@ -106,22 +120,39 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     tracker.update(phase="Restoring", total=opened.size)
     try:
         with child_env(profile, password) as env:
-            if request.replace or request.sql_before or request.sql_after:
-                restore_through_script(opened, tools, env, server_num, profile, request, tracker, cancel)
-            elif opened.manifest.format == "plain":
-                restore_plain(opened, tools, env, server_num, profile, request.clean, tracker, cancel)
-            elif request.jobs > 1 or opened.manifest.format == "directory":
-                restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
-            else:
-                restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel)
+            if _keeps_outside_dependents(request, opened):
+                request = keep_outside_dependents(opened, tools, env, profile, password, request, cancel)
+            _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
             "The database may be partly restored; restore again, or use the safety backup."
-            if request.jobs > 1 else "The database was left as it was before."))
+            if _in_parallel(request, opened) else "The database was left as it was before."))
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
+
+
+def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> bool:
+    # A caller with SQL of its own (a table sync) handles the links itself.
+    return (request.clean and not request.replace and not request.data_only and opened.manifest.format == "custom"
+            and not (request.sql_before or request.sql_after))
+
+
+def _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
+    if opened.manifest.format == "plain":
+        # A plain script has no DROP statements: --clean wipes first, as --replace does.
+        before = wipe_sql() if request.replace or request.clean else b""
+        restore_plain(opened, tools, env, server_num, profile, tracker, cancel,
+                      before + request.sql_before.encode(), request.sql_after.encode())
+    elif (request.replace or request.sql_before or request.sql_after
+          or needs_script_route(tools, server_num)):
+        restore_through_script(opened, tools, env, server_num, profile, request, ws.paths.staging_dir,
+                               tracker, cancel)
+    elif request.jobs > 1 or opened.manifest.format == "directory":
+        restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
+    else:
+        restore_custom_stream(opened, tools, env, profile, request, tracker, cancel)
 
 
 def take_safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:
@@ -144,11 +175,45 @@ def _validate(request: RestoreRequest, opened: OpenedBackup) -> None:
         raise UsageError("Choose either 'structure only' or 'data only', not both.")
     if request.jobs < 1:
         raise UsageError("The number of parallel jobs must be 1 or more.")
+    if request.replace and request.data_only:
+        raise UsageError("'Replace everything' (--replace) restores the structure and the data; "
+                         "it cannot be combined with 'data only'.")
     if opened.manifest.format == "plain" and (request.tables or request.schema_only or request.data_only):
         raise UsageError(
             "This backup is a plain SQL script, which can only be restored whole. "
             "Make a backup in the custom format to restore single tables or only the structure."
         )
+    _refuse_nothing_to_restore(request, opened.manifest)
+
+
+def _refuse_nothing_to_restore(request: RestoreRequest, manifest) -> None:
+    """A restore that would restore nothing must not end in "Verified: all 0 tables".
+
+    The manifest's row counts list the tables of a backup with data; a
+    structure-only backup has none, so its tables are not checked here."""
+    made = manifest.options
+    if (request.schema_only and made.data_only) or (request.data_only and made.schema_only):
+        held, asked = ("only data", "structure") if made.data_only else ("only structure", "data")
+        raise RestoreFailed(
+            f"Backup {manifest.backup_id} holds {held}, and only its {asked} was asked for: "
+            "there is nothing to restore. Nothing was changed. Choose what the backup holds.")
+    if made.schema_only:
+        return
+    if not manifest.row_counts:
+        raise RestoreFailed(f"Backup {manifest.backup_id} holds no tables, so there is nothing to restore. "
+                            "Nothing was changed. Choose another backup.")
+    missing = [name for name in request.tables if not expected_counts(manifest, [name])]
+    if missing:
+        raise RestoreFailed(
+            f"Backup {manifest.backup_id} holds no table {', '.join(missing)}, so there is nothing to restore "
+            "for it. Nothing was changed. Check the name (as schema.table, for example public.orders); "
+            f"`lifeboat show {manifest.backup_id}` lists its tables.")
+
+
+def _in_parallel(request: RestoreRequest, opened: OpenedBackup) -> bool:
+    """Whether the restore ran with parallel workers, each committing on its own."""
+    one_transaction = request.replace or request.sql_before or request.sql_after or opened.manifest.format == "plain"
+    return request.jobs > 1 and not one_transaction
 
 
 def _guard_production(profile: Profile, request: RestoreRequest) -> None:

@@ -2,21 +2,28 @@
 
 - custom archive, one job: streamed into `pg_restore --single-transaction --exit-on-error`;
 - custom archive for a server older than the tools (>= 17 into <= 16):
-  `pg_restore --file=-` -> drop `SET transaction_timeout` -> `psql -1`;
-- plain SQL: streamed into `psql -1 -v ON_ERROR_STOP=1`;
+  `pg_restore --file=-` -> drop `SET transaction_timeout` -> psql, in one
+  transaction that Lifeboat commits (restore_psql);
+- plain SQL: streamed into psql the same way (restore_psql);
 - parallel jobs or directory format: decrypted into the private staging
   folder first (pg_restore --jobs cannot read a pipe), removed afterwards.
 
-Bytes reach a tool only after their chunk authenticated, and the tool sees
-the end of its input only after the whole file did: a damaged file or a
-cancel kills it before it can commit.
+Bytes reach a tool only after their chunk authenticated. The psql routes
+commit only after the whole file authenticated and its SHA-256 matched the
+catalog's. The direct pg_restore route cannot wait for that: pg_restore
+commits once it has read the archive's last entry, which may be before the
+file's last bytes. There the file's identity (backup id, file id, size) is
+checked against the catalog before the first byte is read (check_identity),
+and every chunk is bound to that file id, index and end marker, so only
+bytes of the right file, in order, reach pg_restore; if the input ends
+early (a killed Lifeboat), pg_restore fails and rolls back.
 """
 import re
 import tarfile
 import tempfile
 import threading
 from pathlib import Path
-from subprocess import DEVNULL, PIPE
+from subprocess import PIPE
 from typing import Iterator, Optional
 
 from ..backupfile import plaintext
@@ -28,18 +35,17 @@ from ..pipeline import BLOCK, ChunkReader, cancellable
 from ..profiles import Profile
 from ..progress import CancelToken, ProgressTracker
 from ..snapshot import split_table_key
-from ..sqlfilter import drop_unknown_settings
 
 STALL_SECONDS = 60 * 60
 
 
-def _dbname_arg(dbname: str) -> str:
+def dbname_arg(dbname: str) -> str:
     # A -d value holding '=' is read as a connection string: always pass one.
     escaped = dbname.replace("\\", "\\\\").replace("'", "\\'")
     return f"--dbname=dbname='{escaped}'"
 
 
-def _pg_restore_options(request) -> list[str]:
+def pg_restore_options(request) -> list[str]:
     options = BackupOptions(
         schema_only=request.schema_only, data_only=request.data_only,
         no_owner=request.no_owner, no_acl=request.no_acl,
@@ -58,66 +64,67 @@ def _table_options(tables: list[str]) -> list[str]:
     return [*(f"--schema={schema}" for schema in schemas), *(f"--table={name}" for _, name in keys)]
 
 
-def _needs_script_route(tools: PgTools, server_num: int) -> bool:
+def needs_script_route(tools: PgTools, server_num: int) -> bool:
     # pg_restore >= 17 sends `SET transaction_timeout`, which servers <= 16
     # reject (pgadmin4 #8044): go through a script and drop that line.
     return tools.major >= 17 and major_of(server_num) < 17
 
 
-def restore_custom_stream(opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
-    base = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error"]
-    if not _needs_script_route(tools, server_num):
-        argv = [*base, "--single-transaction", _dbname_arg(profile.dbname), *_pg_restore_options(request)]
-        with ToolProcess(argv, env, stdin=PIPE, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
-            with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
-                finished = _feed(opened, proc.stdin, tracker, cancel, watchdog)
-                code = proc.wait()
-            _check(proc, code, cancel, finished or _may_stop_early(request))
-        return
-    with ToolProcess([*base, "--file=-", *_pg_restore_options(request)], env, stdin=PIPE) as producer:
-        feeder = _FeederThread(opened, producer, tracker, cancel, _may_stop_early(request))
-        _run_psql(tools, env, profile, feeder.script(), major_of(server_num), cancel, feeder)
+def restore_custom_stream(opened, tools, env, profile, request, tracker, cancel) -> None:
+    argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
+            dbname_arg(profile.dbname), *pg_restore_options(request)]
+    with ToolProcess(argv, env, stdin=PIPE, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
+        with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
+            finished = _feed(opened, proc.stdin, tracker, cancel, watchdog)
+            code = proc.wait()
+        check_exit(proc, code, cancel, finished or may_stop_early(request))
 
 
-def _feed(opened, sink, tracker, cancel, watchdog) -> bool:
-    """Writes the authenticated plaintext into a tool; False when the tool stopped reading early."""
+def _feed(opened, sink, tracker, cancel, watchdog, drain: bool = False) -> bool:
+    """Writes the authenticated plaintext into a tool; False when the tool stopped reading early.
+
+    With `drain`, the rest of the file is still read when the tool stopped
+    early, so that its checksum is compared with the catalog's before psql may commit."""
     def on_bytes(done: int) -> None:
         if watchdog:
             watchdog.touch()
         tracker.update(done=done, bytes_done=done)
 
-    with plaintext(opened, on_bytes) as (blocks, _):
+    with plaintext(opened, on_bytes, against_catalog=True) as (blocks, _):
         try:
             for block in blocks:
                 cancel.raise_if_cancelled()
                 sink.write(block)
         except BrokenPipeError:
-            return False  # the tool stopped early; its exit code and stderr say why
+            # The tool stopped early; its exit code and stderr say why.
+            for _ in blocks if drain else ():
+                cancel.raise_if_cancelled()
+            return False
     # Only now, with every chunk authenticated, may the tool see the end of
     # its input and commit.
     sink.close()
     return True
 
 
-def _may_stop_early(request) -> bool:
+def may_stop_early(request) -> bool:
     # With -t, pg_restore reading a pipe exits (code 0) once the picked
     # tables' data went past, without reading the rest: every byte it used
     # was authenticated, and its exit code still tells failure from success.
     return bool(request.tables)
 
 
-class _FeederThread:
+class FeederThread:
     """Feeds pg_restore --file=- on a thread while its SQL output is read."""
 
-    def __init__(self, opened, producer: ToolProcess, tracker, cancel, may_stop_early: bool):
+    def __init__(self, opened, producer: ToolProcess, tracker, cancel, may_stop_early: bool, drain: bool):
         self._producer = producer
-        self._may_stop_early = may_stop_early
+        self.may_stop_early = may_stop_early
         self.error: Optional[BaseException] = None
         self.finished = False
 
         def work() -> None:
             try:
-                self.finished = _feed(opened, producer.stdin, tracker, cancel, None)
+                self.finished = _feed(opened, producer.stdin, tracker, cancel, None, drain)
             except BaseException as exc:  # re-raised on the job's thread by complete()
                 self.error = exc
                 producer.kill()
@@ -126,15 +133,19 @@ class _FeederThread:
         self._thread.start()
 
     def script(self) -> Iterator[bytes]:
-        while block := self._producer.stdout.read(BLOCK):
-            yield block
+        return tool_output(self._producer)
 
     def complete(self, cancel: CancelToken) -> None:
         """Raises unless the whole backup went through pg_restore cleanly."""
         self._thread.join()
         if self.error is not None:
             raise self.error
-        _check(self._producer, self._producer.wait(), cancel, self.finished or self._may_stop_early)
+        check_exit(self._producer, self._producer.wait(), cancel, self.finished or self.may_stop_early)
+
+
+def tool_output(producer: ToolProcess) -> Iterator[bytes]:
+    while block := producer.stdout.read(BLOCK):
+        yield block
 
 
 def tracker_lines(tracker: ProgressTracker):
@@ -147,84 +158,25 @@ def tracker_lines(tracker: ProgressTracker):
     return on_line
 
 
-def _psql_argv(tools: PgTools, profile: Profile) -> list:
-    # -X: no ~/.psqlrc; -1 with ON_ERROR_STOP: all or nothing (without
-    # ON_ERROR_STOP, -1 still commits and psql may exit 0: pgbackweb #42).
-    return [tools.psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "--no-password", _dbname_arg(profile.dbname)]
-
-
-def _run_psql(tools, env, profile, script: Iterator[bytes], server_major: int, cancel, feeder=None) -> None:
-    with ToolProcess(_psql_argv(tools, profile), env, stdin=PIPE, stdout=DEVNULL) as psql:
-        with Watchdog(psql, cancel, STALL_SECONDS) as watchdog:
-            try:
-                for block in drop_unknown_settings(script, server_major):
-                    watchdog.touch()
-                    cancel.raise_if_cancelled()
-                    psql.stdin.write(block)
-                if feeder:
-                    feeder.complete(cancel)
-            except BrokenPipeError:
-                pass  # psql stopped on an error: its exit code and stderr say which
-            else:
-                psql.stdin.close()
-            code = psql.wait()
-        _check(psql, code, cancel, finished=True)
-
-
-def restore_plain(opened, tools, env, server_num, profile, clean: bool, tracker, cancel) -> None:
-    def script() -> Iterator[bytes]:
-        if clean:
-            yield _clean_sql(profile)
-        with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done)) as (blocks, _):
-            yield from blocks
-
-    _run_psql(tools, env, profile, script(), major_of(server_num), cancel)
-
-
-def _clean_sql(profile: Profile) -> bytes:
-    """A plain script carries no DROP statements: empty every user schema
-    first, in the same transaction. `public` is made anew with its owner and
-    grants and comment, because pg_dump assumes it exists and does not create it."""
-    return b"""DO $lifeboat$
-DECLARE s text; owner text; acl aclitem[]; note text; g record;
-BEGIN
-  SELECT nspowner::regrole::text, nspacl, obj_description(oid, 'pg_namespace')
-    INTO owner, acl, note FROM pg_namespace WHERE nspname = 'public';
-  FOR s IN SELECT nspname FROM pg_namespace
-           WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', s);
-  END LOOP;
-  IF owner IS NOT NULL THEN
-    EXECUTE format('CREATE SCHEMA public AUTHORIZATION %s', owner);
-    EXECUTE format('COMMENT ON SCHEMA public IS %L', note);
-    FOR g IN SELECT grantee, privilege_type FROM aclexplode(acl) LOOP
-      EXECUTE format('GRANT %s ON SCHEMA public TO %s', g.privilege_type,
-                     CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
-    END LOOP;
-  END IF;
-END $lifeboat$;
-"""
-
-
 def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request, tracker, cancel) -> None:
     # pg_restore --jobs reads the archive out of order, which needs a real
     # file; the staging folder is private (0700) and emptied afterwards.
     with tempfile.TemporaryDirectory(dir=staging_dir) as staging:
         target = Path(staging) / "archive"
         tracker.update(phase="Decrypting to a private temporary file")
-        _decrypt_into(opened, target, tracker, cancel)
+        decrypt_into(opened, target, tracker, cancel)
         argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
-                _dbname_arg(profile.dbname), *_pg_restore_options(request)]
+                dbname_arg(profile.dbname), *pg_restore_options(request)]
         argv.append(f"--jobs={request.jobs}" if request.jobs > 1 else "--single-transaction")
         tracker.update(phase="Restoring")
         with ToolProcess([*argv, target], env, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
             with Watchdog(proc, cancel, STALL_SECONDS):
                 code = proc.wait()
-            _check(proc, code, cancel, finished=True, atomic=request.jobs == 1)
+            check_exit(proc, code, cancel, finished=True, atomic=request.jobs == 1)
 
 
-def _decrypt_into(opened, target: Path, tracker, cancel) -> None:
-    with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done)) as (blocks, _):
+def decrypt_into(opened, target: Path, tracker, cancel) -> None:
+    with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done), against_catalog=True) as (blocks, _):
         if opened.manifest.format == "directory":
             with tarfile.open(fileobj=ChunkReader(cancellable(blocks, cancel)), mode="r|") as archive:
                 archive.extractall(target, filter="data")
@@ -235,7 +187,7 @@ def _decrypt_into(opened, target: Path, tracker, cancel) -> None:
                 out.write(block)
 
 
-def _check(proc: ToolProcess, code: int, cancel: CancelToken, finished: bool, atomic: bool = True) -> None:
+def check_exit(proc: ToolProcess, code: int, cancel: CancelToken, finished: bool, atomic: bool = True) -> None:
     if cancel.cancelled:
         raise Cancelled(
             "The restore was cancelled. " + (
@@ -261,7 +213,11 @@ _HINTS = (
      "The database user of the target profile is not allowed to change {0}. Use a profile whose "
      "user owns the database."),
     (re.compile(r'relation "([^"]+)" already exists'),
-     "The table {0} already exists in the target. Choose 'Replace what is in the database now' (--clean on the command line)."),
+     "The table {0} already exists in the target. Choose 'Replace everything' (--replace on the command line)."),
+    (re.compile(r"cannot drop (\w+ \S+) .*because other objects depend on it"),
+     "Something in the target that is not in the backup depends on {0}, so it cannot be dropped and "
+     "made again. Choose 'Replace everything' (--replace on the command line): the target then "
+     "becomes exactly the backup."),
 )
 
 

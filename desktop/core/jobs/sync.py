@@ -36,24 +36,10 @@ from ..snapshot import list_tables
 from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
 from .restore import RestoreRequest, RestoreResult, run_restore, take_safety_backup
+from .restore_links import IncomingLink, incoming_links
 from .restore_plan import TableChange, ordered, rows_now, table_changes
 
 STEPS = 4
-
-# With an empty search_path pg_get_constraintdef names every table with its
-# schema, as the restore script needs (pg_restore sets search_path to '').
-_INCOMING_LINKS = """
-SELECT quote_ident(c.conname), format('%%I.%%I', n.nspname, r.relname),
-       format('%%I.%%I', fn.nspname, fr.relname), pg_get_constraintdef(c.oid)
-FROM pg_constraint c
-JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-JOIN pg_class fr ON fr.oid = c.confrelid JOIN pg_namespace fn ON fn.oid = fr.relnamespace
-WHERE c.contype = 'f' AND c.conparentid = 0
-  AND format('%%I.%%I', fn.nspname, fr.relname) = ANY(%(picked)s)
-  AND NOT format('%%I.%%I', n.nspname, r.relname) = ANY(%(picked)s)
-ORDER BY 2, 1
-"""
-
 
 @dataclass
 class SyncRequest:
@@ -66,18 +52,6 @@ class SyncRequest:
     # the ones they were shown and ticked (the window).
     drop_missing: bool = False
     agreed_losses: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class IncomingLink:
-    """A foreign key of another table of the target that points at a replaced table."""
-    name: str  # quoted as SQL needs it
-    table: str  # the table holding the link, schema.table
-    points_at: str
-    definition: str
-
-    def words(self) -> str:
-        return f"{self.table} points at {self.points_at} (link {self.name})"
 
 
 @dataclass
@@ -115,11 +89,10 @@ class SyncPlan:
                 f"{self.source.name} does not have, the sync stops and changes nothing." for link in self.links]
 
     def sql_before(self) -> str:
-        return "".join(f"ALTER TABLE {link.table} DROP CONSTRAINT {link.name};\n" for link in self.links)
+        return "".join(link.drop_sql() for link in self.links)
 
     def sql_after(self) -> str:
-        return "".join(f"ALTER TABLE {link.table} ADD CONSTRAINT {link.name} {link.definition};\n"
-                       for link in self.links)
+        return "".join(link.add_sql() for link in self.links)
 
 
 @dataclass
@@ -150,8 +123,7 @@ def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     with connect(target, ws.profiles.password_for(target)) as conn:
         now = rows_now(conn)
         if tables:
-            conn.execute("SET search_path = ''")
-            links = [IncomingLink(*row) for row in conn.execute(_INCOMING_LINKS, {"picked": tables}).fetchall()]
+            links = incoming_links(conn, tables)
     changes = table_changes(now, incoming, whole=not tables, source=f"{source.dbname} ({source.name})")
     return SyncPlan(source, target, tables, links, changes)
 

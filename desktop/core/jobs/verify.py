@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..audited import audited
-from ..backupfile import open_backup, plaintext
+from ..backupfile import checksum_mismatch, open_backup, plaintext
 from ..errors import FileDamaged
 from ..manifest import Manifest
 from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
@@ -47,13 +47,10 @@ def verify_backup(
             "Do not restore from it; use another copy or make a new backup.",
             detail=f"dump bytes {dump_bytes} != manifest {opened.manifest.dump_bytes}",
         )
+    mismatch = checksum_mismatch(opened, result.sha256)
+    if mismatch:
+        raise mismatch
     record = opened.record
-    if record and record.sha256 and record.sha256 != result.sha256:
-        raise FileDamaged(
-            "This backup file was changed after it was written (its checksum differs from the one "
-            "Lifeboat recorded). Do not restore from it; use another copy or make a new backup.",
-            detail=f"sha256 {result.sha256} != catalog {record.sha256}",
-        )
     return VerifyResult(
         backup_id=opened.manifest.backup_id,
         path=str(opened.path),
