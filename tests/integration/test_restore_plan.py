@@ -70,6 +70,7 @@ def test_huge_tables_are_estimated_and_said_so(pg15, fresh_db, monkeypatch):
     with psycopg.connect(pg15.conninfo(db), autocommit=True) as conn:
         estimate = rows_now(conn)["public.events"]
     assert estimate.estimated and estimate.words().startswith("about ")
+    assert (RowCount(1).words(), RowCount(2).words()) == ("1 row", "2 rows")
 
 
 def test_replace_plan_names_losses_and_falling_counts(ws, make_profile, pg15, chinook_db, fresh_db):

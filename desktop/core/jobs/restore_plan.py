@@ -58,9 +58,11 @@ class RowCount:
     estimated: bool = False
 
     def words(self) -> str:
+        """'1 row', '1,500 rows', 'about 2,000,000 rows'."""
         if self.rows == UNKNOWN:
-            return "an unknown number of"
-        return f"about {self.rows:,}" if self.estimated else f"{self.rows:,}"
+            return "an unknown number of rows"
+        number = f"about {self.rows:,}" if self.estimated else f"{self.rows:,}"
+        return f"{number} row{'' if self.rows == 1 and not self.estimated else 's'}"
 
 
 @dataclass
@@ -106,18 +108,18 @@ class TableChange:
 
     def words(self) -> str:
         if self.lost:
-            return f"{self.name}: {self.now.words()} rows now \u2014 not in {self.source}, will be removed"
+            return f"{self.name}: {self.now.words()} now \u2014 not in {self.source}, will be removed"
         if self.now is None:
-            return f"{self.name}: not there now, {self.after:,} rows after"
-        return f"{self.name}: {self.now.words()} rows now, {self.after:,} after"
+            return f"{self.name}: not there now, {_rows(self.after)} after"
+        return f"{self.name}: {self.now.words()} now, {self.after:,} after"
 
     def done_words(self) -> str:
         """The same, once it happened."""
         if self.lost:
-            return f"{self.name}: removed — it held {self.now.words()} rows and is not in {self.source}"
+            return f"{self.name}: removed — it held {self.now.words()} and is not in {self.source}"
         if self.now is None:
-            return f"{self.name}: added, {self.after:,} rows"
-        return f"{self.name}: {self.now.words()} rows before, {self.after:,} now"
+            return f"{self.name}: added, {_rows(self.after)}"
+        return f"{self.name}: {self.now.words()} before, {self.after:,} now"
 
 
 @dataclass
@@ -146,6 +148,10 @@ class RestorePlan:
         if self.fallen:
             parts.append(f"{len(self.fallen)} table{'s' if len(self.fallen) != 1 else ''} with fewer rows")
         return f"{db} will lose data: " + " and ".join(parts) + "."
+
+
+def _rows(count: int) -> str:
+    return RowCount(count).words()
 
 
 def ordered(changes: list[TableChange]) -> list[TableChange]:

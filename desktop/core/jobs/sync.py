@@ -180,7 +180,7 @@ def _refuse_unsafe(source: Profile, target: Profile, request: SyncRequest) -> No
 def _refuse_unseen_losses(plan: SyncPlan, request: SyncRequest) -> None:
     unseen = [change for change in plan.lost if change.table not in request.agreed_losses]
     if unseen and not request.drop_missing:
-        names = ", ".join(f"{change.name} ({change.now.words()} rows)" for change in unseen)
+        names = ", ".join(f"{change.name} ({change.now.words()})" for change in unseen)
         raise TablesWouldBeLost(
             f"The sync was refused: {plan.target.dbname} ({plan.target.name}) has tables that "
             f"{plan.source.dbname} ({plan.source.name}) lacks, and the sync would remove them: {names}. "
