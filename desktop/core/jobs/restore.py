@@ -126,7 +126,8 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
             "The database may be partly restored; restore again, or use the safety backup."
-            if _in_parallel(request, opened) else "The database was left as it was before."))
+            if request.jobs > 1 and _route(request, opened, tools, server_num) == "staging"
+            else "The database was left as it was before."))
     tracker.update(phase="Checking the restored database")
     check = check_restored(profile, password, opened.manifest, request.tables,
                            expect_rows=not request.schema_only)
@@ -139,17 +140,28 @@ def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> 
             and not (request.sql_before or request.sql_after))
 
 
-def _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
+def _route(request: RestoreRequest, opened: OpenedBackup, tools: PgTools, server_num: int) -> str:
+    """How the bytes reach the server (restore_modes' docstring lists the routes)."""
     if opened.manifest.format == "plain":
+        return "plain"
+    if request.replace or request.sql_before or request.sql_after or needs_script_route(tools, server_num):
+        return "script"
+    if request.jobs > 1 or opened.manifest.format == "directory":
+        return "staging"
+    return "stream"
+
+
+def _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
+    route = _route(request, opened, tools, server_num)
+    if route == "plain":
         # A plain script has no DROP statements: --clean wipes first, as --replace does.
         before = wipe_sql() if request.replace or request.clean else b""
         restore_plain(opened, tools, env, server_num, profile, tracker, cancel,
                       before + request.sql_before.encode(), request.sql_after.encode())
-    elif (request.replace or request.sql_before or request.sql_after
-          or needs_script_route(tools, server_num)):
+    elif route == "script":
         restore_through_script(opened, tools, env, server_num, profile, request, ws.paths.staging_dir,
                                tracker, cancel)
-    elif request.jobs > 1 or opened.manifest.format == "directory":
+    elif route == "staging":
         restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
     else:
         restore_custom_stream(opened, tools, env, profile, request, tracker, cancel)
@@ -208,12 +220,6 @@ def _refuse_nothing_to_restore(request: RestoreRequest, manifest) -> None:
             f"Backup {manifest.backup_id} holds no table {', '.join(missing)}, so there is nothing to restore "
             "for it. Nothing was changed. Check the name (as schema.table, for example public.orders); "
             f"`lifeboat show {manifest.backup_id}` lists its tables.")
-
-
-def _in_parallel(request: RestoreRequest, opened: OpenedBackup) -> bool:
-    """Whether the restore ran with parallel workers, each committing on its own."""
-    one_transaction = request.replace or request.sql_before or request.sql_after or opened.manifest.format == "plain"
-    return request.jobs > 1 and not one_transaction
 
 
 def _guard_production(profile: Profile, request: RestoreRequest) -> None:
