@@ -73,6 +73,7 @@ class ChooseTargetPage(QWizardPage):
         self.targets.itemSelectionChanged.connect(self._on_target)
         self.ways.buttonToggled.connect(self._on_options)
         self.new_name.textChanged.connect(self._on_options)
+        self.new_name.textEdited.connect(lambda _text: self.into_new.setChecked(True))
         self.only_some.toggled.connect(self._on_options)
         self.tables.itemChanged.connect(self._on_options)
         self.tick_all.clicked.connect(lambda: self.set_tables(list(self._table_keys())))
