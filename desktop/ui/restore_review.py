@@ -109,7 +109,8 @@ def review_plan(choices: RestoreChoices) -> RestorePlan:
     if record.options.get("schema_only"):
         incoming = dict.fromkeys(incoming, 0)
     now = {} if choices.new_database else choices.state.tables
-    return RestorePlan(choices.state, table_changes(now, incoming, whole=choices.replace))
+    source = "the tables you chose" if choices.tables else "the backup"
+    return RestorePlan(choices.state, table_changes(now, incoming, whole=choices.replace, source=source))
 
 
 def review_sentence(choices: RestoreChoices) -> str:

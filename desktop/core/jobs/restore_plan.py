@@ -238,7 +238,8 @@ def plan_restore(ws: Workspace, request: RestoreRequest) -> RestorePlan:
         incoming = dict.fromkeys(incoming, 0)
     # A plain script carries no DROPs: its --clean empties every schema first.
     whole = request.replace or (request.clean and manifest.format == "plain")
-    changes = table_changes(state.tables, incoming, whole=whole, add=request.data_only and not whole)
+    changes = table_changes(state.tables, incoming, whole=whole, add=request.data_only and not whole,
+                            source="the tables restored" if request.tables else "the backup")
     return RestorePlan(state, changes)
 
 
