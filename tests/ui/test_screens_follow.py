@@ -10,9 +10,8 @@ from desktop.core.jobs.export import ExportRequest, run_export
 from desktop.ui.catalog_model import CatalogModel
 from desktop.ui.main_window import MainWindow
 from desktop.ui.restore_target import REPLACE
-from desktop.ui.restore_wizard import RestoreWizard
 from desktop.ui.stats_panel import NOW
-from tests.ui.test_restore_wizard import RESTORE, choose, run_to_result
+from tests.ui.test_restore_wizard import choose, run_to_result
 
 WAIT_MS = 120_000
 
