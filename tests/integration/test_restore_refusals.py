@@ -65,6 +65,15 @@ def test_a_swapped_file_is_refused_and_the_target_untouched(
     assert state(pg15, target) == before
 
 
+def test_a_swapped_file_is_not_proven_restorable(ws, make_profile, pg15, chinook_db, pagila_db, target, capsys):
+    make_profile(pg15, chinook_db, name="chinook")
+    make_profile(pg15, pagila_db, name="pagila")
+    named = run_backup(ws, BackupRequest("chinook"))
+    shutil.copyfile(run_backup(ws, BackupRequest("pagila")).path, named.path)
+    refused(capsys, ["verify", named.id, "--restore", "--server", "target"], "not the backup")
+    assert ws.catalog.get(named.id).proven_restorable_at is None
+
+
 @pytest.mark.parametrize("fmt", ["custom", "plain"])
 def test_a_checksum_other_than_the_catalogs_stops_before_the_commit(
         ws, make_profile, pg15, chinook_db, target, capsys, fmt):

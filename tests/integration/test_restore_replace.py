@@ -14,6 +14,7 @@ from desktop.core.demo import DemoEnvironment
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore import RestoreRequest, run_restore
 from desktop.core.manifest import BackupOptions
+from desktop.core.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 
@@ -105,35 +106,60 @@ _AWKWARD = (
     "CREATE TABLE public.files (id int PRIMARY KEY, blob oid)",
     "INSERT INTO public.files SELECT g, lo_from_bytea(0, convert_to(repeat('blob ' || g, 100), 'UTF8'))"
     " FROM generate_series(1, 5) g",
-    'CREATE MATERIALIZED VIEW "Sales Ü"."big orders" AS SELECT * FROM "Sales Ü"."Order ""Items""" WHERE "select" > 250',
+    'CREATE MATERIALIZED VIEW "Sales Ü"."big orders" AS'
+    ' SELECT * FROM "Sales Ü"."Order ""Items""" WHERE "select" > 250',
 )
 
 
-def test_replace_with_awkward_names_partitions_a_cycle_large_objects(ws, make_profile, pg15, fresh_db):
-    source = fresh_db(prefix='we "quoted" ünïcode db')
-    with psycopg.connect(pg15.conninfo(source), autocommit=True) as conn:
+@pytest.fixture(params=["pg15", "pg18"])
+def server_db(request):
+    """server_db(prefix, template=None) -> a new database on pg15, then on PostgreSQL 18."""
+    cluster = request.getfixturevalue(request.param)
+    made = []
+
+    def make(prefix: str, template: str | None = None) -> str:
+        name = f"{prefix} {len(made)}"
+        cluster.create_database(name, template=template)
+        made.append(name)
+        return name
+
+    make.cluster = cluster
+    yield make
+    for name in reversed(made):
+        cluster.drop_database(name)
+
+
+def test_replace_with_awkward_names_partitions_a_cycle_large_objects(ws, make_profile, server_db):
+    cluster = server_db.cluster
+    save_settings(ws.paths, Settings(tools_dir=str(cluster.bin_dir)))  # the server's own tools
+    ws = Workspace.open()
+    source = server_db('we "quoted" ünïcode db')
+    with psycopg.connect(cluster.conninfo(source), autocommit=True) as conn:
         for statement in _AWKWARD:
             conn.execute(statement)
-    target = fresh_db(template=source, prefix="drifted")
-    drift(pg15, target,
+    target = server_db("drifted", template=source)
+    drift(cluster, target,
           'DELETE FROM "Sales Ü"."Order ""Items""" WHERE "select" % 2 = 0',
           "SELECT lo_unlink(blob) FROM public.files WHERE id = 1",
           "UPDATE public.files SET blob = lo_from_bytea(0, 'changed') WHERE id = 1",
           'CREATE TABLE public."user" (id int REFERENCES public.hen, "from" text)',
           'CREATE VIEW "Sales Ü".dependent AS SELECT * FROM "Sales Ü"."big orders"')
-    make_profile(pg15, source, name="source")
-    make_profile(pg15, target, name="target")
+    make_profile(cluster, source, name="source")
+    make_profile(cluster, target, name="target")
     for fmt in ("custom", "plain"):
         record = run_backup(ws, BackupRequest("source", BackupOptions(format=fmt)))
         assert run_restore(ws, RestoreRequest(record.id, into="target", replace=True)).ok
-        assert everything(pg15, target) == everything(pg15, source)
+        assert everything(cluster, target) == everything(cluster, source)
 
 
-def test_replace_without_data_only(ws, make_profile, pg15, chinook_db, fresh_db, capsys):
+@pytest.mark.parametrize("option", [["--data-only"], ["--table", "public.artist"]])
+def test_replace_refuses_a_part_of_the_backup(ws, make_profile, pg15, chinook_db, capsys, option):
     make_profile(pg15, chinook_db, name="source")
     record = run_backup(ws, BackupRequest("source"))
-    assert cli_main(["restore", record.id, "--into", "source", "--replace", "--data-only"]) == 2
+    before = everything(pg15, chinook_db)
+    assert cli_main(["restore", record.id, "--into", "source", "--replace", *option]) == 2
     assert "--replace" in capsys.readouterr().err
+    assert everything(pg15, chinook_db) == before
 
 
 def test_clean_keeps_what_depends_on_the_backup_from_outside(ws, make_profile, pg15, pagila_db, fresh_db):

@@ -190,6 +190,10 @@ def _validate(request: RestoreRequest, opened: OpenedBackup) -> None:
     if request.replace and request.data_only:
         raise UsageError("'Replace everything' (--replace) restores the structure and the data; "
                          "it cannot be combined with 'data only'.")
+    if request.replace and request.tables:
+        # A wipe followed by a few tables would take every other table away.
+        raise UsageError("'Replace everything' (--replace) makes the whole database the backup, so it "
+                         "cannot be combined with picked tables. To replace only some tables, use --clean --table.")
     if opened.manifest.format == "plain" and (request.tables or request.schema_only or request.data_only):
         raise UsageError(
             "This backup is a plain SQL script, which can only be restored whole. "

@@ -32,7 +32,6 @@ from ..manifest import BackupOptions
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, major_of
 from ..pipeline import BLOCK, ChunkReader, cancellable
-from ..profiles import Profile
 from ..progress import CancelToken, ProgressTracker
 from ..snapshot import split_table_key
 
@@ -106,6 +105,11 @@ def _feed(opened, sink, tracker, cancel, watchdog, drain: bool = False) -> bool:
     return True
 
 
+def checked_plaintext(opened, tracker):
+    """The backup's plaintext, its progress reported, its SHA-256 compared with the catalog's at the end."""
+    return plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done), against_catalog=True)
+
+
 def may_stop_early(request) -> bool:
     # With -t, pg_restore reading a pipe exits (code 0) once the picked
     # tables' data went past, without reading the rest: every byte it used
@@ -176,7 +180,7 @@ def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request
 
 
 def decrypt_into(opened, target: Path, tracker, cancel) -> None:
-    with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done), against_catalog=True) as (blocks, _):
+    with checked_plaintext(opened, tracker) as (blocks, _):
         if opened.manifest.format == "directory":
             with tarfile.open(fileobj=ChunkReader(cancellable(blocks, cancel)), mode="r|") as archive:
                 archive.extractall(target, filter="data")

@@ -15,12 +15,11 @@ pg_dump's own BEGIN;/COMMIT; around large objects are dropped on the way
 from subprocess import DEVNULL, PIPE
 from typing import Callable, Iterator
 
-from ..backupfile import plaintext
 from ..pgprocess import ToolProcess, Watchdog
 from ..pgtools import PgTools, major_of
 from ..profiles import Profile
 from ..sqlfilter import one_transaction_script
-from .restore_modes import STALL_SECONDS, check_exit, dbname_arg
+from .restore_modes import STALL_SECONDS, check_exit, checked_plaintext, dbname_arg
 
 _BEGIN = b"BEGIN;\n"
 _COMMIT = b"COMMIT;\n"
@@ -55,11 +54,11 @@ def run_psql(tools, env, profile, script: Iterator[bytes], server_major: int, ca
         check_exit(psql, code, cancel, finished=committed)
 
 
-def restore_plain(opened, tools, env, server_num, profile, tracker, cancel, before: bytes = b"", after: bytes = b"") -> None:
+def restore_plain(opened, tools, env, server_num, profile, tracker, cancel, before: bytes, after: bytes) -> None:
     """A plain SQL backup, with `before` and `after` in the same transaction."""
     def script() -> Iterator[bytes]:
         yield before
-        with plaintext(opened, lambda done: tracker.update(done=done, bytes_done=done), against_catalog=True) as (blocks, _):
+        with checked_plaintext(opened, tracker) as (blocks, _):
             yield from blocks
         yield after
 
