@@ -227,7 +227,7 @@ def restore(ws: Workspace, args) -> int:
         schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
         no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
     )
-    if request.replace or request.clean:
+    if request.clean or (request.replace and not (request.tables or request.data_only)):  # else refused
         cli_safety.print_restore_plan(ws, request)
     result = run_with_progress(lambda report, cancel: run_restore(ws, request, report, cancel))
     if result.safety_backup_id:

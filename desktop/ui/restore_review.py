@@ -128,6 +128,9 @@ def review_sentence(choices: RestoreChoices) -> str:
     if choices.replace:
         sentence = (f"Everything in {target} will be replaced by {source}: {contents}. "
                     "Whatever is not in the backup is removed.")
+    elif choices.clean:
+        sentence = (f"In {target}, the ticked tables will be overwritten by those in {source}: {contents}. "
+                    "Its other tables stay as they are.")
     else:
         sentence = f"{source[0].upper()}{source[1:]} ({contents}) will be restored into {target}."
     if choices.create:
@@ -155,6 +158,8 @@ def review_steps(choices: RestoreChoices) -> list[str]:
     if choices.replace:
         steps.append(f"Everything in {dbname} is removed and {what.lower()} restored, in one step: if "
                      f"anything fails, {dbname} stays as it was.")
+    elif choices.clean:
+        steps.append(f"The chosen tables are deleted from {dbname}, then restored from the backup, in one step.")
     else:
         steps.append(f"{what} restored into {dbname}.")
     steps.append("Lifeboat counts the rows in every restored table and compares them with the backup.")

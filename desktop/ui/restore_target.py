@@ -7,6 +7,8 @@ production), and only then are the ways that fit offered:
 - into the (empty or missing) database itself, only when it holds no tables;
 - "Replace everything in <database> with the backup" (RestoreRequest.replace):
   the only replacing the window offers, worded the same everywhere;
+- with "Restore only some tables" ticked, instead of replacing everything:
+  overwrite the ticked tables, the others staying as they are (--clean --table);
 - into a new database named here, which Lifeboat creates, with a development
   connection for it (only when the user may create databases).
 A database that holds tables and has no replace chosen cannot reach the review.
@@ -29,7 +31,7 @@ from .jobs import BackgroundJob
 from .profile_list import PROFILE_ROLE, ProfileDelegate
 from .restore_pages import HINT_STYLE, RECORD_ROLE, REFUSAL_STYLE, RestoreChoices, named, wrapped_label
 
-EMPTY, REPLACE, NEW = "empty", "replace", "new"
+EMPTY, REPLACE, TABLES, NEW = "empty", "replace", "tables", "new"
 _DBNAME = re.compile(r"[^\x00\"]{1,63}")
 
 
@@ -55,11 +57,12 @@ class ChooseTargetPage(QWizardPage):
         self.into_empty = named(QRadioButton(self), "intoEmptyChoice", "Into the empty database")
         self.replace = named(QRadioButton(self), "replaceChoice", "Replace everything with the backup")
         self.replace_hint = wrapped_label("", self, "replaceHint", HINT_STYLE)
+        self.overwrite = named(QRadioButton(self), "overwriteTablesChoice", "Overwrite the ticked tables")
         self.into_new = named(QRadioButton("Into a new database", self), "newDatabaseChoice", "Into a new database")
         self.new_name = named(QLineEdit(self), "newDatabaseName", "Name of the new database")
         self.new_hint = wrapped_label("", self, "newDatabaseHint", HINT_STYLE)
         self.ways = QButtonGroup(self)
-        for button in (self.into_empty, self.replace, self.into_new):
+        for button in (self.into_empty, self.replace, self.overwrite, self.into_new):
             self.ways.addButton(button)
             # As wide as its words: a radio button only takes clicks on its words.
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
@@ -74,7 +77,7 @@ class ChooseTargetPage(QWizardPage):
         self.ways.buttonToggled.connect(self._on_options)
         self.new_name.textChanged.connect(self._on_options)
         self.new_name.textEdited.connect(lambda _text: self.into_new.setChecked(True))
-        self.only_some.toggled.connect(self._on_options)
+        self.only_some.toggled.connect(self._offer_ways)
         self.tables.itemChanged.connect(self._on_options)
         self.tick_all.clicked.connect(lambda: self.set_tables(list(self._table_keys())))
         self.untick_all.clicked.connect(lambda: self.set_tables([]))
@@ -85,7 +88,7 @@ class ChooseTargetPage(QWizardPage):
         layout.addWidget(self.refusal)
         layout.addWidget(self.facts)
         for widget, indent in ((self.into_empty, 0), (self.replace, 0), (self.replace_hint, 24),
-                               (self.into_new, 0)):
+                               (self.overwrite, 0), (self.into_new, 0)):
             self._indented(layout, widget, indent)
         new_row = QHBoxLayout()
         new_row.setContentsMargins(24, 0, 0, 0)
@@ -213,18 +216,21 @@ class ChooseTargetPage(QWizardPage):
             button.setChecked(False)
         self.ways.setExclusive(True)
 
-    def _offer_ways(self) -> None:
-        state = self.choices.state
-        fits = {EMPTY: False, REPLACE: False, NEW: False}
+    def _offer_ways(self, *_args) -> None:
+        state, some = self.choices.state, self.only_some.isChecked()
+        fits = {EMPTY: False, REPLACE: False, TABLES: False, NEW: False}
         if state is not None:
             db = state.profile.dbname
             fits[EMPTY] = state.empty and (state.exists or state.may_create_databases)
-            fits[REPLACE] = state.exists and not state.empty
+            # Replacing everything with a few tables would take every other table away.
+            fits[REPLACE] = state.exists and not state.empty and not some
+            fits[TABLES] = state.exists and not state.empty and some
             fits[NEW] = state.may_create_databases
             self.into_empty.setText(f"Into the empty database {db}" if state.exists
                                     else f"Create {db} and restore into it")
             self.replace.setText(f"Replace everything in {db} with the backup")
-            for button in (self.into_empty, self.replace):
+            self.overwrite.setText(f"Overwrite the ticked tables in {db} (its other tables stay as they are)")
+            for button in (self.into_empty, self.replace, self.overwrite):
                 button.setAccessibleName(button.text())
             self.replace_hint.setText(f"Every table, view and other object in {db} that is not in the backup is "
                                       "removed; the review lists what it loses before anything is changed.")
@@ -238,7 +244,7 @@ class ChooseTargetPage(QWizardPage):
         self._on_options()
 
     def _buttons(self) -> dict:
-        return {EMPTY: self.into_empty, REPLACE: self.replace, NEW: self.into_new}
+        return {EMPTY: self.into_empty, REPLACE: self.replace, TABLES: self.overwrite, NEW: self.into_new}
 
     def way(self) -> Optional[str]:
         return next((way for way, button in self._buttons().items() if button.isChecked()), None)
@@ -256,6 +262,7 @@ class ChooseTargetPage(QWizardPage):
             self.tables_hint.setText(self._tables_hint_text())
         way, state = self.way(), self.choices.state
         self.choices.replace = way == REPLACE
+        self.choices.clean = way == TABLES
         self.choices.create = way == NEW or (way == EMPTY and state is not None and not state.exists)
         self.choices.new_database = self.new_name.text().strip() if way == NEW else None
         self.choices.new_connection = (new_connection_name(self.ws, self.choices.profile)

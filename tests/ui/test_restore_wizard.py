@@ -12,7 +12,7 @@ from desktop.core.jobs.checks import RestoreCheck, TableCheck
 from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
 from desktop.ui.restore_wizard import RestoreWizard
 from tests.dbcompare import row_counts
-from desktop.ui.restore_target import EMPTY, NEW, REPLACE
+from desktop.ui.restore_target import EMPTY, NEW, REPLACE, TABLES
 from tests.ui.screens import save_screenshot
 
 NEXT = QWizard.WizardButton.NextButton
@@ -281,6 +281,28 @@ def test_closing_while_restoring_asks_first(qtbot, ws, make_profile, pg15, chino
     assert not wizard.isVisible() and not wizard.progress_page.running
 
 
+def test_overwriting_only_the_ticked_tables_leaves_the_others(qtbot, ws, make_profile, pg15, chinook_backup,
+                                                              chinook_copy):
+    target = chinook_copy("some_tables")
+    with psycopg.connect(pg15.conninfo(target), autocommit=True) as conn:
+        conn.execute("DELETE FROM playlist_track WHERE playlist_id = 1")
+        conn.execute("DELETE FROM invoice_line WHERE invoice_line_id > 2000")
+    make_profile(pg15, target, name="Music shop test")
+    wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
+    page = go_to_target(wizard, "Music shop test")
+    checked(qtbot, page)
+    page.only_some.setChecked(True)
+    page.set_tables(["public.playlist_track"])
+    page.choose(TABLES)
+    wizard.button(NEXT).click()
+    sentence = wizard.review_page.sentence.text()
+    assert "the ticked tables will be overwritten" in sentence and "other tables stay as they are" in sentence
+    with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT):
+        run_to_result(qtbot, wizard)
+    counts = row_counts(pg15, target)
+    assert counts["public.playlist_track"] == 8715 and counts["public.invoice_line"] == 2000
+
+
 def test_nothing_is_preselected_and_next_waits_for_a_choice(qtbot, ws, make_profile, pg15, chinook_backup):
     wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
     wizard.button(NEXT).click()
@@ -399,6 +421,8 @@ def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, 
     save_screenshot(wizard, "restore_2_target_new")
     page = choose(qtbot, wizard, "Shop test", REPLACE, from_start=False)
     page.only_some.setChecked(True)
+    assert not page.replace.isVisible() and page.way() is None, "replace everything is not for some tables"
+    page.choose(TABLES)
     page.set_tables(["public.artist", "public.album", "public.track", "public.genre"])
     save_screenshot(wizard, "restore_2_target")
     wizard.button(NEXT).click()
