@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from desktop.ui.badges import PRODUCTION_COLOUR
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_dialog import SyncDialog
-from tests.dbcompare import table_hashes
+from tests.dbcompare import row_counts, table_hashes
 from tests.ui.screens import save_screenshot
 
 WAIT_MS = 120_000
@@ -131,3 +131,10 @@ def test_a_table_production_would_lose_needs_its_tick_and_is_reported_in_red(qtb
                                            f"{chinook_db} (Music shop test)")
     assert outcome.lost.item(1).text() == "genre: 26 rows before, 25 now"
     save_screenshot(dialog, "sync_dialog_result_losses")
+
+    outcome.undo.typed.setText(live)
+    with qtbot.waitSignal(outcome.undo.undone, timeout=WAIT_MS), qtbot.waitSignal(dialog.changed, timeout=WAIT_MS):
+        outcome.undo.button.click()
+    assert outcome.summary.text().startswith(f"\u21a9 Undone: {live} is back as it was before the sync.")
+    assert outcome.lost.isHidden()
+    assert row_counts(pg15, live)["public.events"] == 15000
