@@ -74,6 +74,7 @@ def _profile_parsers(sub) -> None:
     add = psub.add_parser("add", help="add a connection profile")
     add.add_argument("name")
     add.add_argument("--url", help="postgresql://user:password@host:port/db (the password goes to the keyring)")
+    add.add_argument("--like", metavar="OTHER", help="copy OTHER's connection (and password), with --dbname")
     add.add_argument("--host")
     add.add_argument("--port", type=int)
     add.add_argument("--dbname")

@@ -68,6 +68,8 @@ def dispatch(ws: Workspace, args) -> int:
 
 # --- profiles -------------------------------------------------------------
 def profile_add(ws: Workspace, args) -> int:
+    if args.like:
+        return _profile_add_like(ws, args)
     extra = dict(notes=args.notes, read_only=args.read_only)
     if args.sslmode:
         extra["sslmode"] = args.sslmode
@@ -90,6 +92,20 @@ def profile_add(ws: Workspace, args) -> int:
     profile = ws.profiles.add(profile, password)
     where = "stored in the system keyring" if profile.has_password else "none stored"
     print(f"Added profile {profile.name} ({profile.environment}): {profile.display_target()}; password {where}.")
+    return 0
+
+
+def _profile_add_like(ws: Workspace, args) -> int:
+    others = [flag for flag, value in (("--url", args.url), ("--host", args.host), ("--port", args.port),
+                                       ("--user", args.user), ("--password-stdin", args.password_stdin))
+              if value]
+    if not args.dbname or others:
+        raise UsageError("With --like, give --dbname (and no " + (", ".join(others) or "--url or --host") +
+                         "): the rest is copied from the other connection.")
+    profile = ws.profiles.add_like(args.name, args.like, dbname=args.dbname, environment=args.env)
+    where = "copied in the system keyring" if profile.has_password else "none stored"
+    print(f"Added profile {profile.name} ({profile.environment}): {profile.display_target()}, "
+          f"connecting like {args.like}; password {where}.")
     return 0
 
 
@@ -208,6 +224,8 @@ def restore(ws: Workspace, args) -> int:
         schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
         no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
     )
+    if request.clean or (request.replace and not (request.tables or request.data_only)):  # else refused
+        cli_safety.print_restore_plan(ws, request)
     result = run_with_progress(lambda report, cancel: run_restore(ws, request, report, cancel))
     if result.safety_backup_id:
         print(f"Safety backup of the target taken first: {result.safety_backup_id}", file=sys.stderr)

@@ -2,6 +2,7 @@
 import sys
 from typing import Optional
 
+from .core.jobs.restore_plan import plan_restore
 from .core.jobs.restore_proof import prove_restorable
 from .core.jobs.sync import SyncRequest, plan_sync, run_sync
 from .core.jobs.undo import undo_offer, undo_restore
@@ -18,6 +19,8 @@ def add_parsers(sub) -> None:
     sync.add_argument("--into", required=True, metavar="PROFILE")
     sync.add_argument("--table", action="append", default=[], metavar="T")
     sync.add_argument("--confirm", metavar="DBNAME")
+    sync.add_argument("--drop-missing", action="store_true",
+                      help="let a whole-database sync remove the target's tables the source does not have")
     verify = sub.choices["verify"]
     verify.add_argument("--restore", action="store_true",
                         help="also restore it into a scratch database, check it, and drop the scratch database")
@@ -49,17 +52,35 @@ def undo(ws: Workspace, args) -> int:
 
 
 def sync(ws: Workspace, args) -> int:
-    request = SyncRequest(source=args.source, into=args.into, tables=args.table, confirm=args.confirm)
+    request = SyncRequest(source=args.source, into=args.into, tables=args.table, confirm=args.confirm,
+                          drop_missing=args.drop_missing)
     plan = plan_sync(ws, request)
+    print_lines(f"What {plan.target.dbname} ({plan.target.name}) would lose:", plan.loss_lines())
     for number, step in enumerate(plan.steps(), start=1):
         print(f"{number}) {step}", file=sys.stderr)
     for note in plan.link_notes():
         print(f"Note: {note}", file=sys.stderr)
     result = run_with_progress(lambda report, cancel: run_sync(ws, request, report, cancel))
     print_check(result.restore.check)
+    print_lines(f"Lost in {plan.target.dbname} ({plan.target.name}):", result.loss_lines())
     print(f"Synced. {result.restore.check.summary()}", file=sys.stderr)
     print(undo_line(ws, result.safety_backup_id), file=sys.stderr)
     return 0
+
+
+def print_lines(title: str, lines: list[str]) -> None:
+    """A titled list on stderr (nothing when it is empty)."""
+    if lines:
+        print(title, file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+
+
+def print_restore_plan(ws: Workspace, request) -> None:
+    """Before a --replace or --clean restore writes: each table's rows now and after, losses first."""
+    plan = plan_restore(ws, request)
+    print_lines(f"What restoring changes in {plan.target.profile.dbname} ({plan.target.profile.name}): "
+                f"{plan.headline()}", plan.lines())
 
 
 def verify_restore(ws: Workspace, args) -> int:

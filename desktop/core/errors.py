@@ -123,6 +123,10 @@ class LockWaitTimeout(LifeboatError):
     """Another program held a lock the job needed for longer than the wait limit (Settings)."""
 
 
+class TablesWouldBeLost(ConfirmationRequired):
+    """A sync would remove tables of the target that the person did not agree to lose."""
+
+
 class Cancelled(LifeboatError):
     pass
 

@@ -207,6 +207,15 @@ class ProfileStore:
         self._save(profiles)
         return profile
 
+    def add_like(self, name: str, like: str, dbname: str, environment: str) -> Profile:
+        """A copy of profile `like`'s connection (server, user, SSL settings) to another database.
+
+        The password goes from keyring entry to keyring entry, never through a file."""
+        original = self.get(like)
+        copy = replace(original, name=name, dbname=dbname, environment=environment, notes="",
+                       read_only=False, has_password=False)
+        return self.add(copy, self.password_for(original))
+
     @audited("profile_update")
     def update(self, profile: Profile, password: str | None = None) -> Profile:
         """Replace the profile of the same name.

@@ -183,6 +183,12 @@ class MainWindow(QMainWindow):
             self.catalog_view.set_records(records)
         self._update_actions()
 
+    def after_change(self, *_args) -> None:
+        """After a restore, undo, sync, test restore, import or trash action: every view shows what is
+        true now (new connections, new safety backups, the Proven column, the rows of the database now)."""
+        self.refresh_profiles()  # keeps the selection, and recounts the selected database's rows
+        self.refresh_catalog()
+
     def _latest_backup(self, profile: Profile) -> Optional[BackupRecord]:
         completed = [r for r in self.ws.catalog.list(profile=profile.name) if r.status == "completed"]
         return completed[0] if completed else None
@@ -255,8 +261,8 @@ class MainWindow(QMainWindow):
 
     def open_restore_wizard(self, record: Optional[BackupRecord] = None) -> RestoreWizard:
         wizard = RestoreWizard(self.ws, self, preselected=record or self.catalog_view.selected_record())
-        wizard.restored.connect(lambda _: self.refresh_catalog())
-        wizard.finished.connect(lambda _: self.refresh_catalog())
+        wizard.changed.connect(self.after_change)
+        wizard.finished.connect(self.after_change)
         wizard.open()
         return wizard
 
@@ -271,7 +277,7 @@ class MainWindow(QMainWindow):
 
     def open_from_drive(self) -> ImportDialog:
         dialog = ImportDialog(self.ws, self)
-        dialog.imported.connect(lambda _: self.refresh_catalog())
+        dialog.imported.connect(self.after_change)
         dialog.open()
         return dialog
 
@@ -298,19 +304,25 @@ class MainWindow(QMainWindow):
             return False
         if not move_to_trash(self, self.ws, record):
             return False
-        self.refresh_catalog()
+        self.after_change()
         self.statusBar().showMessage(f"Moved backup {record.id} to the trash (Trash… puts it back).", 10000)
         return True
 
     def open_trash(self) -> TrashDialog:
         dialog = TrashDialog(self.ws, self)
-        dialog.changed.connect(self.refresh_catalog)
+        dialog.changed.connect(self.after_change)
+        dialog.open()
+        return dialog
+
+    def open_test_restore(self, record: BackupRecord) -> RestoreTestDialog:
+        dialog = RestoreTestDialog(self.ws, record, self)
+        dialog.changed.connect(self.after_change)
         dialog.open()
         return dialog
 
     def open_sync(self) -> SyncDialog:
         dialog = SyncDialog(self.ws, self)
-        dialog.synced.connect(lambda _result: self.refresh_catalog())
+        dialog.changed.connect(self.after_change)
         dialog.open()
         return dialog
 
@@ -328,7 +340,7 @@ class MainWindow(QMainWindow):
         dialog = BackupDetailsDialog(record, self)
         dialog.restore_requested.connect(lambda r: (dialog.accept(), self.open_restore_wizard(r)))
         dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
-        dialog.test_restore_requested.connect(lambda r: RestoreTestDialog(self.ws, r, self).open())
+        dialog.test_restore_requested.connect(self.open_test_restore)
         dialog.delete_requested.connect(lambda r: self.delete_selected(r) and dialog.accept())
         dialog.open()
         return dialog

@@ -1,4 +1,4 @@
-"""The first two pages of the restore wizard (which backup, where to) and what the pages share.
+"""The first page of the restore wizard (which backup) and what the pages share.
 
 Each page writes what the person chose into one shared RestoreChoices; the
 last page turns it into a RestoreRequest. The engine enforces every rule again
@@ -13,13 +13,10 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
@@ -32,14 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import BackupRecord
+from ..core.jobs.restore_plan import TargetState
 from ..core.jobs.rebuild import add_backup_file
 from ..core.manifest import FILE_SUFFIX
 from ..core.profiles import Profile
 from . import formatting as fmt
-from .badges import badge_accessible_name, badge_size, badge_text, paint_badge
+from .badges import badge_accessible_name, badge_size, paint_badge
 from .error_dialog import error_text
 from .jobs import BackgroundJob
-from .profile_list import PROFILE_ROLE, ProfileDelegate
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole
 ENVIRONMENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -53,8 +50,17 @@ class RestoreChoices:
     profile: Optional[Profile] = None
     tables: list[str] = field(default_factory=list)  # empty: the whole backup
     clean: bool = False
+    replace: bool = False  # the target becomes exactly the backup
     create: bool = False
     confirm: Optional[str] = None
+    state: Optional[TargetState] = None  # the target as the check found it
+    new_database: Optional[str] = None  # restore into this new database instead ...
+    new_connection: Optional[str] = None  # ... and add this development connection for it
+
+    @property
+    def writes_production(self) -> bool:
+        """Into a production database itself (a new database gets a development connection)."""
+        return bool(self.profile and self.profile.is_production and not self.new_database)
 
 
 def named(widget, object_name: str, accessible_name: str):
@@ -223,174 +229,3 @@ class ChooseBackupPage(QWizardPage):
         self.file_status.setText(text)
         self.file_status.setStyleSheet(style)
         self.file_status.setToolTip("")
-
-
-def target_order(profiles: list[Profile]) -> list[Profile]:
-    """Development first, production last (and each group by name): the safe choice is the nearest."""
-    return sorted(profiles, key=lambda p: (p.is_production, p.name.casefold()))
-
-
-class ChooseTargetPage(QWizardPage):
-    """Page 2: the profile to restore into, and how."""
-
-    def __init__(self, ws, choices: RestoreChoices, parent: Optional[QWidget] = None):
-        super().__init__(parent)
-        self.ws = ws
-        self.choices = choices
-        self.setTitle("Where should it be restored?")
-        self.setSubTitle("Development databases are listed first. Production databases are "
-                         "at the bottom, marked in red.")
-        self.targets = named(QListWidget(self), "targetList", "Database to restore into")
-        self.targets.setItemDelegate(ProfileDelegate(self.targets))
-        self.refusal = wrapped_label("", self, "targetRefusal", REFUSAL_STYLE)
-        self.only_some = named(QCheckBox("Restore only some tables", self), "onlySomeTables",
-                               "Restore only some tables")
-        self.tables = named(QListWidget(self), "tableChoice", "Tables to restore")
-        self.tables_hint = wrapped_label("", self, "tableChoiceHint", HINT_STYLE)
-        self.tick_all = named(QPushButton("Tick all", self), "tickAllTables", "Tick all tables")
-        self.untick_all = named(QPushButton("Untick all", self), "untickAllTables", "Untick all tables")
-        self.clean = named(QCheckBox("Replace what is in the database now", self), "replaceExisting",
-                           "Replace what is in the database now")
-        self.clean_hint = wrapped_label("", self, "replaceHint", HINT_STYLE)
-        self.create = named(QCheckBox("Create the database if it does not exist", self), "createDatabase",
-                            "Create the database if it does not exist")
-        self._lay_out()
-        self.targets.currentItemChanged.connect(self._on_target)
-        self.only_some.toggled.connect(self._on_options)
-        self.tables.itemChanged.connect(self._on_options)
-        self.clean.toggled.connect(self._on_options)
-        self.create.toggled.connect(self._on_options)
-        self.tick_all.clicked.connect(lambda: self.set_tables(list(self._table_keys())))
-        self.untick_all.clicked.connect(lambda: self.set_tables([]))
-
-    def _lay_out(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.targets, 3)
-        layout.addWidget(self.refusal)
-        layout.addSpacing(6)
-        layout.addWidget(self.only_some)
-        indented = QVBoxLayout()
-        indented.setContentsMargins(24, 0, 0, 0)
-        indented.addWidget(self.tables, 2)
-        hint_row = QHBoxLayout()
-        hint_row.addWidget(self.tables_hint, 1)
-        hint_row.addWidget(self.tick_all)
-        hint_row.addWidget(self.untick_all)
-        indented.addLayout(hint_row)
-        layout.addLayout(indented)
-        layout.addWidget(self.clean)
-        hint = QVBoxLayout()
-        hint.setContentsMargins(24, 0, 0, 0)
-        hint.addWidget(self.clean_hint)
-        layout.addLayout(hint)
-        layout.addWidget(self.create)
-
-    def initializePage(self) -> None:
-        chosen = self.choices.profile.name if self.choices.profile else None
-        self.targets.clear()
-        for profile in target_order(self.ws.profiles.list()):
-            item = QListWidgetItem(profile.name)
-            item.setData(PROFILE_ROLE, profile)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{profile.name}, {badge_text(profile.environment)}, "
-                         f"{profile.display_target()}" + (", backups only" if profile.read_only else ""))
-            self.targets.addItem(item)
-            if profile.name == chosen:
-                self.targets.setCurrentItem(item)
-        self._fill_tables(self.choices.record)
-        self._on_target()
-
-    def _fill_tables(self, record: BackupRecord) -> None:
-        self.tables.blockSignals(True)
-        self.tables.clear()
-        for key, rows in sorted(record.row_counts.items()):
-            item = QListWidgetItem(f"{key}  \u2014  {fmt.count_text(rows)} rows")
-            item.setData(RECORD_ROLE, key)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
-            self.tables.addItem(item)
-        self.tables.blockSignals(False)
-        whole_only = record.format == "plain" or not record.row_counts
-        if whole_only:
-            self.only_some.setChecked(False)
-            self.tables_hint.setText(
-                "This backup is an SQL script, which can only be restored whole."
-                if record.format == "plain" else "This backup does not list its tables, so it is restored whole.")
-        self.only_some.setEnabled(not whole_only)
-
-    def _on_target(self, *_args) -> None:
-        item = self.targets.currentItem()
-        self.choices.profile = item.data(PROFILE_ROLE) if item else None
-        profile = self.choices.profile
-        self.refusal.setVisible(bool(profile and profile.read_only) or self.targets.count() == 0)
-        if self.targets.count() == 0:
-            self.refusal.setText("There is no database connection to restore into yet. "
-                                 "Close this window and add a connection first.")
-        elif profile and profile.read_only:
-            self.refusal.setText(
-                f"\u201c{profile.name}\u201d is marked \u201cbackups only\u201d: Lifeboat makes backups of it "
-                "but never writes into it. Choose another database, or change that connection's "
-                "settings if it really should receive restores.")
-        self._on_options()
-
-    def _on_options(self, *_args) -> None:
-        some = self.only_some.isChecked()
-        for widget in (self.tables, self.tick_all, self.untick_all):
-            widget.setVisible(some)
-        self.tables_hint.setVisible(not self.only_some.isEnabled() or some)
-        self.choices.tables = self.checked_tables() if some else []
-        if some and self.only_some.isEnabled():
-            self.tables_hint.setText(self._tables_hint_text())
-        self.choices.clean = self.clean.isChecked()
-        self.choices.create = self.create.isChecked()
-        self.clean_hint.setText(self._clean_hint_text())
-        self.completeChanged.emit()
-
-    def _table_keys(self):
-        return (self.tables.item(row).data(RECORD_ROLE) for row in range(self.tables.count()))
-
-    def checked_tables(self) -> list[str]:
-        items = (self.tables.item(row) for row in range(self.tables.count()))
-        return [item.data(RECORD_ROLE) for item in items if item.checkState() == Qt.CheckState.Checked]
-
-    def set_tables(self, keys: list[str]) -> None:
-        """Ticks exactly these tables (the rest unticked)."""
-        self.tables.blockSignals(True)
-        for row in range(self.tables.count()):
-            item = self.tables.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.data(RECORD_ROLE) in keys else Qt.CheckState.Unchecked)
-        self.tables.blockSignals(False)
-        self._on_options()
-
-    def select_target(self, name: str) -> None:
-        for row in range(self.targets.count()):
-            if self.targets.item(row).data(PROFILE_ROLE).name == name:
-                self.targets.setCurrentRow(row)
-                return
-        raise KeyError(name)
-
-    def _tables_hint_text(self) -> str:
-        count = len(self.choices.tables)
-        if count == 0:
-            return "Tick at least one table."
-        # pg_restore -t selects a table's definition and rows only, not its
-        # indexes, keys or the objects around it (pg_restore docs, -t).
-        return (f"{count} of {self.tables.count()} tables ticked. Only the tables and their rows are restored: "
-                "their indexes and keys, and the backup's views and functions, are left out.")
-
-    def _clean_hint_text(self) -> str:
-        if self.choices.clean and self.choices.tables:
-            return ("Lifeboat first deletes the ticked tables from the database, with their indexes and keys, "
-                    "then restores the tables and their rows from the backup. A table that other tables "
-                    "link to cannot be replaced alone: the restore then stops before changing anything.")
-        if self.choices.clean:
-            return ("Lifeboat first deletes every table, view and other object in the backup from the "
-                    "database, then restores them from the backup. Anything in the database that is not "
-                    "in the backup is left alone.")
-        return ("Nothing in the database is deleted. If it already holds tables, the restore stops "
-                "before changing anything: then tick this box, or restore into an empty database.")
-
-    def isComplete(self) -> bool:
-        profile = self.choices.profile
-        if profile is None or profile.read_only:
-            return False
-        return not self.only_some.isChecked() or bool(self.choices.tables)

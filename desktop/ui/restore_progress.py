@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ..core.errors import Cancelled, LifeboatError
 from ..core.jobs.checks import RestoreCheck, TableCheck
 from ..core.jobs.restore import RestoreRequest, RestoreResult, run_restore
+from ..core.jobs.restore_plan import restore_into_new_database
 from ..core.progress import Progress
 from . import formatting as fmt
 from .badges import PRODUCTION_COLOUR, PRODUCTION_TINT
@@ -44,8 +45,17 @@ _COLUMNS = ("Table", "Rows in the backup", "Rows found now", "Result")
 def restore_request(choices: RestoreChoices) -> RestoreRequest:
     return RestoreRequest(
         source=choices.record.id, into=choices.profile.name, create=choices.create,
-        clean=choices.clean, tables=list(choices.tables), confirm=choices.confirm,
+        clean=choices.clean, replace=choices.replace, tables=list(choices.tables), confirm=choices.confirm,
     )
+
+
+def restore_job(ws, choices: RestoreChoices):
+    """The job function the page runs: into the chosen database, or into a new one with its connection."""
+    request = restore_request(choices)
+    if choices.new_database:
+        like, dbname, name = choices.profile.name, choices.new_database, choices.new_connection
+        return lambda report, cancel: restore_into_new_database(ws, request, like, dbname, name, report, cancel)
+    return lambda report, cancel: run_restore(ws, request, report, cancel)
 
 
 def item_words(item: str) -> str:
@@ -102,6 +112,7 @@ class ProgressPage(QWizardPage):
         self.table = verification_table(self.result_panel)
         self.notes = wrapped_label("", self.result_panel, "constraintNotes", HINT_STYLE)
         self.undo = UndoPanel(self.ws, self.result_panel)
+        self.undo.undone.connect(self._show_undone)
         self.details_button = named(QPushButton("Show details", self.result_panel), "detailsButton",
                                     "Show technical details")
         self.details_button.setCheckable(True)
@@ -141,14 +152,12 @@ class ProgressPage(QWizardPage):
         return self.job is not None and self.job.running
 
     def initializePage(self) -> None:
-        target = self.choices.profile
-        self.setTitle(f"Restoring into {target.dbname}")
+        self.setTitle(f"Restoring into {self.choices.new_database or self.choices.profile.dbname}")
         self.setSubTitle(f"Restoring {backup_words(self.choices.record)}. You can stop at any time: "
                          "the database then stays as it was.")
         self.result = None
         self._show_running(True)
-        request = restore_request(self.choices)
-        self.job = BackgroundJob("Restore", lambda report, cancel: run_restore(self.ws, request, report, cancel), self)
+        self.job = BackgroundJob("Restore", restore_job(self.ws, self.choices), self)
         self.job.progressed.connect(self._on_progress)
         self.job.succeeded.connect(self.show_result)
         self.job.failed.connect(self._on_failed)
@@ -265,8 +274,16 @@ class ProgressPage(QWizardPage):
         self.completeChanged.emit()
         self.job_finished.emit()
 
+    def _show_undone(self, result: RestoreResult) -> None:
+        """After Undo, the page tells what Undo did, not what the restore did."""
+        self.setTitle("Undone" if result.ok else "Undone, but the rows do not match")
+        self._show_summary(f"\u21a9 Undone: {result.database} is back as it was before this restore. "
+                           f"{result.check.summary()}", OK_COLOUR if result.ok else PRODUCTION_COLOUR)
+        self.safety.setHidden(True)
+        self._fill_table(result.check)
+
     def _go_back(self) -> None:
-        self.wizard().back()
+        self.wizard().back_to_choices()
 
     def isComplete(self) -> bool:
         return self.job is not None and not self.job.running

@@ -9,6 +9,7 @@ connections are not offered.
 """
 from typing import Optional
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -26,6 +27,8 @@ PRIVATE_CHOICE = "This computer (a private server Lifeboat starts for the test)"
 
 
 class RestoreTestDialog(QDialog):
+    changed = Signal()  # a test restore ended: the Proven column may have changed
+
     def __init__(self, ws, record: BackupRecord, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.ws = ws
@@ -81,6 +84,7 @@ class RestoreTestDialog(QDialog):
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._failed)
         self.job.finished.connect(lambda: self.start_button.setEnabled(True))
+        self.job.finished.connect(self.changed)
         self.start_button.setEnabled(False)
         self._say("", HINT_STYLE)  # not the last run's result
         self.report.setHidden(True)

@@ -1,9 +1,9 @@
 """The guided restore (issue 3): backup -> target -> review -> progress and proof.
 
-The pages live in restore_pages (1, 2), restore_review (3) and
+The pages live in restore_pages (1), restore_target (2), restore_review (3) and
 restore_progress (4); the wizard ties them to one RestoreChoices. Once the
 restore runs there is no way back (the review page is a commit page); a
-failed or stopped restore offers to go back and change the choices.
+failed or stopped restore offers to go back to the page with the choices.
 Closing the window while it runs asks to stop the restore first:
 pg_restore and psql run in one transaction here, so stopping leaves the
 database as it was.
@@ -14,13 +14,15 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 
 from ..core.catalog import BackupRecord
-from .restore_pages import ChooseBackupPage, ChooseTargetPage, RestoreChoices, named
+from .restore_pages import ChooseBackupPage, RestoreChoices, named
+from .restore_target import ChooseTargetPage
 from .restore_progress import ProgressPage
 from .restore_review import ReviewPage
 
 
 class RestoreWizard(QWizard):
     restored = Signal(object)  # RestoreResult, after a successful restore and verification
+    changed = Signal()  # a restore or an undo ended: what the window shows may be out of date
 
     BACKUP_PAGE, TARGET_PAGE, REVIEW_PAGE, PROGRESS_PAGE = range(4)
 
@@ -45,6 +47,8 @@ class RestoreWizard(QWizard):
         self._close_when_done = False
         self.progress_page.restored.connect(self.restored)
         self.progress_page.job_finished.connect(self._after_job)
+        self.progress_page.job_finished.connect(self.changed)
+        self.progress_page.undo.undo_finished.connect(self.changed)
 
     def _name_buttons(self) -> None:
         names = {
@@ -56,6 +60,12 @@ class RestoreWizard(QWizard):
         }
         for which, (object_name, accessible) in names.items():
             named(self.button(which), object_name, accessible)
+
+    def back_to_choices(self) -> None:
+        """From a failed or stopped restore to the page with the choices, the target checked again."""
+        while self.currentId() > self.TARGET_PAGE:
+            self.back()
+        self.target_page.recheck()
 
     def reject(self) -> None:
         """Window close, Escape and Cancel: never leave a restore running unseen."""

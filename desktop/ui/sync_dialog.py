@@ -4,7 +4,10 @@ The dialog only makes the engine's plan visible (`plan_sync`) and runs
 `run_sync` in a BackgroundJob; every rule (read-only targets, the typed
 production name, links from other tables) is enforced again by the engine.
 The look is the restore wizard's: badges, the red production banner, the
-typed-name gate, the verification table and the undo panel.
+typed-name gate, the verification table and the undo panel. Each table the
+target would lose is listed in red with a tick box, and Start waits until
+every one is ticked: the sync removes only tables the person saw and agreed
+to (SyncRequest.agreed_losses). The outcome page is sync_outcome.SyncOutcome.
 """
 from typing import Optional
 
@@ -19,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -28,18 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.jobs.sync import SyncPlan, SyncRequest, SyncResult, plan_sync, run_sync
-from ..core.errors import Cancelled, LifeboatError
 from ..core.profiles import Profile
 from ..core.stats import list_profile_tables
 from . import formatting as fmt
 from .badges import PRODUCTION_COLOUR, EnvironmentBadge
 from .error_dialog import error_text
 from .jobs import BackgroundJob
-from .progress_panel import JobProgressPanel
+from .loss_list import LossList
 from .restore_pages import HINT_STYLE, named, wrapped_label
-# The restore's verification table, row for row: the sync's step 4 is the same check.
-from .restore_progress import fill_verification_table, verification_table
-from .undo_panel import OK_COLOUR, UndoPanel
+from .sync_outcome import SyncOutcome
 
 TABLE_KEY_ROLE = Qt.ItemDataRole.UserRole
 BANNER_STYLE = (f"background-color: {PRODUCTION_COLOUR}; color: white; font-weight: bold;"
@@ -50,6 +49,7 @@ _PLAN_DELAY_MS = 300
 
 class SyncDialog(QDialog):
     synced = Signal(object)  # SyncResult; the window refreshes its backup list
+    changed = Signal()  # a sync or an undo ended: what the window shows may be out of date
     job_finished = Signal()
 
     def __init__(self, ws, parent: Optional[QWidget] = None):
@@ -68,7 +68,9 @@ class SyncDialog(QDialog):
         self.setWindowTitle("Copy development into production")
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._build_choices())
-        self.pages.addWidget(self._build_outcome())
+        self.outcome = SyncOutcome(ws, self)
+        self.outcome.changed.connect(self.changed)
+        self.pages.addWidget(self.outcome)
         self.start_button = named(QPushButton("Start the sync", self), "startSyncButton", "Start the sync")
         self.start_button.setDefault(True)
         self.close_button = named(QPushButton("Close", self), "closeButton", "Close")
@@ -123,6 +125,9 @@ class SyncDialog(QDialog):
         self.steps = wrapped_label("", page, "syncSteps")
         self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.link_notes = wrapped_label("", page, "syncLinkNotes", HINT_STYLE)
+        self.losses_title = wrapped_label("", page, "syncLossesTitle", f"font-weight: bold; color: {PRODUCTION_COLOUR};")
+        self.losses = LossList("syncLosses", "What the target would lose: tick each removed table to agree", page,
+                               max_rows=6)
         self.confirm_label = wrapped_label("", page, "confirmLabel", "font-weight: bold;")
         self.confirm = named(QLineEdit(page), "confirmField", "Type the database name to confirm")
         self.confirm_label.setBuddy(self.confirm)
@@ -145,6 +150,8 @@ class SyncDialog(QDialog):
         layout.addWidget(self.steps_title)
         layout.addWidget(self.steps)
         layout.addWidget(self.link_notes)
+        layout.addWidget(self.losses_title)
+        layout.addWidget(self.losses)
         layout.addSpacing(6)
         layout.addWidget(self.confirm_label)
         layout.addWidget(self.confirm)
@@ -154,38 +161,7 @@ class SyncDialog(QDialog):
         self.some.toggled.connect(self._on_scope_changed)
         self.tables.itemChanged.connect(lambda _item: self._plan_later())
         self.confirm.textChanged.connect(self._enable_start)
-        return page
-
-    def _build_outcome(self) -> QWidget:
-        page = QWidget(self)
-        self.progress = JobProgressPanel(page)
-        self.progress.hide()
-        self.summary = wrapped_label("", page, "syncSummary")
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.safety = wrapped_label("", page, "safetyNote")
-        self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.check_table = verification_table(page)
-        self.undo = UndoPanel(self.ws, page)
-        self.details_button = named(QPushButton("Show details", page), "detailsButton", "Show technical details")
-        self.details_button.setCheckable(True)
-        self.details = named(QPlainTextEdit(page), "errorDetails", "Technical details")
-        self.details.setReadOnly(True)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.safety)
-        layout.addWidget(self.check_table, 1)
-        layout.addWidget(self.undo)
-        row = QHBoxLayout()
-        row.addWidget(self.details_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        layout.addWidget(self.details, 1)
-        layout.addStretch(0)
-        for widget in (self.summary, self.safety, self.check_table, self.details_button, self.details):
-            widget.setHidden(True)
-        self.details_button.toggled.connect(self._toggle_details)
+        self.losses.agreement_changed.connect(self._enable_start)
         return page
 
     def _fill_profiles(self) -> None:
@@ -265,6 +241,7 @@ class SyncDialog(QDialog):
         self.plan, self.plan_error = None, None
         self.steps.setText("Working out the steps\u2026")
         self.link_notes.setHidden(True)
+        self._show_losses(None)
         self._enable_start()
         self._plan_timer.start()
 
@@ -304,7 +281,20 @@ class SyncDialog(QDialog):
         notes = plan.link_notes()
         self.link_notes.setText("Links from other tables:\n" + "\n".join(f"\u2022 {note}" for note in notes))
         self.link_notes.setVisible(bool(notes))
+        self._show_losses(plan)
         self._enable_start()
+
+    def _show_losses(self, plan: Optional[SyncPlan]) -> None:
+        """Each table the target would lose (a tick each, to agree) and each whose rows would fall, in red."""
+        changes = (plan.lost + plan.fallen) if plan else []
+        if plan and plan.lost:
+            self.losses_title.setText(f"{plan.target.dbname} would lose these tables: {plan.source.dbname} does not "
+                                      "have them. Tick each one to agree that it is removed.")
+        elif plan:
+            self.losses_title.setText(f"These tables of {plan.target.dbname} would have fewer rows:")
+        self.losses.show_changes(changes, tick_losses=True)
+        for widget in (self.losses_title, self.losses):
+            widget.setVisible(bool(changes))
 
     def _show_plan_error(self, error: BaseException) -> None:
         if self._replan:
@@ -317,60 +307,35 @@ class SyncDialog(QDialog):
         target = self.profile(self.target)
         confirmed = target is not None and (not target.is_production or self.confirm.text() == target.dbname)
         idle = not (self.sync_job and self.sync_job.running)
-        self.start_button.setEnabled(self.plan is not None and confirmed and idle and self.pages.currentIndex() == 0)
+        agreed = self.losses.all_agreed()
+        self.start_button.setEnabled(self.plan is not None and confirmed and agreed and idle
+                                     and self.pages.currentIndex() == 0)
 
     # --- running ------------------------------------------------------
     def start(self) -> None:
         target = self.plan.target
         request = SyncRequest(self.plan.source.name, target.name, list(self.plan.tables),
-                              confirm=self.confirm.text() if target.is_production else None)
+                              confirm=self.confirm.text() if target.is_production else None,
+                              agreed_losses=self.losses.agreed_losses())
         self.sync_job = BackgroundJob(f"Copying {self.plan.source.dbname} into {target.dbname}",
                                       lambda report, cancel: run_sync(self.ws, request, report, cancel), self)
         self.sync_job.succeeded.connect(self._show_result)
-        self.sync_job.failed.connect(self._show_problem)
-        self.sync_job.cancelled.connect(self._show_problem)
+        self.sync_job.failed.connect(self.outcome.show_problem)
+        self.sync_job.cancelled.connect(self.outcome.show_problem)
         self.sync_job.finished.connect(self._on_sync_finished)
         self.pages.setCurrentIndex(1)
-        self.progress.attach(self.sync_job, what="sync")
+        self.outcome.progress.attach(self.sync_job, what="sync")
         self.start_button.setHidden(True)
         self.sync_job.start()
 
     def _on_sync_finished(self) -> None:
         self._enable_start()
         self.job_finished.emit()
+        self.changed.emit()
 
     def _show_result(self, result: SyncResult) -> None:
-        check = result.restore.check
-        if result.ok:
-            self._say(f"\u2714 {result.plan.target.dbname} now holds the copy of {result.plan.source.dbname}. "
-                      f"{check.summary()}", f"color: {OK_COLOUR}; font-weight: bold; font-size: 11pt;")
-        else:
-            self._say(f"\u2716 {check.summary()}", f"color: {PRODUCTION_COLOUR}; font-weight: bold;")
-        self.safety.setText(
-            f"Before copying, Lifeboat took a safety backup of {result.plan.target.dbname} (backup id "
-            f"{result.safety_backup_id}) and a backup of {result.plan.source.dbname} (backup id "
-            f"{result.source_backup_id}). Both are in the backup list.")
-        self.safety.setVisible(True)
-        fill_verification_table(self.check_table, check)
-        self.undo.show_offer(result.safety_backup_id)
+        self.outcome.show_result(result)
         self.synced.emit(result)
-
-    def _show_problem(self, error: BaseException) -> None:
-        message, details = error_text(error)
-        title = "The sync was stopped." if isinstance(error, Cancelled) else "The sync did not finish."
-        self._say(f"\u2716 {title} {message}", f"color: {PRODUCTION_COLOUR};")
-        self.details.setPlainText(details)
-        self.details_button.setVisible(bool(details))
-        self.undo.show_offer(error.safety_backup_id if isinstance(error, LifeboatError) else None)
-
-    def _say(self, text: str, style: str) -> None:
-        self.summary.setText(text)
-        self.summary.setStyleSheet(style)
-        self.summary.setVisible(True)
-
-    def _toggle_details(self, shown: bool) -> None:
-        self.details.setVisible(shown)
-        self.details_button.setText("Hide details" if shown else "Show details")
 
     def reject(self) -> None:
         if self.sync_job and self.sync_job.running:

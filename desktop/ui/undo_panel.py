@@ -6,6 +6,7 @@ like every production write; then one click runs `undo_restore`.
 """
 from typing import Optional
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..core.jobs.undo import UndoOffer, undo_offer, undo_restore
@@ -19,6 +20,9 @@ OK_COLOUR = "#1b5e20"
 
 
 class UndoPanel(QWidget):
+    undone = Signal(object)  # RestoreResult of the undo
+    undo_finished = Signal()  # after any undo, done or not: the window refreshes what it shows
+
     def __init__(self, ws, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.ws = ws
@@ -54,6 +58,8 @@ class UndoPanel(QWidget):
             f"is replaced. Type {self.offer.database} to confirm:")
         self.typed.clear()
         self.typed.setPlaceholderText(self.offer.database)
+        for widget in (self.explain, self.typed, self.button):
+            widget.setVisible(True)
         self.outcome.setHidden(True)
         self._enable()
 
@@ -70,6 +76,7 @@ class UndoPanel(QWidget):
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._failed)
         self.job.finished.connect(self._enable)
+        self.job.finished.connect(self.undo_finished)
         self.button.setEnabled(False)
         self.job.start()
 
@@ -77,9 +84,12 @@ class UndoPanel(QWidget):
         if result.ok:
             self._say(f"\u2714 {result.database} is back as it was. {result.check.summary()}",
                       f"color: {OK_COLOUR}; font-weight: bold;")
+            for widget in (self.explain, self.typed, self.button):
+                widget.setHidden(True)  # done: nothing left to undo
         else:
             self._say(f"\u2716 The undo finished, but: {result.check.summary()}",
                       f"color: {PRODUCTION_COLOUR}; font-weight: bold;")
+        self.undone.emit(result)
 
     def _failed(self, error: BaseException) -> None:
         message, _ = error_text(error)

@@ -147,7 +147,7 @@ def test_killed_sync_leaves_the_target_as_it_was(ws, pg15, noise_db, fresh_db, m
     target_db = drifted_copy(pg15, fresh_db, noise_db)
     make_profile(pg15, target_db, name="target")
     before = state(pg15, target_db)
-    kill_mid_copy(pg15, target_db, ["sync", "source", "--into", "target", "--confirm", target_db])
+    kill_mid_copy(pg15, target_db, ["sync", "source", "--into", "target", "--confirm", target_db, "--drop-missing"])
     assert state(pg15, target_db) == before
 
 

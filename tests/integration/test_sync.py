@@ -2,7 +2,7 @@
 import psycopg
 import pytest
 
-from desktop.core.errors import ConfirmationRequired, RestoreFailed, UsageError
+from desktop.core.errors import ConfirmationRequired, RestoreFailed, TablesWouldBeLost, UsageError
 from desktop.core.jobs.sync import SyncRequest, plan_sync, run_sync
 from desktop.core.jobs.undo import undo_restore
 from desktop.core.workspace import Workspace
@@ -44,7 +44,13 @@ def test_whole_database_sync_makes_production_what_development_is(ws, pg15, pair
     assert ws.catalog.list() == []  # refused before any step
     before = schema_dump(pg15, prod), table_hashes(pg15, prod)
     phases = []
-    result = run_sync(ws, SyncRequest("dev", "prod", confirm=prod), lambda p: phases.append(p.phase))
+    with pytest.raises(TablesWouldBeLost, match="playlist_track"):
+        run_sync(ws, SyncRequest("dev", "prod", confirm=prod))
+    assert ws.catalog.list() == []  # refused before the safety backup
+    # Agreeing to exactly the tables shown (the window's ticks) lets it through.
+    request = SyncRequest("dev", "prod", confirm=prod, agreed_losses=["public.playlist_track"])
+    result = run_sync(ws, request, lambda p: phases.append(p.phase))
+    assert result.loss_lines() == [f"playlist_track: removed — it held 8,715 rows and is not in {dev} (dev)"]
     assert result.ok
     assert (schema_dump(pg15, prod), table_hashes(pg15, prod)) == (schema_dump(pg15, dev), table_hashes(pg15, dev))
     assert [n for n in range(1, 5) if any(p.startswith(f"Step {n} of 4") for p in phases)] == [1, 2, 3, 4]

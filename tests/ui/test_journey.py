@@ -53,7 +53,11 @@ def test_add_connection_back_up_and_restore(qtbot, ws, pg15, chinook_db, fresh_d
     click(qtbot, window, "Restore")
     wizard = window.findChild(RestoreWizard)
     click(qtbot, wizard, "Next")
+    assert not wizard.button(wizard.WizardButton.NextButton).isEnabled(), "no target is chosen for the user"
     wizard.target_page.select_target("Shop development")
+    qtbot.waitUntil(lambda: by_name(wizard, QAbstractButton, f"Into the empty database {target}") is not None,
+                    timeout=20000)
+    click(qtbot, wizard, f"Into the empty database {target}")
     click(qtbot, wizard, "Next")
     with qtbot.waitSignal(wizard.restored, timeout=60000):
         click(qtbot, wizard, "Restore")

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QPushButton, QWizard
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.checks import RestoreCheck, TableCheck
-from desktop.ui.badges import PRODUCTION_TINT
+from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
 from desktop.ui.restore_wizard import RestoreWizard
 from tests.dbcompare import row_counts
+from desktop.ui.restore_target import EMPTY, NEW, REPLACE, TABLES
 from tests.ui.screens import save_screenshot
 
 NEXT = QWizard.WizardButton.NextButton
@@ -49,6 +50,20 @@ def go_to_target(wizard: RestoreWizard, profile_name: str):
     return wizard.target_page
 
 
+def choose(qtbot, wizard: RestoreWizard, profile_name: str, way: str, from_start: bool = True):
+    """Picks the target, waits for its check, and picks the way (restore_target.EMPTY, REPLACE, NEW)."""
+    page = go_to_target(wizard, profile_name) if from_start else wizard.target_page
+    if not from_start:
+        page.select_target(profile_name)
+    checked(qtbot, page)
+    page.choose(way)
+    return page
+
+
+def checked(qtbot, page):
+    qtbot.waitUntil(lambda: page.choices.state is not None and not page.checking, timeout=30_000)
+
+
 def run_to_result(qtbot, wizard: RestoreWizard):
     """Press Restore on the review page and wait for the job's end."""
     assert wizard.currentPage() is wizard.review_page
@@ -78,13 +93,18 @@ def test_full_restore_into_development_replaces_the_data(qtbot, ws, make_profile
     assert wizard.choices.record.id == chinook_backup.id
 
     page = go_to_target(wizard, "Music shop test")
-    page.clean.setChecked(True)
-    assert "first deletes every table" in page.clean_hint.text()
+    checked(qtbot, page)
+    assert not page.into_empty.isVisible(), "it holds tables: no 'into the empty database'"
+    assert not wizard.button(NEXT).isEnabled(), "no way chosen yet"
+    page.choose(REPLACE)
+    assert page.replace.text() == f"Replace everything in {target} with the backup"
     wizard.button(NEXT).click()
     sentence = wizard.review_page.sentence.text()
-    assert sentence.startswith(f"Database {target} on host {pg15.host} will be replaced by the backup of "
-                               f"{chinook_backup.database} from ")
+    assert sentence.startswith(f"Everything in database {target} on host {pg15.host} will be replaced by the "
+                               f"backup of {chinook_backup.database} from ")
     assert f"11 tables, {chinook_backup.total_rows:,} rows." in sentence
+    assert wizard.review_page.losses_title.text() == (
+        f"Nothing in {target} is lost: no table is removed and no table loses rows.")
     assert not wizard.review_page.banner.isVisible()
 
     with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT) as restored:
@@ -104,8 +124,8 @@ def test_only_the_ticked_tables_are_restored(qtbot, ws, make_profile, pg15, chin
     target = f"{chinook_backup.database}_two"
     make_profile(pg15, target, name="Music shop empty")
     wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
-    page = go_to_target(wizard, "Music shop empty")
-    page.create.setChecked(True)
+    page = choose(qtbot, wizard, "Music shop empty", EMPTY)
+    assert page.into_empty.text() == f"Create {target} and restore into it"
     page.only_some.setChecked(True)
     assert page.tables.count() == 11 and len(page.checked_tables()) == 11, "all ticked at first"
     page.set_tables([])
@@ -114,7 +134,7 @@ def test_only_the_ticked_tables_are_restored(qtbot, ws, make_profile, pg15, chin
     wizard.button(NEXT).click()
     sentence = wizard.review_page.sentence.text()
     assert "2 tables (album and artist), 622 rows" in sentence
-    assert f"If {target} does not exist yet, it will be created." in sentence
+    assert f"Lifeboat creates {target} first." in sentence
     try:
         with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT):
             run_to_result(qtbot, wizard)
@@ -128,9 +148,9 @@ def test_production_target_needs_the_exact_database_name(qtbot, ws, make_profile
     target = chinook_copy("Music_Prod")
     make_profile(pg15, target, environment="production", name="Music shop mirror")
     wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
-    page = go_to_target(wizard, "Music shop mirror")
+    page = choose(qtbot, wizard, "Music shop mirror", REPLACE)
     assert page.targets.currentRow() == page.targets.count() - 1, "production is listed last"
-    page.clean.setChecked(True)
+    assert "This is a PRODUCTION database." in page.facts.text()
     wizard.button(NEXT).click()
     review = wizard.review_page
     assert review.banner.isVisible() and "PRODUCTION" in review.banner.text()
@@ -158,7 +178,7 @@ def test_production_target_needs_the_exact_database_name(qtbot, ws, make_profile
 def test_mismatches_are_marked_in_words_and_colour(qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
     make_profile(pg15, chinook_copy("mismatch"), name="Music shop test")
     wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
-    go_to_target(wizard, "Music shop test").clean.setChecked(True)
+    choose(qtbot, wizard, "Music shop test", REPLACE)
     wizard.button(NEXT).click()
     with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT) as restored:
         run_to_result(qtbot, wizard)
@@ -192,7 +212,11 @@ def test_a_backups_only_profile_is_refused(qtbot, ws, make_profile, pg15, chinoo
     assert page.refusal.isVisible() and "backups only" in page.refusal.text()
     assert not wizard.button(NEXT).isEnabled()
     page.select_target("Music shop live")
-    assert not page.refusal.isVisible() and wizard.button(NEXT).isEnabled()
+    assert not page.refusal.isVisible()
+    checked(qtbot, page)
+    assert not wizard.button(NEXT).isEnabled(), "a database that holds tables needs a way chosen"
+    page.choose(REPLACE)
+    assert wizard.button(NEXT).isEnabled()
 
 
 def test_development_targets_come_first(qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
@@ -238,7 +262,7 @@ def test_a_backup_file_is_added_to_the_catalog_and_selected(qtbot, ws, chinook_b
 def test_closing_while_restoring_asks_first(qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
     make_profile(pg15, chinook_copy("close"), name="Music shop test")
     wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
-    go_to_target(wizard, "Music shop test").clean.setChecked(True)
+    choose(qtbot, wizard, "Music shop test", REPLACE)
     wizard.button(NEXT).click()
     with qtbot.waitSignal(wizard.progress_page.job_finished, timeout=RESTORE_TIMEOUT):
         wizard.button(RESTORE).click()
@@ -257,6 +281,123 @@ def test_closing_while_restoring_asks_first(qtbot, ws, make_profile, pg15, chino
     assert not wizard.isVisible() and not wizard.progress_page.running
 
 
+def test_overwriting_only_the_ticked_tables_leaves_the_others(qtbot, ws, make_profile, pg15, chinook_backup,
+                                                              chinook_copy):
+    target = chinook_copy("some_tables")
+    with psycopg.connect(pg15.conninfo(target), autocommit=True) as conn:
+        conn.execute("DELETE FROM playlist_track WHERE playlist_id = 1")
+        conn.execute("DELETE FROM invoice_line WHERE invoice_line_id > 2000")
+    make_profile(pg15, target, name="Music shop test")
+    wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
+    page = go_to_target(wizard, "Music shop test")
+    checked(qtbot, page)
+    page.only_some.setChecked(True)
+    page.set_tables(["public.playlist_track"])
+    page.choose(TABLES)
+    wizard.button(NEXT).click()
+    sentence = wizard.review_page.sentence.text()
+    assert "the ticked tables will be overwritten" in sentence and "other tables stay as they are" in sentence
+    with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT):
+        run_to_result(qtbot, wizard)
+    counts = row_counts(pg15, target)
+    assert counts["public.playlist_track"] == 8715 and counts["public.invoice_line"] == 2000
+
+
+def test_nothing_is_preselected_and_next_waits_for_a_choice(qtbot, ws, make_profile, pg15, chinook_backup):
+    wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
+    wizard.button(NEXT).click()
+    page = wizard.target_page
+    page.targets.setFocus()  # a list given focus picks a current row by itself: that must not choose
+    assert page.targets.selectedItems() == [] and wizard.choices.profile is None
+    assert not wizard.button(NEXT).isEnabled()
+    assert not any(button.isVisible() for button in page.ways.buttons())
+
+
+def test_into_a_new_database_creates_it_and_its_connection(qtbot, ws, make_profile, pg15, chinook_backup):
+    wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
+    page = choose(qtbot, wizard, "Music shop live", NEW)
+    taken = page.choices.state.databases[0]
+    page.new_name.setText(taken)
+    assert "already a database" in page.new_hint.text() and not wizard.button(NEXT).isEnabled()
+    name = f"{chinook_backup.database}_copy"
+    page.new_name.setText(name)
+    assert not pg15_has(pg15, name)
+    connection = page.choices.new_connection
+    assert connection.startswith("Music shop live copy ") and connection in page.new_hint.text()
+    wizard.button(NEXT).click()
+    review = wizard.review_page
+    assert not review.banner.isVisible(), "a new database is not production"
+    assert wizard.button(RESTORE).isEnabled()
+    assert review.losses_title.text() == f"Nothing is lost: {name} is a new database."
+    try:
+        with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT):
+            run_to_result(qtbot, wizard)
+        added = ws.profiles.get(connection)
+        assert (added.dbname, added.environment, added.host, added.port) == (name, "development", pg15.host, pg15.port)
+        assert row_counts(pg15, name) == chinook_backup.row_counts
+    finally:
+        pg15.drop_database(name)
+
+
+def pg15_has(pg15, name: str) -> bool:
+    with psycopg.connect(pg15.conninfo()) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def test_review_lists_what_replace_removes_and_go_back_returns_to_the_choices(
+        qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
+    target = chinook_copy("with_events")
+    with psycopg.connect(pg15.conninfo(target), autocommit=True) as conn:
+        conn.execute("CREATE TABLE events (id int PRIMARY KEY)")
+        conn.execute("INSERT INTO events SELECT generate_series(1, 1500)")
+        conn.execute("INSERT INTO genre VALUES (100, 'Polka')")
+        conn.execute("CREATE VIEW busy AS SELECT 1 AS one FROM events")
+    make_profile(pg15, target, name="Music shop test")
+    wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
+    choose(qtbot, wizard, "Music shop test", REPLACE)
+    wizard.button(NEXT).click()
+    review = wizard.review_page
+    lines = [review.losses.item(row).text() for row in range(review.losses.count())]
+    assert lines[:2] == ["events: 1,500 rows now \u2014 not in the backup, will be removed",
+                         "genre: 26 rows now, 25 after"]
+    assert review.losses.item(0).foreground().color().name() == PRODUCTION_COLOUR
+    assert review.losses.item(2).foreground().style() == Qt.BrushStyle.NoBrush
+    assert f"{target} will lose data" in review.losses_title.text()
+    # A failure (here: the target's server refuses a lock) offers the way back to the choices.
+    with psycopg.connect(pg15.conninfo(target)) as blocker:
+        blocker.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+        with qtbot.waitSignal(wizard.progress_page.job_finished, timeout=RESTORE_TIMEOUT):
+            wizard.button(RESTORE).click()
+            qtbot.waitUntil(lambda: wizard.progress_page.phase.text() == "Restoring", timeout=RESTORE_TIMEOUT)
+            wizard.progress_page.cancel()
+    assert wizard.progress_page.change.isVisible()
+    wizard.progress_page.change.click()
+    assert wizard.currentPage() is wizard.target_page
+    checked(qtbot, wizard.target_page)
+    assert wizard.target_page.replace.isVisible()
+
+
+def test_after_undo_the_headline_says_what_undo_did(qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
+    target = chinook_copy("undo_me")
+    make_profile(pg15, target, environment="production", name="Music shop mirror")
+    wizard = open_wizard(qtbot, ws, preselected=chinook_backup)
+    choose(qtbot, wizard, "Music shop mirror", REPLACE)
+    wizard.button(NEXT).click()
+    wizard.review_page.confirm.setText(target)
+    with qtbot.waitSignal(wizard.restored, timeout=RESTORE_TIMEOUT):
+        run_to_result(qtbot, wizard)
+    page = wizard.progress_page
+    assert page.summary.text().startswith("\u2714 The restore finished.")
+    page.undo.typed.setText(target)
+    with qtbot.waitSignal(page.undo.undone, timeout=RESTORE_TIMEOUT), qtbot.waitSignal(wizard.changed):
+        page.undo.button.click()
+    assert page.summary.text().startswith(f"\u21a9 Undone: {target} is back as it was before this restore.")
+    assert "The restore finished" not in page.summary.text() and page.title() == "Undone"
+    assert page.undo.button.isHidden(), "nothing left to undo"
+    wizard.resize(1366, 768)
+    save_screenshot(wizard, "restore_5_undone")
+
+
 def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, pagila_db):
     shop = chinook_copy("shop")
     make_profile(pg15, shop, environment="production", name="Shop live")
@@ -264,40 +405,42 @@ def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, 
     make_profile(pg15, pagila_db, name="Film rentals")
     make_profile(pg15, chinook_copy("reporting"), environment="production", name="Reporting replica",
                  read_only=True)
+    make_profile(pg15, "shop_empty_new", name="Shop empty")
     run_backup(ws, BackupRequest("Film rentals"))
     run_backup(ws, BackupRequest("Shop live"))
     latest = run_backup(ws, BackupRequest("Shop live"))
 
     wizard = open_wizard(qtbot, ws, preselected=latest)
+    wizard.resize(1366, 768)
     save_screenshot(wizard, "restore_1_backup")
     page = go_to_target(wizard, "Reporting replica")
     save_screenshot(wizard, "restore_2_target_refused")
-    page.select_target("Shop test")
-    page.clean.setChecked(True)
+    page = choose(qtbot, wizard, "Shop empty", EMPTY, from_start=False)
+    save_screenshot(wizard, "restore_2_target_missing")
+    page = choose(qtbot, wizard, "Film rentals", NEW, from_start=False)
+    save_screenshot(wizard, "restore_2_target_new")
+    page = choose(qtbot, wizard, "Shop test", REPLACE, from_start=False)
     page.only_some.setChecked(True)
+    assert not page.replace.isVisible() and page.way() is None, "replace everything is not for some tables"
+    page.choose(TABLES)
     page.set_tables(["public.artist", "public.album", "public.track", "public.genre"])
     save_screenshot(wizard, "restore_2_target")
     wizard.button(NEXT).click()
     save_screenshot(wizard, "restore_3_review_development")
     wizard.button(BACK).click()
     page.only_some.setChecked(False)
-    page.select_target("Shop live")
+    choose(qtbot, wizard, "Film rentals", REPLACE, from_start=False)
+    wizard.button(NEXT).click()
+    save_screenshot(wizard, "restore_3_review_losses")
+    wizard.button(BACK).click()
+    choose(qtbot, wizard, "Shop live", REPLACE, from_start=False)
     wizard.button(NEXT).click()
     wizard.review_page.confirm.setText(shop[:4])
     save_screenshot(wizard, "restore_3_review_production")
     wizard.button(BACK).click()
-    page.select_target("Shop test")
+    choose(qtbot, wizard, "Shop test", REPLACE, from_start=False)
     wizard.button(NEXT).click()
     with qtbot.waitSignal(wizard.progress_page.job_finished, timeout=RESTORE_TIMEOUT):
         wizard.button(RESTORE).click()
         save_screenshot(wizard, "restore_4_progress")
     save_screenshot(wizard, "restore_4_result")
-
-    wizard.restart()
-    wizard.button(NEXT).click()
-    page.clean.setChecked(False)
-    wizard.button(NEXT).click()
-    run_to_result(qtbot, wizard)
-    assert "already contains tables" in wizard.progress_page.summary.text()
-    assert wizard.progress_page.change.isVisible()
-    save_screenshot(wizard, "restore_4_failed")

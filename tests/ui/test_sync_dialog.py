@@ -3,9 +3,10 @@ import psycopg
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop.ui.badges import PRODUCTION_COLOUR
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_dialog import SyncDialog
-from tests.dbcompare import table_hashes
+from tests.dbcompare import row_counts, table_hashes
 from tests.ui.screens import save_screenshot
 
 WAIT_MS = 120_000
@@ -62,9 +63,10 @@ def test_full_sync_makes_production_equal_to_development(qtbot, ws, pg15, chinoo
     assert table_hashes(pg15, live) == table_hashes(pg15, chinook_db)
     safety = ws.catalog.get(result.safety_backup_id)
     assert safety.status == "completed" and safety.database == live
-    assert dialog.summary.text().startswith("\u2714")
-    assert dialog.check_table.rowCount() == len(table_hashes(pg15, chinook_db))
-    assert not dialog.undo.isHidden()
+    assert dialog.outcome.summary.text().startswith("\u2714")
+    assert dialog.outcome.lost.isHidden(), "nothing lost: playlist_track only gains rows"
+    assert dialog.outcome.check_table.rowCount() == len(table_hashes(pg15, chinook_db))
+    assert not dialog.outcome.undo.isHidden()
     save_screenshot(dialog, "sync_dialog_result")
 
 
@@ -95,3 +97,44 @@ def test_the_main_window_opens_the_sync_dialog(qtbot, ws):
     dialog = window.open_sync()
     assert dialog.isVisible() and dialog.start_button.isEnabled() is False
     dialog.reject()
+
+
+def test_a_table_production_would_lose_needs_its_tick_and_is_reported_in_red(qtbot, ws, pg15, chinook_db, dialog_for):
+    """The issue's case: development lacks production's events table."""
+    live = dialog_for.live
+    with psycopg.connect(pg15.conninfo(live), autocommit=True) as conn:
+        conn.execute("CREATE TABLE events (id bigint PRIMARY KEY)")
+        conn.execute("INSERT INTO events SELECT generate_series(1, 15000)")
+        conn.execute("INSERT INTO genre VALUES (100, 'Polka')")
+    dialog = dialog_for()
+    dialog.resize(1366, 768)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.losses.count() == 2, timeout=WAIT_MS)
+    lines = [dialog.losses.item(row).text() for row in range(dialog.losses.count())]
+    assert lines == [f"events: 15,000 rows now \u2014 not in {chinook_db} (Music shop test), will be removed",
+                     "genre: 26 rows now, 25 after"]
+    assert dialog.losses.item(0).foreground().color().name() == PRODUCTION_COLOUR
+    dialog.confirm.setText(live)
+    assert not dialog.start_button.isEnabled(), "the lost table is not ticked yet"
+    save_screenshot(dialog, "sync_dialog_losses")
+    dialog.losses.item(0).setCheckState(Qt.CheckState.Checked)
+    assert dialog.start_button.isEnabled()
+    with qtbot.waitSignal(dialog.synced, timeout=WAIT_MS) as synced:
+        dialog.start_button.click()
+    qtbot.waitUntil(lambda: not dialog.sync_job.running, timeout=WAIT_MS)
+    assert synced.args[0].ok and table_hashes(pg15, live) == table_hashes(pg15, chinook_db)
+    outcome = dialog.outcome
+    assert outcome.summary.text().startswith(f"\u26a0 {live} now holds the copy")
+    assert "1 table removed, 1 table with fewer rows" in outcome.summary.text()
+    assert PRODUCTION_COLOUR in outcome.summary.styleSheet()
+    assert outcome.lost.item(0).text() == (f"events: removed \u2014 it held 15,000 rows and is not in "
+                                           f"{chinook_db} (Music shop test)")
+    assert outcome.lost.item(1).text() == "genre: 26 rows before, 25 now"
+    save_screenshot(dialog, "sync_dialog_result_losses")
+
+    outcome.undo.typed.setText(live)
+    with qtbot.waitSignal(outcome.undo.undone, timeout=WAIT_MS), qtbot.waitSignal(dialog.changed, timeout=WAIT_MS):
+        outcome.undo.button.click()
+    assert outcome.summary.text().startswith(f"\u21a9 Undone: {live} is back as it was before the sync.")
+    assert outcome.lost.isHidden()
+    assert row_counts(pg15, live)["public.events"] == 15000

@@ -25,7 +25,10 @@ from typing import Optional
 
 from ..audited import audited
 from ..connection import connect
-from ..errors import ConfirmationRequired, LifeboatError, ProfileReadOnly, RestoreFailed, UsageError, VerificationFailed
+from ..errors import (
+    ConfirmationRequired, LifeboatError, ProfileReadOnly, RestoreFailed, TablesWouldBeLost, UsageError,
+    VerificationFailed,
+)
 from ..manifest import BackupOptions
 from ..profiles import Profile
 from ..progress import CancelToken, Progress, ProgressCallback, ProgressTracker, ignore_progress
@@ -34,6 +37,7 @@ from ..workspace import Workspace
 from .backup import BackupRequest, run_backup
 from .restore import RestoreRequest, RestoreResult, run_restore, take_safety_backup
 from .restore_links import IncomingLink, incoming_links
+from .restore_plan import TableChange, ordered, rows_now, table_changes
 
 STEPS = 4
 
@@ -43,6 +47,11 @@ class SyncRequest:
     into: str  # profile to replace (production)
     tables: list[str] = field(default_factory=list)  # empty: the whole database
     confirm: Optional[str] = None
+    # A whole-database sync removes the target's tables the source lacks only
+    # when the person agreed: to all of them (--drop-missing), or to exactly
+    # the ones they were shown and ticked (the window).
+    drop_missing: bool = False
+    agreed_losses: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +60,19 @@ class SyncPlan:
     target: Profile
     tables: list[str]  # schema.table keys; empty for the whole database
     links: list[IncomingLink]
+    changes: list[TableChange] = field(default_factory=list)
+
+    @property
+    def lost(self) -> list[TableChange]:
+        return [change for change in self.changes if change.lost]
+
+    @property
+    def fallen(self) -> list[TableChange]:
+        return [change for change in self.changes if change.fell]
+
+    def loss_lines(self) -> list[str]:
+        """Each table the target would lose, and each whose rows would fall, in words."""
+        return [change.words() for change in ordered(self.lost + self.fallen)]
 
     def steps(self) -> list[str]:
         what = ("the tables " + ", ".join(self.tables)) if self.tables else "the whole database"
@@ -84,6 +106,10 @@ class SyncResult:
     def ok(self) -> bool:
         return self.restore.ok
 
+    def loss_lines(self) -> list[str]:
+        """What the target lost: the tables removed, and those left with fewer rows."""
+        return [change.done_words() for change in ordered(self.plan.lost + self.plan.fallen)]
+
 
 def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     """Checks the request and reads what the sync will touch; writes nothing."""
@@ -92,11 +118,14 @@ def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     _refuse_unsafe(source, target, request)
     with connect(source, ws.profiles.password_for(source)) as conn:
         tables = _resolve_tables(list_tables(conn), request.tables, source)
+        incoming = {key: count.rows for key, count in rows_now(conn).items() if not tables or key in tables}
     links: list[IncomingLink] = []
-    if tables:
-        with connect(target, ws.profiles.password_for(target)) as conn:
+    with connect(target, ws.profiles.password_for(target)) as conn:
+        now = rows_now(conn)
+        if tables:
             links = incoming_links(conn, tables)
-    return SyncPlan(source, target, tables, links)
+    changes = table_changes(now, incoming, whole=not tables, source=f"{source.dbname} ({source.name})")
+    return SyncPlan(source, target, tables, links, changes)
 
 
 @audited("sync")
@@ -108,6 +137,7 @@ def run_sync(
 ) -> SyncResult:
     cancel = cancel or CancelToken()
     plan = plan_sync(ws, request)
+    _refuse_unseen_losses(plan, request)
     tracker = ProgressTracker(_numbered(report, 1))
     safety_id = take_safety_backup(ws, plan.target, tracker, cancel)
     try:
@@ -145,6 +175,17 @@ def _refuse_unsafe(source: Profile, target: Profile, request: SyncRequest) -> No
             f"\"{target.name}\" is a PRODUCTION database. The sync replaces data in {target.dbname} on "
             f"{target.host}. To go ahead, confirm by typing the database name (on the command line: "
             f"--confirm {target.dbname}). Lifeboat takes a safety backup first.")
+
+
+def _refuse_unseen_losses(plan: SyncPlan, request: SyncRequest) -> None:
+    unseen = [change for change in plan.lost if change.table not in request.agreed_losses]
+    if unseen and not request.drop_missing:
+        names = ", ".join(f"{change.name} ({change.now.words()})" for change in unseen)
+        raise TablesWouldBeLost(
+            f"The sync was refused: {plan.target.dbname} ({plan.target.name}) has tables that "
+            f"{plan.source.dbname} ({plan.source.name}) lacks, and the sync would remove them: {names}. "
+            f"Nothing was changed. To remove them, confirm it (on the command line: --drop-missing); "
+            f"to keep them, copy only some tables, or add them to {plan.source.name} first.")
 
 
 def _resolve_tables(present, wanted: list[str], source: Profile) -> list[str]:
