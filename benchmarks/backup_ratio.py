@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/backup_ratio.py [--size-mb 1000] [--repeat 3] [--keep DIR]
 
 Zero-config: it starts its own throwaway PostgreSQL cluster (the system's
-server programs, desktop/core/cluster.py) in a temporary folder, fills a
+server programs, desktop/core/localpg/cluster.py) in a temporary folder, fills a
 database of about --size-mb MB, and removes everything at the end. `--keep
 DIR` keeps the cluster in DIR (reachable by the `postgres` account when run
 as root, e.g. under /var/tmp) and reuses its data on the next run.
@@ -58,8 +58,8 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from desktop.core.cluster import LocalCluster, find_server_bin_dirs  # noqa: E402
-from desktop.core.pgtools import PgTools, tools_for_server  # noqa: E402
+from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs  # noqa: E402
+from desktop.core.postgres.tools import PgTools, tools_for_server  # noqa: E402
 
 DBNAME = "bench"
 PLAIN_TARGET = "bench_restore_plain"
@@ -157,7 +157,7 @@ def _write_stats():
         json.dump({"peak": _peak(), "cpu": times.user + times.system}, out)
 
 atexit.register(_write_stats)
-from desktop.cli import main
+from desktop.cli.main import main
 sys.exit(main())
 """
 

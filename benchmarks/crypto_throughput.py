@@ -16,8 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop.core.crypto import (EncryptedWriter, Keys, PlaintextReader,  # noqa: E402
-                                 new_installation_key, read_header, unlock)
+from desktop.core.format.container import (
+    EncryptedWriter,
+    Keys,
+    PlaintextReader,
+    new_installation_key,
+    read_header,
+    unlock,
+)
 
 BLOCK = 4 << 20
 

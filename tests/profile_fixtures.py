@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from desktop.core.installation import Installation
-from desktop.core.paths import app_paths
-from desktop.core.profiles import Profile, ProfileStore
-from desktop.core.secrets import Secrets
+from desktop.core.store.installation import Installation
+from desktop.core.store.paths import app_paths
+from desktop.core.store.profiles import Profile, ProfileStore
+from desktop.core.store.secret_store import Secrets
 
 
 @pytest.fixture

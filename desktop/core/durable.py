@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import DestinationError, DestinationNotWritable, DiskFull
+from desktop.core.errors import DestinationError, DestinationNotWritable, DiskFull
 
 PARTIAL_SUFFIX = ".partial"
 _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}

@@ -6,7 +6,7 @@ understands. The detail may hold tool output or exception text, but never a
 password or a connection string that contains one: both are redacted here,
 whatever the caller passed (a URL typed where a profile name belongs).
 """
-from .redact import redact
+from desktop.core.redact import redact
 
 
 class LifeboatError(Exception):

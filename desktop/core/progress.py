@@ -5,10 +5,11 @@ the reports, the GUI turns them into signals. Neither knows about the other.
 """
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import Optional
 
-from .errors import Cancelled
+from desktop.core.errors import Cancelled
 
 
 @dataclass(frozen=True)

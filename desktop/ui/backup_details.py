@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.catalog import BackupRecord
-from . import formatting as fmt
-from .catalog_model import status_icon
+from desktop.core.store.catalog import BackupRecord
+from desktop.ui import formatting as fmt
+from desktop.ui.catalog_model import status_icon
 
 COPIED_FOR_MS = 2000
 

@@ -13,20 +13,34 @@ from typing import Optional
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
-from ..core.dump_patterns import table_pattern
-from ..core.manifest import BackupOptions
-from ..core.profiles import Profile
-from ..core.snapshot import Table
-from ..core.stats import list_profile_tables
-from ..core.workspace import Workspace
-from .error_dialog import error_text
-from .formatting import human_size
-from .jobs import BackgroundJob
+from desktop.core.format.manifest import BackupOptions
+from desktop.core.postgres.live_stats import list_profile_tables
+from desktop.core.postgres.patterns import table_pattern
+from desktop.core.postgres.snapshot import Table
+from desktop.core.store.profiles import Profile
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import error_text
+from desktop.ui.formatting import human_size
+from desktop.ui.jobs import BackgroundJob
 
 FORMAT_CHOICES = (  # (format, label, what it means)
     ("custom", "Custom — recommended",

@@ -19,8 +19,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-from ..core.catalog import BackupRecord
-from . import formatting as fmt
+from desktop.core.store.catalog import BackupRecord
+from desktop.ui import formatting as fmt
 
 _Index = QModelIndex | QPersistentModelIndex
 

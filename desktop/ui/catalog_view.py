@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.catalog import BackupRecord
-from . import formatting as fmt
-from .catalog_model import CatalogFilter, CatalogModel, status_icon
+from desktop.core.store.catalog import BackupRecord
+from desktop.ui import formatting as fmt
+from desktop.ui.catalog_model import CatalogFilter, CatalogModel, status_icon
 
 EMPTY_TEXT = "No backups yet. Select a connection and press Back up now."
 NO_MATCH_TEXT = (

@@ -9,9 +9,9 @@ from typing import Optional
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core.errors import LifeboatError
-from ..core.paths import app_paths
-from ..core.logs import LOG_NAME
+from desktop.core.errors import LifeboatError
+from desktop.core.store.logs import LOG_NAME
+from desktop.core.store.paths import app_paths
 
 
 def error_text(error: BaseException) -> tuple[str, str]:

@@ -8,21 +8,32 @@ strength hint, and runs `core.jobs.export.run_export` as a BackgroundJob.
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import Qt, QStorageInfo, Signal
+from PySide6.QtCore import QStorageInfo, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ..core.catalog import BackupRecord
-from ..core.drives import is_fat
-from ..core.errors import LifeboatError
-from ..core.jobs.export import ExportPlan, ExportRequest, ExportResult, plan_export, run_export
-from ..core.passphrase import passphrase_problem, strength
-from ..core.workspace import Workspace
-from .error_dialog import show_error
-from .formatting import human_size
-from .jobs import BackgroundJob
+from desktop.core.errors import LifeboatError
+from desktop.core.format.passphrase import passphrase_problem, strength
+from desktop.core.jobs.export.drives import is_fat
+from desktop.core.jobs.export.run import ExportPlan, ExportRequest, ExportResult, plan_export, run_export
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import show_error
+from desktop.ui.formatting import human_size
+from desktop.ui.jobs import BackgroundJob
 
 # Where desktops mount removable and external drives (udisks, macOS, the usual /mnt).
 _EXTERNAL_ROOTS = ("/media/", "/run/media/", "/mnt/", "/Volumes/")

@@ -3,11 +3,11 @@
 Plain text only (no widgets), so every screen says the same thing the same
 way. Sizes and durations come from core/units, shared with the CLI.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
-from ..core.units import human_duration, human_size  # noqa: F401 (the UI imports both from here)
+from desktop.core.units import human_duration, human_size  # noqa: F401 (the UI imports both from here)
 
 MISSING = "—"
 
@@ -55,7 +55,7 @@ def parse_timestamp(iso: Optional[str]) -> Optional[datetime]:
     except ValueError:
         return None
     if moment.tzinfo is None:  # no zone written: the catalog stores UTC (manifest.utc_now)
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone()
 
 

@@ -3,10 +3,10 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMainWindow
 
-from ..core.logs import LOG_NAME
-from ..core.workspace import Workspace
-from .about_dialog import AboutDialog
-from .key_export_dialog import KeyExportDialog
+from desktop.core.store.logs import LOG_NAME
+from desktop.core.workspace import Workspace
+from desktop.ui.about_dialog import AboutDialog
+from desktop.ui.key_export_dialog import KeyExportDialog
 
 
 def log_file_url(ws: Workspace) -> QUrl:

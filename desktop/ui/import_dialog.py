@@ -9,16 +9,25 @@ from typing import Optional
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
-    QPushButton, QVBoxLayout, QWidget,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ..core.jobs.import_copies import ImportResult, run_import
-from ..core.manifest import FILE_SUFFIX
-from ..core.workspace import Workspace
-from .error_dialog import show_error
-from .export_dialog import _named
-from .jobs import BackgroundJob
+from desktop.core.format.manifest import FILE_SUFFIX
+from desktop.core.jobs.export.import_copies import ImportResult, run_import
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import show_error
+from desktop.ui.export_dialog import _named
+from desktop.ui.jobs import BackgroundJob
 
 
 class ImportDialog(QDialog):

@@ -12,12 +12,13 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from ..core.errors import Cancelled, LifeboatError
-from ..core.progress import CancelToken, Progress
+from desktop.core.errors import Cancelled, LifeboatError
+from desktop.core.progress import CancelToken, Progress
 
 log = logging.getLogger("lifeboat.ui")
 

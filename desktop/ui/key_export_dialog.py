@@ -8,14 +8,24 @@ so it goes through a BackgroundJob like every job.
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.jobs.backup_key import export_key
-from ..core.passphrase import passphrase_problem
-from ..core.workspace import Workspace
-from .error_dialog import show_error
-from .jobs import BackgroundJob
+from desktop.core.format.passphrase import passphrase_problem
+from desktop.core.jobs.backup_key import export_key
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import show_error
+from desktop.ui.jobs import BackgroundJob
 
 
 def _named(widget: QWidget, name: str, accessible: str) -> QWidget:

@@ -6,37 +6,44 @@ from typing import Optional
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle, QTabWidget, QToolBar, QVBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
-from ..core.catalog import BackupRecord
-from ..core.connection import test_connection
-from ..core.jobs.backup import BackupRequest, run_backup
-from ..core.jobs.verify import verify_backup
-from ..core.profiles import Profile
-from ..core.workspace import Workspace
-from .activity_dialog import ActivityDialog
-from .sync_dialog import SyncDialog
-from .backup_details import BackupDetailsDialog
-from .restore_test_dialog import RestoreTestDialog
-from .backup_options import BackupOptionsPanel
-from .catalog_view import CatalogView
-from .error_dialog import error_box
-from .export_dialog import ExportDialog
-from .import_dialog import ImportDialog
-from .formatting import human_size
-from .help_menu import add_help_menu
-from .jobs import BackgroundJob
-from .notifications import Notifier
-from .profile_dialog import ProfileDialog
-from .profile_list import ProfileList
-from .progress_panel import JobProgressPanel
-from .resources import app_icon
-from .restore_wizard import RestoreWizard
-from .stats_panel import StatsPanel
-from .trash_dialog import TrashDialog, move_to_trash
-from .welcome import WelcomePage
+from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.verify import verify_backup
+from desktop.core.postgres.connection import test_connection
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.profiles import Profile
+from desktop.core.workspace import Workspace
+from desktop.ui.activity_dialog import ActivityDialog
+from desktop.ui.backup_details import BackupDetailsDialog
+from desktop.ui.backup_options import BackupOptionsPanel
+from desktop.ui.catalog_view import CatalogView
+from desktop.ui.error_dialog import error_box
+from desktop.ui.export_dialog import ExportDialog
+from desktop.ui.formatting import human_size
+from desktop.ui.help_menu import add_help_menu
+from desktop.ui.import_dialog import ImportDialog
+from desktop.ui.jobs import BackgroundJob
+from desktop.ui.notifications import Notifier
+from desktop.ui.profile_dialog import ProfileDialog
+from desktop.ui.profile_list import ProfileList
+from desktop.ui.progress_panel import JobProgressPanel
+from desktop.ui.resources import app_icon
+from desktop.ui.restore.test_dialog import RestoreTestDialog
+from desktop.ui.restore.wizard import RestoreWizard
+from desktop.ui.stats_panel import StatsPanel
+from desktop.ui.sync_dialog import SyncDialog
+from desktop.ui.trash_dialog import TrashDialog, move_to_trash
+from desktop.ui.welcome import WelcomePage
 
 log = logging.getLogger("lifeboat.ui")
 _REFRESH_MS = 1000

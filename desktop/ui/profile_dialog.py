@@ -10,13 +10,13 @@ import html
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ..core.connection import ConnectionReport, test_connection
-from ..core.errors import InvalidProfile, ProfileExists
-from ..core.profiles import Profile
-from ..core.units import human_size
-from .error_dialog import error_box, error_text
-from .jobs import BackgroundJob
-from .profile_form import ProfileForm, named
+from desktop.core.errors import InvalidProfile, ProfileExists
+from desktop.core.postgres.connection import ConnectionReport, test_connection
+from desktop.core.store.profiles import Profile
+from desktop.core.units import human_size
+from desktop.ui.error_dialog import error_box, error_text
+from desktop.ui.jobs import BackgroundJob
+from desktop.ui.profile_form import ProfileForm, named
 
 _UNTESTED_HINT = "Testing first catches a wrong address or password. You can also save without testing."
 _RESULT_TONES = {  # (background, border)

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import InvalidProfile
-from ..core.profiles import Profile, parse_database_url, url_without_password, validate
-from .badges import environment_badge
+from desktop.core.errors import InvalidProfile
+from desktop.core.store.profiles import Profile, parse_database_url, url_without_password, validate
+from desktop.ui.badges import environment_badge
 
 # (label, sslmode); libpq's own default is "prefer" (PostgreSQL docs, "Protection Provided in Different Modes").
 SSL_CHOICES = (

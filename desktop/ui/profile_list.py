@@ -19,8 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.profiles import Profile
-from .badges import PRODUCTION_COLOUR, PRODUCTION_TINT, badge_accessible_name, badge_size, paint_badge
+from desktop.core.store.profiles import Profile
+from desktop.ui.badges import (
+    PRODUCTION_COLOUR,
+    PRODUCTION_TINT,
+    badge_accessible_name,
+    badge_size,
+    paint_badge,
+)
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole
 _MARGIN = 8

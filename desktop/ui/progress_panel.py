@@ -11,9 +11,9 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from ..core.progress import Progress
-from .formatting import human_size
-from .jobs import BackgroundJob
+from desktop.core.progress import Progress
+from desktop.ui.formatting import human_size
+from desktop.ui.jobs import BackgroundJob
 
 _BAR_STEPS = 1000
 _TICK_MS = 1000

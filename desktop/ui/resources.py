@@ -1,15 +1,7 @@
-"""Finding the app's own files (icons) from a source tree or a packaged app."""
-import sys
-from pathlib import Path
-
+"""The app's icon, from wherever the resources are (core.resources)."""
 from PySide6.QtGui import QIcon
 
-
-def resources_dir() -> Path:
-    bundled = getattr(sys, "_MEIPASS", None)  # PyInstaller's unpacked bundle
-    if bundled:
-        return Path(bundled) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+from desktop.core.resources import resources_dir
 
 
 def app_icon() -> QIcon:

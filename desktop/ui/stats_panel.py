@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.catalog import BackupRecord
-from ..core.profiles import Profile
-from ..core.stats import current_row_counts
-from ..core.workspace import Workspace
-from . import formatting as fmt
-from .error_dialog import error_text
-from .jobs import BackgroundJob
+from desktop.core.postgres.live_stats import current_row_counts
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.profiles import Profile
+from desktop.core.workspace import Workspace
+from desktop.ui import formatting as fmt
+from desktop.ui.error_dialog import error_text
+from desktop.ui.jobs import BackgroundJob
 
 TITLE = "Database now vs latest backup"
 NO_PROFILE_TEXT = "Select a connection to compare its tables with its latest backup."

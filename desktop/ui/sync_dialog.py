@@ -29,16 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.jobs.sync import SyncPlan, SyncRequest, SyncResult, plan_sync, run_sync
-from ..core.profiles import Profile
-from ..core.stats import list_profile_tables
-from . import formatting as fmt
-from .badges import PRODUCTION_COLOUR, EnvironmentBadge
-from .error_dialog import error_text
-from .jobs import BackgroundJob
-from .loss_list import LossList
-from .restore_pages import HINT_STYLE, named, wrapped_label
-from .sync_outcome import SyncOutcome
+from desktop.core.jobs.sync import SyncPlan, SyncRequest, SyncResult, plan_sync, run_sync
+from desktop.core.postgres.live_stats import list_profile_tables
+from desktop.core.store.profiles import Profile
+from desktop.ui import formatting as fmt
+from desktop.ui.badges import PRODUCTION_COLOUR, EnvironmentBadge
+from desktop.ui.error_dialog import error_text
+from desktop.ui.jobs import BackgroundJob
+from desktop.ui.restore.loss_list import LossList
+from desktop.ui.restore.pages import HINT_STYLE, named, wrapped_label
+from desktop.ui.sync_outcome import SyncOutcome
 
 TABLE_KEY_ROLE = Qt.ItemDataRole.UserRole
 BANNER_STYLE = (f"background-color: {PRODUCTION_COLOUR}; color: white; font-weight: bold;"

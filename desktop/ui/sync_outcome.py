@@ -9,16 +9,17 @@ from typing import Optional
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from ..core.errors import Cancelled, LifeboatError
-from ..core.jobs.sync import SyncResult
-from .badges import PRODUCTION_COLOUR
-from .error_dialog import error_text
-from .loss_list import LossList
-from .progress_panel import JobProgressPanel
-from .restore_pages import named, wrapped_label
+from desktop.core.errors import Cancelled, LifeboatError
+from desktop.core.jobs.sync import SyncResult
+from desktop.ui.badges import PRODUCTION_COLOUR
+from desktop.ui.error_dialog import error_text
+from desktop.ui.progress_panel import JobProgressPanel
+from desktop.ui.restore.loss_list import LossList
+from desktop.ui.restore.pages import named, wrapped_label
+
 # The restore's verification table, row for row: the sync's step 4 is the same check.
-from .restore_progress import fill_verification_table, verification_table
-from .undo_panel import OK_COLOUR, UndoPanel
+from desktop.ui.restore.progress import fill_verification_table, verification_table
+from desktop.ui.restore.undo_panel import OK_COLOUR, UndoPanel
 
 
 class SyncOutcome(QWidget):

@@ -8,18 +8,34 @@ from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QMessageBox,
-    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ..core.catalog import BackupRecord
-from ..core.jobs.delete import (
-    delete_backup, empty_trash, is_last_proven_backup, purge_backup, restore_from_trash, trash_expires_at,
+from desktop.core.jobs.delete import (
+    delete_backup,
+    empty_trash,
+    is_last_proven_backup,
+    purge_backup,
+    restore_from_trash,
+    trash_expires_at,
 )
-from ..core.units import human_size
-from ..core.workspace import Workspace
-from .error_dialog import error_box
-from .formatting import local_datetime
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.units import human_size
+from desktop.core.workspace import Workspace
+from desktop.ui.error_dialog import error_box
+from desktop.ui.formatting import local_datetime
 
 COLUMNS = ("Database", "Connection", "Backed up", "Size", "Deleted", "Removed for good")
 

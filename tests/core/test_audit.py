@@ -7,12 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from desktop.core.audit import AuditLog, filter_records, scrub, write_csv
+from desktop.core.store.audit_log import AuditLog, filter_records, scrub, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ def log(tmp_path) -> AuditLog:
     audit = AuditLog(tmp_path / "audit.jsonl")
     for n, action in enumerate(("backup", "verify", "restore", "trash", "profile_add"), start=1):
         audit.append(action, profile="shop", database="shop db", backup_id=f"id{n}", duration_s=n * 0.5,
-                     now=datetime(2026, 3, 1, 10, n, tzinfo=timezone.utc))
+                     now=datetime(2026, 3, 1, 10, n, tzinfo=UTC))
     return audit
 
 
@@ -128,7 +128,7 @@ def test_appending_after_tampering_keeps_the_evidence(log):
 def test_concurrent_appends_from_processes_keep_the_chain(tmp_path):
     path = tmp_path / "audit.jsonl"
     script = (
-        "import sys; from desktop.core.audit import AuditLog\n"
+        "import sys; from desktop.core.store.audit_log import AuditLog\n"
         "log = AuditLog(sys.argv[1])\n"
         "for i in range(25): log.append('verify', backup_id=f'{sys.argv[2]}-{i}')\n"
     )

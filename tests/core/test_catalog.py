@@ -5,14 +5,14 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from desktop.core.catalog import STATUSES, Catalog
 from desktop.core.errors import UnknownBackup, UsageError
-from desktop.core.manifest import BackupOptions, Manifest
+from desktop.core.format.manifest import BackupOptions, Manifest
+from desktop.core.store.catalog import STATUSES, Catalog
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def test_json_has_the_fields_the_cli_promises(catalog, tmp_path):
     assert data["copies"] == []
     for key in ("started_at", "finished_at"):
         moment = datetime.fromisoformat(data[key])
-        assert moment.utcoffset() == timezone.utc.utcoffset(None), f"{key} is not in UTC"
+        assert moment.utcoffset() == UTC.utcoffset(None), f"{key} is not in UTC"
 
 
 def test_list_newest_first_and_by_profile(catalog, tmp_path):
@@ -158,7 +158,7 @@ def start_in_a_process_that_then_exits(catalog_path: Path, backup_id: str, path:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from desktop.core.catalog import Catalog\n"
+        "from desktop.core.store.catalog import Catalog\n"
         "from tests.core.test_catalog import manifest\n"
         "Catalog(Path(sys.argv[1])).start(manifest(sys.argv[2]), Path(sys.argv[3]))\n"
     )

@@ -16,12 +16,31 @@ from dataclasses import dataclass, replace
 import pytest
 from cryptography.fernet import Fernet
 
-from desktop.core.crypto import (CHUNK_SIZE, EncryptedWriter, Keys, PlaintextReader,
-                                 copy_with_header, header_length, iter_plaintext, key_id,
-                                 new_installation_key, read_header, read_manifest, unlock,
-                                 with_passphrase)
-from desktop.core.errors import (BackupFileError, FileDamaged, FileTruncated, HeaderMismatch,
-                                 NotABackupFile, UnsupportedFormat, WrongKey, WrongPassphrase)
+from desktop.core.errors import (
+    BackupFileError,
+    FileDamaged,
+    FileTruncated,
+    HeaderMismatch,
+    NotABackupFile,
+    UnsupportedFormat,
+    WrongKey,
+    WrongPassphrase,
+)
+from desktop.core.format.container import (
+    CHUNK_SIZE,
+    EncryptedWriter,
+    Keys,
+    PlaintextReader,
+    copy_with_header,
+    header_length,
+    iter_plaintext,
+    key_id,
+    new_installation_key,
+    read_header,
+    read_manifest,
+    unlock,
+    with_passphrase,
+)
 
 FAST_N = 2**14  # the default 2**18 costs ~0.5 s per derivation; one test uses it
 KEY = new_installation_key()

@@ -4,9 +4,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from desktop.core.dump_patterns import quote_pattern_name, table_pattern
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.manifest import BackupOptions
+from desktop.core.postgres.patterns import quote_pattern_name, table_pattern
 from desktop.core.workspace import Workspace
 
 

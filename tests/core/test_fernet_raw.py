@@ -4,7 +4,7 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
-from desktop.core.fernet_raw import RawFernet
+from desktop.core.format.fernet_raw import RawFernet
 
 
 @pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 1 << 20])

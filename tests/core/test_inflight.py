@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from desktop.core import inflight
+from desktop.core.localpg import inflight
 
 
 def test_a_record_lives_as_long_as_its_block(tmp_path):
@@ -15,7 +15,7 @@ def test_a_record_lives_as_long_as_its_block(tmp_path):
 
 def test_a_dead_jobs_record_is_claimed_and_forgotten_when_done(tmp_path):
     # A child records and exits without its cleanup running (os._exit: like kill -9).
-    code = ("import os, sys; from pathlib import Path; from desktop.core import inflight\n"
+    code = ("import os, sys; from pathlib import Path; from desktop.core.localpg import inflight\n"
             "held = inflight.holding(Path(sys.argv[1]), 'scratch_database', dbname='d'); held.__enter__(); os._exit(0)")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
     with inflight.abandoned(tmp_path) as found:

@@ -1,9 +1,9 @@
 """How a lock wait is put in words, and how the command line shows it."""
 import io
 
-from desktop.core.lockwait import describe_wait, minutes_words
+from desktop.cli.terminal import ProgressLine
+from desktop.core.postgres.lockwait import describe_wait, minutes_words
 from desktop.core.progress import Progress
-from desktop.terminal import ProgressLine
 
 
 def row(query="ALTER TABLE orders ADD COLUMN note text", state="active", busy=190.0, relname="orders",

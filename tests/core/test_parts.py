@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from desktop.core import parts
 from desktop.core.errors import PartsIncomplete
+from desktop.core.format import parts
 
 
 def split(tmp_path, data: bytes, size: int):

@@ -1,4 +1,4 @@
-from desktop.core.passphrase import passphrase_problem, strength
+from desktop.core.format.passphrase import passphrase_problem, strength
 
 
 def test_rules():

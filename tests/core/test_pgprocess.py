@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from desktop.core.pgprocess import ToolProcess
+from desktop.core.postgres.process import ToolProcess
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 

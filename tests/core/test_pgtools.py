@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core import pgtools
-from desktop.core.cluster import embedded_server_bin_dir
 from desktop.core.errors import ToolsNotFound, ToolsTooOld
-from desktop.core.pgtools import (
-    clear_discovery_cache, discover, major_of, tool_search_dirs, tools_for_server, version_text,
+from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.postgres import tools as pgtools
+from desktop.core.postgres.tools import (
+    clear_discovery_cache,
+    discover,
+    major_of,
+    tool_search_dirs,
+    tools_for_server,
+    version_text,
 )
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="fake tools are shell scripts")

@@ -5,9 +5,9 @@ from urllib.parse import quote
 import pytest
 
 from desktop.core.errors import InvalidProfile, KeyringUnavailable, ProfileExists, UnknownProfile
-from desktop.core.paths import app_paths
-from desktop.core.profiles import Profile, ProfileStore, parse_database_url, profile_from_url
-from desktop.core.secrets import Secrets
+from desktop.core.store.paths import app_paths
+from desktop.core.store.profiles import Profile, ProfileStore, parse_database_url, profile_from_url
+from desktop.core.store.secret_store import Secrets
 from tests.keyrings import NoKeyring
 
 SECRET = "s3cr:et/p@ss word%"

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from desktop.core.jobs.restore_modes import explain_restore_failure
-from desktop.core.pgprocess import ToolProcess
+from desktop.core.jobs.restore.modes import explain_restore_failure
+from desktop.core.postgres.process import ToolProcess
 
 RECORDED = {
     "role": ('pg_restore: error: could not execute query: ERROR:  role "shop_owner" does not exist\n'

@@ -1,6 +1,6 @@
 """Telling Pagila's known PostgreSQL-15 failures from real ones, on psql
 output recorded while loading pagila-schema.sql into PostgreSQL 15.18."""
-from desktop.core.samples import _tolerated_lines, read_sample, unexpected_errors
+from desktop.core.localpg.samples import _tolerated_lines, read_sample, unexpected_errors
 
 RECORDED_PG15_STDERR = """\
 psql:<stdin>:11: ERROR:  unrecognized configuration parameter "transaction_timeout"

@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from desktop.core.errors import KeyringUnavailable
-from desktop.core.secrets import SERVICE, Secrets, SessionKeyring
+from desktop.core.store.secret_store import SERVICE, Secrets, SessionKeyring
 from tests.keyrings import MemoryKeyring, NoKeyring
 
 

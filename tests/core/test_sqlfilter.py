@@ -4,7 +4,7 @@
 and a row of COPY data never touched."""
 import pytest
 
-from desktop.core.sqlfilter import one_transaction_script
+from desktop.core.postgres.sqlfilter import one_transaction_script
 
 SETTING = b"SET transaction_timeout = 0;"
 

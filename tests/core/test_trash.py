@@ -2,20 +2,25 @@
 expiry after the retention period (clock injected), emptying, the second
 confirmation for the last proven-restorable production backup, and an
 activity-log record for each step."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from desktop.core.audit import AuditLog
 from desktop.core.errors import ConfirmationRequired, UnknownBackup
 from desktop.core.jobs.delete import (
-    delete_backup, empty_trash, is_last_proven_backup, purge_backup, purge_expired, restore_from_trash,
+    delete_backup,
+    empty_trash,
+    is_last_proven_backup,
+    purge_backup,
+    purge_expired,
+    restore_from_trash,
 )
+from desktop.core.store.audit_log import AuditLog
 from desktop.core.workspace import Workspace
 from tests.core.test_catalog import manifest
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

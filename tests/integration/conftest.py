@@ -1,6 +1,6 @@
 import pytest
 
-from desktop.core import pgtools
+from desktop.core.postgres import tools as pgtools
 from tests.faults import noise_database
 
 

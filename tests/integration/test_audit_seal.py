@@ -5,7 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from desktop.core.audit import AuditLog
+from desktop.core.store.audit_log import AuditLog
 from tests.integration.test_cli import failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401 (fixtures)
 from tests.keyrings import FileKeyring
 

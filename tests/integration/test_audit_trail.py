@@ -6,8 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from desktop.core.audit import AuditLog
-from desktop.core.catalog import Catalog
+from desktop.core.store.audit_log import AuditLog
+from desktop.core.store.catalog import Catalog
 from tests.integration.test_cli import backup_id, failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401
 
 

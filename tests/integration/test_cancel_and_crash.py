@@ -15,14 +15,14 @@ import keyring
 import psycopg
 import pytest
 
-from desktop.cli import main as cli_main
+from desktop.cli.main import main as cli_main
 from desktop.core.errors import Cancelled
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.manifest import BackupOptions
 from desktop.core.progress import CancelToken
-from desktop.core.secrets import SERVICE, Secrets
+from desktop.core.store.secret_store import SERVICE, Secrets
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import assert_reads_well, backup_files, child_processes, wait_for

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.cli import main as cli_main
+from desktop.cli.main import main as cli_main
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.workspace import Workspace
 from tests.faults import small_tmpfs

@@ -17,7 +17,7 @@ import keyring
 import psycopg
 import pytest
 
-from desktop.core.cluster import free_port
+from desktop.core.localpg.cluster import free_port
 from tests.dbcompare import row_counts, table_hashes
 from tests.faults import backup_files, flip_byte, wait_for
 from tests.keyrings import FileKeyring
@@ -227,7 +227,7 @@ def test_unknown_backup_or_profile_exits_2(lifeboat, pg15, chinook_db, make_prof
 
 
 def test_a_failed_backup_exits_1_with_one_line(lifeboat, profile_store, pg15, lifeboat_home):
-    from desktop.core.profiles import Profile
+    from desktop.core.store.profiles import Profile
 
     profile_store.add(Profile(name="down", environment="development", host="127.0.0.1",
                               port=free_port(), dbname="app", user="app"), password="pw-of-down")

@@ -2,9 +2,9 @@
 import psycopg
 import pytest
 
-from desktop.core.cluster import LocalCluster, find_server_bin_dirs
 from desktop.core.errors import ClusterError
-from desktop.core.samples import load_chinook, load_pagila
+from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs
+from desktop.core.localpg.samples import load_chinook, load_pagila
 from tests.dbcompare import row_counts, schema_dump, table_hashes
 
 

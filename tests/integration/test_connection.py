@@ -8,16 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core import connection
-from desktop.core.cluster import free_port
-from desktop.core.connection import child_env, connect, password_file, passfile_fds, pgpass_line
 from desktop.core.errors import (
-    AuthenticationFailed, ConnectionFailed, DatabaseMissing, ServerUnreachable, ToolsTooOld,
+    AuthenticationFailed,
+    ConnectionFailed,
+    DatabaseMissing,
+    ServerUnreachable,
+    ToolsTooOld,
 )
+from desktop.core.localpg.cluster import embedded_server_bin_dir, free_port
+from desktop.core.postgres import connection
+from desktop.core.postgres.connection import child_env, connect, passfile_fds, password_file, pgpass_line
+from desktop.core.postgres.tools import discover, tools_for_server
+from desktop.core.store.profiles import Profile
 from tests.dbcompare import table_hashes
-from desktop.core.cluster import embedded_server_bin_dir
-from desktop.core.pgtools import discover, tools_for_server
-from desktop.core.profiles import Profile
 
 
 def superuser_profile(cluster, **kw) -> Profile:

@@ -8,11 +8,11 @@ import keyring
 import psycopg
 import pytest
 
-from desktop.core.cluster import embedded_server_bin_dir
-from desktop.core.demo import DemoEnvironment
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.secrets import SessionKeyring
-from desktop.core.stats import current_row_counts
+from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.localpg.demo import DemoEnvironment
+from desktop.core.postgres.live_stats import current_row_counts
+from desktop.core.store.secret_store import SessionKeyring
 
 
 @pytest.fixture

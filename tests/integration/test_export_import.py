@@ -5,21 +5,29 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core import crypto, parts
-from desktop.core.audit import AuditLog
-from desktop.core.backupfile import open_file
-from desktop.core.errors import (Cancelled, DestinationError, DiskFull, FileTooLargeForDrive,
-                                 PartsIncomplete, UsageError, WrongPassphrase)
+from desktop.core.errors import (
+    Cancelled,
+    DestinationError,
+    DiskFull,
+    FileTooLargeForDrive,
+    PartsIncomplete,
+    UsageError,
+    WrongPassphrase,
+)
+from desktop.core.format import container as crypto
+from desktop.core.format import parts
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.export import ExportRequest, plan_export, run_export
-from desktop.core.jobs.import_copies import run_import
+from desktop.core.jobs.export.import_copies import run_import
+from desktop.core.jobs.export.run import ExportRequest, plan_export, run_export
 from desktop.core.jobs.rebuild import rebuild_catalog
-from desktop.core.jobs.restore import RestoreRequest, run_restore
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.manifest import BackupOptions
-from desktop.core.profiles import Profile
+from desktop.core.open_backup import open_file
 from desktop.core.progress import CancelToken
-from desktop.core.secrets import Secrets
+from desktop.core.store.audit_log import AuditLog
+from desktop.core.store.profiles import Profile
+from desktop.core.store.secret_store import Secrets
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 from tests.faults import assert_reads_well, cut_to, flip_byte, small_tmpfs

@@ -19,28 +19,49 @@ import pytest
 from cryptography.fernet import Fernet
 from keyring.backend import KeyringBackend
 
-from desktop.cli import main as cli_main
-from desktop.core.cluster import embedded_server_bin_dir, free_port
-from desktop.core.crypto import header_length, read_header
+from desktop.cli.main import main as cli_main
 from desktop.core.errors import (
-    AuthenticationFailed, BackupFileError, Cancelled, ConfirmationRequired, DatabaseMissing,
-    DestinationError, DestinationNotWritable, DiskFull, DumpFailed, FileDamaged, KeyringUnavailable,
-    LifeboatError, NotABackupFile, RestoreFailed, ServerUnreachable, ToolsTooOld, UnknownBackup,
-    UsageError, WrongKey,
+    AuthenticationFailed,
+    BackupFileError,
+    Cancelled,
+    ConfirmationRequired,
+    DatabaseMissing,
+    DestinationError,
+    DestinationNotWritable,
+    DiskFull,
+    DumpFailed,
+    FileDamaged,
+    KeyringUnavailable,
+    LifeboatError,
+    NotABackupFile,
+    RestoreFailed,
+    ServerUnreachable,
+    ToolsTooOld,
+    UnknownBackup,
+    UsageError,
+    WrongKey,
 )
+from desktop.core.format.container import header_length, read_header
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.manifest import BackupOptions
-from desktop.core.pgtools import discover
-from desktop.core.profiles import Profile
+from desktop.core.localpg.cluster import embedded_server_bin_dir, free_port
+from desktop.core.postgres.tools import discover
 from desktop.core.progress import CancelToken
-from desktop.core.settings import Settings, save_settings
+from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import (
-    assert_reads_well, backup_files, child_processes, cut_to, flip_byte, read_only_folder, small_tmpfs,
+    assert_reads_well,
+    backup_files,
+    child_processes,
+    cut_to,
+    flip_byte,
+    read_only_folder,
+    small_tmpfs,
 )
 from tests.keyrings import NoKeyring
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.audit import AuditLog
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.secrets import SERVICE, Secrets
+from desktop.core.store.audit_log import AuditLog
+from desktop.core.store.secret_store import SERVICE, Secrets
 from desktop.core.workspace import Workspace
 from tests.integration.test_cli import REPO, child_env, keyring_file  # noqa: F401 (fixture)
 from tests.keyrings import FileKeyring

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop.cli import main as cli_main
-from desktop.core.audit import AuditLog
+from desktop.cli.main import main as cli_main
 from desktop.core.errors import LifeboatError
-from desktop.core.leftovers import job_folder
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.manifest import BackupOptions
+from desktop.core.scratch import job_folder
+from desktop.core.store.audit_log import AuditLog
 from desktop.core.workspace import Workspace
 from tests.faults import backup_files, wait_for
 from tests.integration.test_cancel_and_crash import file_keyring, lifeboat_process  # noqa: F401 (fixture)

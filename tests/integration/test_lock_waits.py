@@ -15,11 +15,11 @@ import pytest
 from psycopg import sql
 
 from desktop.core.errors import Cancelled, LockWaitTimeout
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
-from desktop.core.manifest import BackupOptions
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.progress import CancelToken
-from desktop.core.settings import Settings, save_settings
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import assert_reads_well, backup_files, wait_for

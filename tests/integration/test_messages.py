@@ -8,12 +8,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from desktop.cli import main as cli_main
-from desktop.core.cluster import LocalCluster, find_server_bin_dirs
+from desktop.cli.main import main as cli_main
 from desktop.core.errors import RestoreFailed
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
-from desktop.core.manifest import BackupOptions
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
+from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import assert_reads_well, fill_with_noise

@@ -10,14 +10,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from desktop.core import inflight
-from desktop.core.audit import AuditLog
 from desktop.core.errors import Cancelled, RestoreFailed
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore_proof import START_PHASE, STOP_PHASE, prove_restorable, scratch_database_name
-from desktop.core.manifest import BackupOptions
-from desktop.core.profiles import Profile
+from desktop.core.jobs.restore.proof import START_PHASE, STOP_PHASE, prove_restorable, scratch_database_name
+from desktop.core.localpg import inflight
 from desktop.core.progress import CancelToken
+from desktop.core.store.audit_log import AuditLog
+from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from tests.faults import child_processes, wait_for
 from tests.integration.test_cancel_and_crash import file_keyring, lifeboat_process  # noqa: F401  (a fixture)
@@ -142,7 +142,7 @@ def test_killed_test_restore_leaves_a_private_server_that_the_next_start_removes
     _kill_mid_restore(lifeboat_process("verify", record.id, "--restore"))
     [left] = records(ws)
     folder = left["details"]["folder"]
-    postmaster = int((open(f"{folder}/data/postmaster.pid").readline()))
+    postmaster = int(open(f"{folder}/data/postmaster.pid").readline())
     assert psutil.pid_exists(postmaster), "the server outlived the killed Lifeboat"
 
     Workspace.open()

@@ -19,11 +19,11 @@ import psutil
 import psycopg
 import pytest
 
-from desktop.core.cluster import embedded_server_bin_dir
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
-from desktop.core.manifest import BackupOptions
-from desktop.core.settings import Settings, save_settings
+from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 from tests.faults import wait_for

@@ -5,12 +5,12 @@ import uuid
 import psycopg
 import pytest
 
-from desktop.core.cluster import free_port
 from desktop.core.errors import AuthenticationFailed, ServerUnreachable
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest
-from desktop.core.jobs.restore_plan import EXACT_LIMIT, RowCount, inspect_target, plan_restore, rows_now
-from desktop.core.profiles import Profile
+from desktop.core.jobs.restore.plan import EXACT_LIMIT, RowCount, inspect_target, plan_restore, rows_now
+from desktop.core.jobs.restore.run import RestoreRequest
+from desktop.core.localpg.cluster import free_port
+from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 from tests.integration.test_cli import backup_id, failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401
@@ -65,7 +65,7 @@ def test_huge_tables_are_estimated_and_said_so(pg15, fresh_db, monkeypatch):
     db = fresh_db()
     with_events(pg15, db, rows=20000)
     run(pg15, db, "ANALYZE events")
-    monkeypatch.setattr("desktop.core.jobs.restore_plan.EXACT_LIMIT", 0)
+    monkeypatch.setattr("desktop.core.jobs.restore.plan.EXACT_LIMIT", 0)
     assert EXACT_LIMIT > 0
     with psycopg.connect(pg15.conninfo(db), autocommit=True) as conn:
         estimate = rows_now(conn)["public.events"]

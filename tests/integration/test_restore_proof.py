@@ -2,12 +2,12 @@
 import psycopg
 import pytest
 
-from desktop.core.backupfile import open_backup, plaintext
 from desktop.core.errors import Cancelled, VerificationFailed
+from desktop.core.format.pipeline import EncryptingSink
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.rebuild import add_backup_file
-from desktop.core.jobs.restore_proof import prove_restorable, scratch_database_name
-from desktop.core.pipeline import EncryptingSink
+from desktop.core.jobs.restore.proof import prove_restorable, scratch_database_name
+from desktop.core.open_backup import open_backup, plaintext
 from desktop.core.progress import CancelToken
 from desktop.core.workspace import Workspace
 

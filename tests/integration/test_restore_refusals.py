@@ -13,11 +13,11 @@ import sqlite3
 import psycopg
 import pytest
 
-from desktop.cli import main as cli_main
+from desktop.cli.main import main as cli_main
 from desktop.core.errors import RestoreFailed
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
-from desktop.core.manifest import BackupOptions
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 

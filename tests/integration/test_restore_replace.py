@@ -9,12 +9,12 @@ those do not show (large objects, extensions, event triggers, publications).
 import psycopg
 import pytest
 
-from desktop.cli import main as cli_main
-from desktop.core.demo import DemoEnvironment
+from desktop.cli.main import main as cli_main
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
-from desktop.core.manifest import BackupOptions
-from desktop.core.settings import Settings, save_settings
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
+from desktop.core.localpg.demo import DemoEnvironment
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 

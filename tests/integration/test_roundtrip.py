@@ -5,16 +5,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from desktop.core.cluster import embedded_server_bin_dir
-from desktop.core.pgtools import tools_for_server
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.backup_key import export_key, import_key
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.rebuild import rebuild_catalog
-from desktop.core.jobs.restore import RestoreRequest, run_restore
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.manifest import BackupOptions
-from desktop.core.settings import Settings, save_settings
+from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.postgres.tools import tools_for_server
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import row_counts, schema_dump, table_hashes
 

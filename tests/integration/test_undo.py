@@ -5,7 +5,7 @@ import pytest
 from desktop.core.errors import ConfirmationRequired, UsageError
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.delete import delete_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.undo import undo_offer, undo_restore
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes

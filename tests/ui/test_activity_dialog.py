@@ -1,16 +1,16 @@
 """The activity dialog: records newest first, filters, the intact/changed
 state with the line, CSV export of what is shown."""
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QPushButton
 
-from desktop.core.audit import AuditLog
+from desktop.core.store.audit_log import AuditLog
 from desktop.ui.activity_dialog import ActivityDialog
 from tests.ui.screens import save_screenshot
 
-T0 = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 
 
 @pytest.fixture

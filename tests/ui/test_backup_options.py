@@ -5,9 +5,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.core.errors import DatabaseMissing
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.manifest import BackupOptions
-from desktop.core.stats import list_profile_tables
+from desktop.core.postgres.live_stats import list_profile_tables
 from desktop.ui.backup_options import BackupOptionsPanel
 from tests.ui.screens import save_screenshot
 

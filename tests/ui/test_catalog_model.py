@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.core.catalog import BackupRecord
+from desktop.core.store.catalog import BackupRecord
 from desktop.ui.catalog_model import CatalogFilter, CatalogModel
 
 DISPLAY = Qt.ItemDataRole.DisplayRole

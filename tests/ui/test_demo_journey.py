@@ -3,10 +3,10 @@ restore it into "Demo development" (Chinook, which already holds tables) with
 "Replace everything", and end with the two databases identical."""
 import pytest
 
-from desktop.core.demo import DEVELOPMENT_DB, PRODUCTION_DB, DemoEnvironment
+from desktop.core.localpg.demo import DEVELOPMENT_DB, PRODUCTION_DB, DemoEnvironment
 from desktop.ui.main_window import MainWindow
-from desktop.ui.restore_target import REPLACE
-from desktop.ui.restore_wizard import RestoreWizard
+from desktop.ui.restore.target import REPLACE
+from desktop.ui.restore.wizard import RestoreWizard
 from tests.dbcompare import schema_dump, table_hashes
 from tests.ui.screens import save_screenshot
 from tests.ui.test_journey import click

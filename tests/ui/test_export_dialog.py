@@ -2,9 +2,9 @@
 import pytest
 from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 
+from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.manifest import BackupOptions
-from desktop.core.secrets import Secrets
+from desktop.core.store.secret_store import Secrets
 from desktop.core.workspace import Workspace
 from desktop.ui.backup_details import BackupDetailsDialog
 from desktop.ui.export_dialog import ExportDialog

@@ -1,7 +1,7 @@
 """Help menu: Show log opens the log file, About lists versions and licences."""
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.logs import LOG_NAME, setup_logging
+from desktop.core.store.logs import LOG_NAME, setup_logging
 from desktop.ui.help_menu import log_file_url, show_about
 from desktop.ui.main_window import MainWindow
 from tests.ui.screens import save_screenshot

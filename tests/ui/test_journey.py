@@ -3,10 +3,10 @@ add a connection, back up, restore into development, see it verified."""
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 
-from desktop.core.profiles import Profile
+from desktop.core.store.profiles import Profile
 from desktop.ui.main_window import MainWindow
 from desktop.ui.profile_dialog import ProfileDialog
-from desktop.ui.restore_wizard import RestoreWizard
+from desktop.ui.restore.wizard import RestoreWizard
 from tests.dbcompare import table_hashes
 
 

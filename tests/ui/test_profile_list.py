@@ -3,7 +3,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QMessageBox, QPushButton
 
-from desktop.core.profiles import Profile
+from desktop.core.store.profiles import Profile
 from desktop.ui.badges import PRODUCTION_COLOUR
 from desktop.ui.profile_list import ProfileList
 from tests.ui.screens import save_screenshot

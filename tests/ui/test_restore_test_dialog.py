@@ -3,7 +3,7 @@ import psycopg
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.ui.backup_details import BackupDetailsDialog
-from desktop.ui.restore_test_dialog import RestoreTestDialog
+from desktop.ui.restore.test_dialog import RestoreTestDialog
 from tests.ui.screens import save_screenshot
 
 

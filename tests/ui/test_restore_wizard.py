@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWizard
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.checks import RestoreCheck, TableCheck
+from desktop.core.jobs.restore.checks import RestoreCheck, TableCheck
 from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
-from desktop.ui.restore_wizard import RestoreWizard
+from desktop.ui.restore.target import EMPTY, NEW, REPLACE, TABLES
+from desktop.ui.restore.wizard import RestoreWizard
 from tests.dbcompare import row_counts
-from desktop.ui.restore_target import EMPTY, NEW, REPLACE, TABLES
 from tests.ui.screens import save_screenshot
 
 NEXT = QWizard.WizardButton.NextButton

@@ -6,10 +6,10 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.export import ExportRequest, run_export
+from desktop.core.jobs.export.run import ExportRequest, run_export
 from desktop.ui.catalog_model import CatalogModel
 from desktop.ui.main_window import MainWindow
-from desktop.ui.restore_target import REPLACE
+from desktop.ui.restore.target import REPLACE
 from desktop.ui.stats_panel import NOW
 from tests.ui.test_restore_wizard import choose, run_to_result
 

@@ -5,10 +5,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.connection import connect
-from desktop.core.profiles import Profile
-from desktop.core.stats import current_row_counts
-from desktop.ui.stats_panel import DIFFERENCE, NOW, NO_PROFILE_TEXT, StatsPanel
+from desktop.core.postgres.connection import connect
+from desktop.core.postgres.live_stats import current_row_counts
+from desktop.core.store.profiles import Profile
+from desktop.ui.stats_panel import DIFFERENCE, NO_PROFILE_TEXT, NOW, StatsPanel
 from tests.ui.screens import save_screenshot
 from tests.ui.test_catalog_model import record
 

@@ -2,8 +2,8 @@
 import psycopg
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.jobs.restore import RestoreRequest, run_restore
-from desktop.ui.undo_panel import UndoPanel
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
+from desktop.ui.restore.undo_panel import UndoPanel
 from tests.dbcompare import schema_dump, table_hashes
 from tests.ui.screens import save_screenshot
 

@@ -10,24 +10,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from ... import __version__
-from ..audited import audited
-from .. import crypto
-from ..backupfile import open_file
-from ..catalog import BackupRecord
-from ..connection import child_env, connect
-from ..leftovers import job_folder
-from ..durable import AtomicFile, check_writable
-from ..errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
-from ..lockwait import LockWatch, tool_app_name
-from ..manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
-from ..pgprocess import ToolProcess, Watchdog
-from ..pgtools import PgTools, tools_for_server
-from ..pipeline import BLOCK, EncryptingSink
-from ..profiles import Profile
-from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
-from ..snapshot import ExportedSnapshot, Table
-from ..workspace import Workspace
+from desktop import __version__
+from desktop.core.durable import AtomicFile, check_writable
+from desktop.core.errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
+from desktop.core.format import container as crypto
+from desktop.core.format.manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
+from desktop.core.format.pipeline import BLOCK, EncryptingSink
+from desktop.core.open_backup import open_file
+from desktop.core.postgres.connection import child_env, connect
+from desktop.core.postgres.lockwait import LockWatch, tool_app_name
+from desktop.core.postgres.process import ToolProcess, Watchdog
+from desktop.core.postgres.snapshot import ExportedSnapshot, Table
+from desktop.core.postgres.tools import PgTools, tools_for_server
+from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from desktop.core.scratch import job_folder
+from desktop.core.store.audited import audited
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.profiles import Profile
+from desktop.core.workspace import Workspace
 
 STALL_SECONDS = 15 * 60
 _DUMPING = 'dumping contents of table "'

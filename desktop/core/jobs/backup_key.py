@@ -13,12 +13,12 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from ..audited import audited
-from ..crypto_header import SCRYPT_N, key_id, open_passphrase_slot, passphrase_slot
-from ..durable import AtomicFile, explain_write_error
-from ..errors import BackupFileError, UsageError, WrongPassphrase
-from ..manifest import utc_now
-from ..workspace import Workspace
+from desktop.core.durable import AtomicFile, explain_write_error
+from desktop.core.errors import BackupFileError, UsageError, WrongPassphrase
+from desktop.core.format.header import SCRYPT_N, key_id, open_passphrase_slot, passphrase_slot
+from desktop.core.format.manifest import utc_now
+from desktop.core.store.audited import audited
+from desktop.core.workspace import Workspace
 
 _MARKER = b"lifeboat-key-exp"  # 16 bytes, where a backup's slot has its file id
 _FORMAT = "lifeboat-backup-key"

@@ -6,15 +6,16 @@ script for psql, directory-format ones a directory for pg_restore -Fd.
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
-from ..backupfile import open_backup, plaintext
-from ..durable import AtomicFile, explain_write_error
-from ..errors import DestinationError
-from ..pipeline import ChunkReader, cancellable
-from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
-from ..workspace import Workspace
+from desktop.core.durable import AtomicFile, explain_write_error
+from desktop.core.errors import DestinationError
+from desktop.core.format.pipeline import ChunkReader, cancellable
+from desktop.core.open_backup import open_backup, plaintext
+from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from desktop.core.workspace import Workspace
 
 
 def decrypt_backup(

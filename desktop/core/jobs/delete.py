@@ -10,15 +10,15 @@ exists. Start-up housekeeping (`purge_expired`, called by the CLI and the
 window) purges what has been in the trash longer than Settings.trash_days.
 """
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
-from ..audited import audited
-from ..catalog import BackupRecord
-from ..durable import explain_write_error
-from ..errors import ConfirmationRequired, LifeboatError, UsageError
-from ..workspace import Workspace
+from desktop.core.durable import explain_write_error
+from desktop.core.errors import ConfirmationRequired, LifeboatError, UsageError
+from desktop.core.store.audited import audited
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.trash")
 
@@ -106,8 +106,8 @@ def purge_expired(ws: Workspace, now: Optional[datetime] = None) -> list[BackupR
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .. import parts
-from ..backupfile import open_file
-from ..catalog import BackupRecord
-from ..errors import BackupFileError, UsageError
-from ..manifest import FILE_SUFFIX
-from ..pipeline import BLOCK
-from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
-from ..workspace import Workspace
+from desktop.core.errors import BackupFileError, UsageError
+from desktop.core.format import parts
+from desktop.core.format.manifest import FILE_SUFFIX
+from desktop.core.format.pipeline import BLOCK
+from desktop.core.open_backup import open_file
+from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.rebuild")
 

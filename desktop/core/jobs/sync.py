@@ -23,21 +23,26 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from ..audited import audited
-from ..connection import connect
-from ..errors import (
-    ConfirmationRequired, LifeboatError, ProfileReadOnly, RestoreFailed, TablesWouldBeLost, UsageError,
+from desktop.core.errors import (
+    ConfirmationRequired,
+    LifeboatError,
+    ProfileReadOnly,
+    RestoreFailed,
+    TablesWouldBeLost,
+    UsageError,
     VerificationFailed,
 )
-from ..manifest import BackupOptions
-from ..profiles import Profile
-from ..progress import CancelToken, Progress, ProgressCallback, ProgressTracker, ignore_progress
-from ..snapshot import list_tables
-from ..workspace import Workspace
-from .backup import BackupRequest, run_backup
-from .restore import RestoreRequest, RestoreResult, run_restore, take_safety_backup
-from .restore_links import IncomingLink, incoming_links
-from .restore_plan import TableChange, ordered, rows_now, table_changes
+from desktop.core.format.manifest import BackupOptions
+from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.restore.links import IncomingLink, incoming_links
+from desktop.core.jobs.restore.plan import TableChange, ordered, rows_now, table_changes
+from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore, take_safety_backup
+from desktop.core.postgres.connection import connect
+from desktop.core.postgres.snapshot import list_tables
+from desktop.core.progress import CancelToken, Progress, ProgressCallback, ProgressTracker, ignore_progress
+from desktop.core.store.audited import audited
+from desktop.core.store.profiles import Profile
+from desktop.core.workspace import Workspace
 
 STEPS = 4
 

@@ -9,11 +9,11 @@ an undo can be undone too).
 from dataclasses import dataclass
 from typing import Optional
 
-from ..catalog import BackupRecord
-from ..errors import UsageError
-from ..progress import CancelToken, ProgressCallback, ignore_progress
-from ..workspace import Workspace
-from .restore import RestoreRequest, RestoreResult, run_restore
+from desktop.core.errors import UsageError
+from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
+from desktop.core.progress import CancelToken, ProgressCallback, ignore_progress
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ byte exactly as pg_dump wrote it.
 from dataclasses import dataclass
 from typing import Optional
 
-from ..audited import audited
-from ..backupfile import checksum_mismatch, open_backup, plaintext
-from ..errors import FileDamaged
-from ..manifest import Manifest
-from ..progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
-from ..workspace import Workspace
+from desktop.core.errors import FileDamaged
+from desktop.core.format.manifest import Manifest
+from desktop.core.open_backup import checksum_mismatch, open_backup, plaintext
+from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
+from desktop.core.store.audited import audited
+from desktop.core.workspace import Workspace
 
 
 @dataclass

@@ -1,0 +1,268 @@
+"""What each CLI command does: parse nothing, decide nothing; call core and print."""
+import sys
+
+from desktop import __version__
+from desktop.cli import audit as cli_audit
+from desktop.cli import export as cli_export
+from desktop.cli import key as cli_key
+from desktop.cli import safety as cli_safety
+from desktop.cli import trash as cli_trash
+from desktop.cli.terminal import print_json, read_secret, run_with_progress, table
+from desktop.core.errors import InvalidProfile, UsageError, VerificationFailed
+from desktop.core.format.manifest import BackupOptions
+from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.decrypt import decrypt_backup
+from desktop.core.jobs.delete import delete_backup, purge_expired
+from desktop.core.jobs.rebuild import rebuild_catalog, rebuild_summary, recover_damaged_catalog
+from desktop.core.jobs.restore.run import RestoreRequest, run_restore
+from desktop.core.jobs.verify import verify_backup
+from desktop.core.postgres.connection import test_connection
+from desktop.core.postgres.tools import bundled_tools_dir, discover
+from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.profiles import Profile, profile_from_url
+from desktop.core.units import human_size
+from desktop.core.workspace import Workspace
+
+
+def version_lines() -> list[str]:
+    lines = [f"Lifeboat {__version__}"]
+    try:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        lines.append(f"Qt {qVersion()} (PySide6 {pyside_version})")
+    except ImportError:
+        lines.append("Qt not installed")
+    found = discover()
+    # A packaged app names the tools it carries (and prefers), not the newest on the system.
+    found = [tools for tools in found if tools.bin_dir == bundled_tools_dir()] or found
+    if found:
+        lines.append(f"pg_dump {found[0].version} ({found[0].pg_dump})")
+        lines.append(f"pg_restore {found[0].version} ({found[0].pg_restore})")
+    else:
+        lines.append("pg_dump not found")
+    return lines
+
+
+def recover_catalog(ws: Workspace) -> None:
+    result = recover_damaged_catalog(ws)
+    if result is not None:
+        print(f"lifeboat: {rebuild_summary(ws, result)}", file=sys.stderr)
+    purged = purge_expired(ws)
+    if purged:
+        print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "
+              "and were removed for good.", file=sys.stderr)
+
+
+def dispatch(ws: Workspace, args) -> int:
+    if args.command == "profile":
+        return _PROFILE[args.profile_command](ws, args)
+    if args.command == "catalog":
+        return catalog_rebuild(ws, args)
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS):
+        if args.command in extra:
+            return extra[args.command](ws, args)
+    if args.command in cli_export.COMMANDS:
+        return cli_export.COMMANDS[args.command](ws, args)
+    return _COMMANDS[args.command](ws, args)
+
+
+# --- profiles -------------------------------------------------------------
+def profile_add(ws: Workspace, args) -> int:
+    if args.like:
+        return _profile_add_like(ws, args)
+    extra = dict(notes=args.notes, read_only=args.read_only)
+    if args.sslmode:
+        extra["sslmode"] = args.sslmode
+    if args.sslrootcert:
+        extra["sslrootcert"] = args.sslrootcert
+    if args.url:
+        profile, password = profile_from_url(args.name, args.url, args.env, **extra)
+    else:
+        if not (args.host and args.dbname and args.user):
+            raise UsageError("Give either --url, or --host, --dbname and --user.")
+        profile = Profile(name=args.name, environment=args.env, host=args.host, port=args.port or 5432,
+                          dbname=args.dbname, user=args.user, **extra)
+        password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n") or None
+    elif password is None and not args.url:
+        password = read_secret(f"Password for {profile.user} (leave empty for none): ")
+    if password and "\n" in password:
+        raise InvalidProfile("A password cannot contain a line break.")
+    profile = ws.profiles.add(profile, password)
+    where = "stored in the system keyring" if profile.has_password else "none stored"
+    print(f"Added profile {profile.name} ({profile.environment}): {profile.display_target()}; password {where}.")
+    return 0
+
+
+def _profile_add_like(ws: Workspace, args) -> int:
+    others = [flag for flag, value in (("--url", args.url), ("--host", args.host), ("--port", args.port),
+                                       ("--user", args.user), ("--password-stdin", args.password_stdin))
+              if value]
+    if not args.dbname or others:
+        raise UsageError("With --like, give --dbname (and no " + (", ".join(others) or "--url or --host") +
+                         "): the rest is copied from the other connection.")
+    profile = ws.profiles.add_like(args.name, args.like, dbname=args.dbname, environment=args.env)
+    where = "copied in the system keyring" if profile.has_password else "none stored"
+    print(f"Added profile {profile.name} ({profile.environment}): {profile.display_target()}, "
+          f"connecting like {args.like}; password {where}.")
+    return 0
+
+
+def _profile_json(profile: Profile) -> dict:
+    return profile.to_dict()
+
+
+def profile_list(ws: Workspace, args) -> int:
+    profiles = ws.profiles.list()
+    if args.json:
+        print_json([_profile_json(p) for p in profiles])
+        return 0
+    rows = [(p.name, p.environment.upper() if p.is_production else p.environment, p.display_target(), p.user)
+            for p in profiles]
+    print(table(rows, ("NAME", "ENVIRONMENT", "DATABASE", "USER")) if rows else "No profiles yet: add one with `lifeboat profile add`.")
+    return 0
+
+
+def profile_show(ws: Workspace, args) -> int:
+    profile = ws.profiles.get(args.name)
+    if args.json:
+        print_json(_profile_json(profile))
+        return 0
+    for key, value in profile.to_dict().items():
+        print(f"{key}: {value}")
+    return 0
+
+
+def profile_test(ws: Workspace, args) -> int:
+    profile = ws.profiles.get(args.name)
+    report = test_connection(profile, ws.profiles.password_for(profile), ws.tool_dirs())
+    print(f"Connected to {profile.display_target()}")
+    print(f"Server version: {report.server_version}")
+    print(f"Database size: {human_size(report.database_size_bytes)}")
+    print(f"The user can change data: {'yes' if report.can_write else 'no'}")
+    if report.tools:
+        print(f"Tools: pg_dump {report.tools.version} in {report.tools.bin_dir}")
+    for warning in report.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def profile_remove(ws: Workspace, args) -> int:
+    ws.profiles.remove(args.name)
+    print(f"Removed profile {args.name}.")
+    return 0
+
+
+_PROFILE = {"add": profile_add, "list": profile_list, "show": profile_show,
+            "test": profile_test, "remove": profile_remove}
+
+
+# --- backups --------------------------------------------------------------
+def backup(ws: Workspace, args) -> int:
+    options = BackupOptions(
+        format=args.format, schema_only=args.schema_only, data_only=args.data_only,
+        tables=args.table, exclude_tables=args.exclude_table, no_owner=args.no_owner,
+        no_acl=args.no_acl, jobs=args.jobs,
+    )
+    request = BackupRequest(profile=args.profile, options=options, dest=args.dest)
+    record = run_with_progress(lambda report, cancel: run_backup(ws, request, report, cancel))
+    print(f"Backup completed: {record.database} from profile {record.profile}, "
+          f"{len(record.row_counts)} tables, {record.total_rows:,} rows, {human_size(record.size_bytes)}",
+          file=sys.stderr)
+    print(f"File: {record.path}", file=sys.stderr)
+    print(record.id)
+    return 0
+
+
+def list_backups(ws: Workspace, args) -> int:
+    records = ws.catalog.list(profile=args.profile)
+    if args.json:
+        print_json([record.to_json() for record in records])
+        return 0
+    rows = [(r.id, r.started_at, r.profile, r.environment, r.status, human_size(r.size_bytes),
+             str(len(r.row_counts)), f"{r.total_rows:,}") for r in records]
+    print(table(rows, ("ID", "STARTED (UTC)", "PROFILE", "ENVIRONMENT", "STATUS", "SIZE", "TABLES", "ROWS"))
+          if rows else "No backups yet.")
+    return 0
+
+
+def show_backup(ws: Workspace, args) -> int:
+    record = ws.catalog.get(args.id)
+    if args.json:
+        print_json(record.to_json())
+        return 0
+    _print_record(record)
+    return 0
+
+
+def _print_record(record: BackupRecord) -> None:
+    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "format",
+                "started_at", "finished_at", "path", "server_version", "pg_dump_version", "sha256", "error"):
+        value = getattr(record, key)
+        if value not in (None, ""):
+            print(f"{key}: {value}")
+    print(f"size: {human_size(record.size_bytes)}")
+    if record.row_counts:
+        print()
+        print(table([(name, f"{count:,}") for name, count in sorted(record.row_counts.items())], ("TABLE", "ROWS")))
+
+
+def verify(ws: Workspace, args) -> int:
+    if args.restore:
+        return cli_safety.verify_restore(ws, args)
+    result = run_with_progress(lambda report, cancel: verify_backup(ws, args.source, report, cancel))
+    compared = "matches the catalog" if result.checksum_compared else "not in this catalog to compare"
+    print(f"Intact: every part of {result.path} authenticated and decompressed "
+          f"({human_size(result.size_bytes)}; SHA-256 {result.sha256}, {compared}).")
+    return 0
+
+
+def restore(ws: Workspace, args) -> int:
+    request = RestoreRequest(
+        source=args.source, into=args.into, create=args.create, clean=args.clean, replace=args.replace, tables=args.table,
+        schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
+        no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
+    )
+    if request.clean or (request.replace and not (request.tables or request.data_only)):  # else refused
+        cli_safety.print_restore_plan(ws, request)
+    result = run_with_progress(lambda report, cancel: run_restore(ws, request, report, cancel))
+    if result.safety_backup_id:
+        print(f"Safety backup of the target taken first: {result.safety_backup_id}", file=sys.stderr)
+        print(cli_safety.undo_line(ws, result.safety_backup_id), file=sys.stderr)
+    rows = [(t.table, f"{t.expected:,}", "missing" if t.found is None else f"{t.found:,}", "ok" if t.ok else "MISMATCH")
+            for t in result.check.tables]
+    if rows:
+        print(table(rows, ("TABLE", "EXPECTED", "FOUND", "")))
+    for constraint in result.check.not_valid_constraints:
+        print(f"Note: constraint {constraint} is marked NOT VALID (as it was in the source).", file=sys.stderr)
+    if not result.ok:
+        raise VerificationFailed(result.check.summary())
+    print(result.check.summary(), file=sys.stderr)
+    return 0
+
+
+def decrypt(ws: Workspace, args) -> int:
+    out = run_with_progress(lambda report, cancel: decrypt_backup(ws, args.source, args.out, report, cancel))
+    print(out)
+    return 0
+
+
+def delete(ws: Workspace, args) -> int:
+    record = delete_backup(ws, args.id, confirm=args.confirm)
+    print(f"Moved backup {record.id} to the trash. It is removed for good after {ws.settings.trash_days} days; "
+          f"until then `lifeboat trash restore {record.id}` brings it back.")
+    return 0
+
+
+def catalog_rebuild(ws: Workspace, args) -> int:
+    result = run_with_progress(lambda report, cancel: rebuild_catalog(ws, args.dir, report, cancel))
+    print(f"Added {len(result.added)} backups; {len(result.already_known)} were already known.")
+    for path, message in result.unreadable:
+        print(f"Skipped {path}: {message}", file=sys.stderr)
+    return 0 if not result.unreadable else 1
+
+
+_COMMANDS = {"backup": backup, "list": list_backups, "show": show_backup, "verify": verify,
+             "restore": restore, "decrypt": decrypt, "delete": delete}

@@ -1,0 +1,90 @@
+"""`lifeboat export` and `lifeboat import`: portable copies on another drive (CLI.md).
+
+The passphrase never comes from argv: `--passphrase-file F` (its first
+line), `--passphrase-stdin`, or a prompt on a terminal (twice for export).
+"""
+import sys
+from pathlib import Path
+from typing import Optional
+
+from desktop.cli.terminal import read_secret, run_with_progress
+from desktop.core.errors import UsageError
+from desktop.core.format.passphrase import passphrase_problem
+from desktop.core.jobs.export.import_copies import run_import
+from desktop.core.jobs.export.run import ExportRequest, run_export
+from desktop.core.units import human_size
+from desktop.core.workspace import Workspace
+
+
+def add_parsers(sub) -> None:
+    export = sub.add_parser("export", help="copy backups to another drive, protected by a passphrase")
+    export.add_argument("ids", nargs="+", metavar="ID")
+    export.add_argument("--to", required=True, type=Path, metavar="DIR")
+    passphrase_flags(export)
+    export.add_argument("--split", action="store_true",
+                        help="on a FAT32 drive, split a backup over 4 GB into numbered parts")
+    export.add_argument("--no-recovery-sheet", action="store_true",
+                        help="do not write the plain-text recovery sheet next to each copy")
+    imp = sub.add_parser("import", help="add exported backups from a drive to this computer's catalog")
+    imp.add_argument("source", type=Path, metavar="DIR|FILE")
+    passphrase_flags(imp)
+
+
+def passphrase_flags(parser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--passphrase-file", type=Path, metavar="F")
+    source.add_argument("--passphrase-stdin", action="store_true")
+
+
+def read_passphrase(args, confirm: bool) -> Optional[str]:
+    if args.passphrase_file:
+        try:
+            text = args.passphrase_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"Lifeboat cannot read the passphrase file {args.passphrase_file}. "
+                             "Check the path and that it is a text file.", repr(exc)) from None
+        return text.splitlines()[0] if text else ""
+    if args.passphrase_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = read_secret("Passphrase: ")
+    if first is None or not confirm:
+        return first
+    if read_secret("Type the passphrase again: ") != first:
+        raise UsageError("The two passphrases are not the same. Nothing was exported.")
+    return first
+
+
+def export(ws: Workspace, args) -> int:
+    passphrase = read_passphrase(args, confirm=True)
+    if passphrase is None:
+        raise UsageError("An export needs a passphrase: give --passphrase-file F or --passphrase-stdin, "
+                         "or run it on a terminal to be asked.")
+    problem = passphrase_problem(passphrase)
+    if problem:
+        raise UsageError(problem)
+    request = ExportRequest(backup_ids=args.ids, dest=args.to, passphrase=passphrase,
+                            split=args.split, recovery_sheet=not args.no_recovery_sheet)
+    result = run_with_progress(lambda report, cancel: run_export(ws, request, report, cancel))
+    for copy in result.copies:
+        parts = f" in {len(copy.files)} parts" if len(copy.files) > 1 else ""
+        print(f"Exported {copy.backup_id}{parts} ({human_size(copy.size_bytes)}), read back and checked.",
+              file=sys.stderr)
+        if copy.sheet:
+            print(f"Recovery sheet: {copy.sheet}", file=sys.stderr)
+        print(copy.location)
+    return 0
+
+
+def import_backups(ws: Workspace, args) -> int:
+    passphrase = read_passphrase(args, confirm=False)
+    result = run_with_progress(lambda report, cancel: run_import(ws, args.source, passphrase, report, cancel))
+    for item in result.added:
+        print(item.backup_id)
+    print(f"Added {len(result.added)} backups; {len(result.already_known)} were already known.",
+          file=sys.stderr)
+    for _path, message in result.failed:
+        print(f"Not added: {message}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+COMMANDS = {"export": export, "import": import_backups}

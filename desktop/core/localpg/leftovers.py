@@ -1,0 +1,53 @@
+"""At start: remove the servers and scratch databases interrupted jobs left, and say so in the activity log.
+
+(Scratch files, staging and password files, are leftovers.py's.) Workspace.open calls remove_leftovers. Without records (the usual case) it
+lists one empty folder and returns; it connects to a server only when a
+record names a scratch database there (inflight.py).
+"""
+import logging
+import time
+
+from desktop.core.errors import LifeboatError
+from desktop.core.localpg import inflight
+from desktop.core.store.audited import audit_log_of
+
+log = logging.getLogger("lifeboat.leftover_resources")
+
+
+def remove_leftovers(ws) -> list[str]:
+    """What was removed, one sentence each. A resource that cannot be removed
+    now (its server is down) keeps its record for the next start."""
+    removed = []
+    with inflight.abandoned(ws.paths.data_dir) as found:
+        for record, claim in found:
+            started = time.monotonic()
+            try:
+                message = _remover(record.kind)(ws, record)
+            except LifeboatError as exc:
+                log.warning("leftover %s not removed yet: %s | %s", record.kind, exc.message, exc.detail)
+                continue
+            claim.done()
+            log.info("%s", message)
+            removed.append(message)
+            _audit(ws, record, message, time.monotonic() - started)
+    return removed
+
+
+def _remover(kind: str):
+    # Imported here: the jobs import the Workspace, which calls this module.
+    if kind == "private_server":
+        from desktop.core.localpg.private_server import remove_leftover
+        return lambda ws, record: remove_leftover(record)
+    if kind == "scratch_database":
+        from desktop.core.jobs.restore.proof import remove_leftover_scratch
+        return remove_leftover_scratch
+    raise LifeboatError(f"An unknown kind of leftover ({kind}) was recorded by a newer Lifeboat.", detail=kind)
+
+
+def _audit(ws, record: inflight.Record, message: str, duration: float) -> None:
+    try:
+        audit_log_of(ws).append(
+            "cleanup", result="ok", duration_s=duration, message=message,
+            profile=record.details.get("profile", ""), database=record.details.get("dbname", ""))
+    except LifeboatError as exc:
+        log.warning("activity log not written for a removed leftover: %s | %s", exc.message, exc.detail)

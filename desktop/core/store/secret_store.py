@@ -1,0 +1,264 @@
+"""The OS keyring: profile passwords and this installation's backup key.
+
+Nothing secret is ever written to a file of ours. When no keyring works,
+the caller gets KeyringUnavailable saying what to install or unlock; there
+is deliberately no plaintext fallback (keyrings.alt's "encrypted" file has
+no MAC and prompts on a terminal: RELIABILITY.md, "The keyring").
+"""
+import getpass
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
+from cryptography.fernet import Fernet
+from filelock import FileLock
+
+from desktop.core.errors import InstallationKeyMissing, KeyringUnavailable
+from desktop.core.format.header import key_id
+
+if TYPE_CHECKING:
+    from desktop.core.store.installation import Installation
+
+SERVICE = "Lifeboat"  # alone: the entries before issue 11, read only to migrate them
+_INSTALLATION_KEY = "installation-key"
+_AUDIT_KEY = "audit-key"
+
+
+def _key_lock_path() -> Path:
+    return Path(tempfile.gettempdir()) / f"lifeboat-key-{getpass.getuser()}.lock"
+
+
+def _profile_entry(profile_name: str) -> str:
+    # A prefix keeps a profile called "installation-key" away from the key.
+    return f"profile:{profile_name}"
+
+
+def _older_key_entry(key_id: str) -> str:
+    return f"{_INSTALLATION_KEY}:{key_id}"
+
+
+class Secrets:
+    """The keyring entries of one installation.
+
+    Bound to an Installation (`for_installation`), every entry lives under
+    the service "Lifeboat/<installation id>", so LIFEBOAT_HOMEs sharing one
+    keyring never see each other's passwords or keys. An entry found only
+    under the old shared service "Lifeboat" is copied into the namespace on
+    first use and left in place, since another installation may still have
+    to migrate it."""
+
+    def __init__(self, backend=None, installation: "Installation | None" = None):
+        self._backend = backend
+        self.installation = installation
+
+    def for_installation(self, installation: "Installation") -> "Secrets":
+        return Secrets(self._backend, installation)
+
+    @property
+    def service(self) -> str:
+        return SERVICE if self.installation is None else f"{SERVICE}/{self.installation.id}"
+
+    def get_password(self, profile_name: str) -> str | None:
+        return self._get("read the password of profile " + repr(profile_name), _profile_entry(profile_name))
+
+    def set_password(self, profile_name: str, password: str) -> None:
+        self._call("save the password of profile " + repr(profile_name),
+                   "set_password", _profile_entry(profile_name), password)
+
+    def delete_password(self, profile_name: str) -> None:
+        try:
+            self._call("remove the password of profile " + repr(profile_name),
+                       "delete_password", _profile_entry(profile_name))
+        except keyring.errors.PasswordDeleteError:
+            pass  # what backends raise for an entry that is not there
+
+    def installation_key(self) -> bytes:
+        """The key new backups are made with; created on the very first use only.
+
+        Kept as the 44-character base64 text of a Fernet key, not a blob:
+        Windows' Credential Manager rejects values over ~2.5 KB (keyring #355).
+        Once a key was used its fingerprint is remembered: a keyring that no
+        longer holds that key raises InstallationKeyMissing instead of
+        quietly starting a key the earlier backups do not open with.
+        """
+        key = self.installation_key_if_present()
+        if key is None:
+            # Two Lifeboat processes using the keyring for the first time must not
+            # each store a key: backups made with the overwritten one would never
+            # open again. The keyring is per user whatever LIFEBOAT_HOME says, so
+            # the lock is too.
+            with FileLock(_key_lock_path()):
+                key = self.installation_key_if_present()
+                if key is None:
+                    self._refuse_when_lost()
+                    key = self._create_installation_key()
+        self._check_fingerprint(key)
+        return key
+
+    def _refuse_when_lost(self) -> None:
+        if self.installation is not None and self.installation.facts().key_id:
+            raise key_missing(self.installation.facts().key_id)
+
+    def _check_fingerprint(self, key: bytes) -> None:
+        if self.installation is None:
+            return
+        expected = self.installation.facts().key_id
+        if expected is None:
+            self.installation.remember_key(key_id(key))
+        elif expected != key_id(key):
+            raise key_missing(expected)
+
+    def _create_installation_key(self) -> bytes:
+        self.store_installation_key(Fernet.generate_key())
+        # Read back rather than trust our copy: if another Lifeboat process
+        # created a key at the same moment, whichever is stored is the one.
+        key = self.installation_key_if_present()
+        if key is None:
+            raise unavailable("keep this installation's backup key",
+                              keyring.errors.KeyringError("the key did not read back after saving"))
+        return key
+
+    def store_installation_key(self, key: bytes) -> None:
+        """Makes `key` the one new backups use (jobs/backup_key.py decides when)."""
+        self._call("save this installation's backup key", "set_password",
+                   _INSTALLATION_KEY, key.decode("ascii"))
+
+    def store_older_key(self, key: bytes) -> None:
+        """Keeps a key that is no longer used for new backups, so its backups still open."""
+        self._call("save an older backup key", "set_password",
+                   _older_key_entry(key_id(key)), key.decode("ascii"))
+
+    def installation_key_if_present(self) -> bytes | None:
+        text = self._get("read this installation's backup key", _INSTALLATION_KEY)
+        return None if text is None else text.encode("ascii")
+
+    def all_installation_keys(self) -> list[bytes]:
+        """Every key this installation's backups may be wrapped with: the current one first."""
+        current = self.installation_key_if_present()
+        keys = [current] if current else []
+        older = self.installation.facts().older_key_ids if self.installation else []
+        for older_id in older:
+            text = self._get("read an older backup key", _older_key_entry(older_id))
+            if text:
+                keys.append(text.encode("ascii"))
+        return keys
+
+    def audit_key(self) -> bytes:
+        """The activity log's HMAC key (audit_seal.py), created on first use."""
+        key = self.audit_key_if_present()
+        if key is None:
+            with FileLock(_key_lock_path()):
+                key = self.audit_key_if_present()
+                if key is None:
+                    self._call("save the activity log's key", "set_password", _AUDIT_KEY, os.urandom(32).hex())
+                    key = self.audit_key_if_present()
+        if key is None:
+            raise unavailable("keep the activity log's key",
+                              keyring.errors.KeyringError("the key did not read back after saving"))
+        return key
+
+    def audit_key_if_present(self) -> bytes | None:
+        text = self._call("read the activity log's key", "get_password", _AUDIT_KEY)
+        return None if text is None else bytes.fromhex(text)
+
+    def _get(self, action: str, entry: str) -> str | None:
+        value = self._call(action, "get_password", entry)
+        if value is None and self.installation is not None:
+            value = self._call(action, "get_password", entry, service=SERVICE)
+            if value is not None:  # an entry from before namespacing: migrate it
+                self._call(action, "set_password", entry, value)
+        return value
+
+    def _call(self, action: str, method: str, *args, service: str | None = None):
+        backend = self._backend or keyring.get_keyring()
+        # keyring settles on fail.Keyring when nothing usable exists (a
+        # headless Linux without a Secret Service: keyring #569, #710).
+        if isinstance(backend, keyring.backends.fail.Keyring):
+            raise unavailable(action, keyring.errors.NoKeyringError(type(backend).__name__))
+        try:
+            return getattr(backend, method)(service or self.service, *args)
+        except keyring.errors.PasswordDeleteError:
+            raise
+        except keyring.errors.KeyringError as exc:
+            raise unavailable(action, exc) from exc
+
+
+class SessionKeyring(keyring.backend.KeyringBackend):
+    """Secrets kept in this process's memory and gone when it exits.
+
+    For a session that must not touch the OS keyring (`lifeboat --demo`),
+    and what RELIABILITY.md asks for when no OS keyring works: hold the
+    password for the session, never in a file. Install it explicitly with
+    `keyring.set_keyring(SessionKeyring())`.
+    """
+
+    # Below fail.Keyring's 0, so keyring's automatic choice (the highest
+    # priority among all loaded backend classes) never lands on it and a
+    # machine without a keyring still gets KeyringUnavailable from Secrets.
+    priority = -1
+
+    def __init__(self):
+        super().__init__()
+        self._entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such entry in this session")
+
+
+def key_missing(expected_key_id: str) -> InstallationKeyMissing:
+    return InstallationKeyMissing(
+        "This installation's backup key is no longer in the keyring (it was removed, or the keyring "
+        "was reset), so Lifeboat did not back up: a backup made with a new key would not open with "
+        "the key of your earlier backups. Copies exported with a passphrase still open with that "
+        "passphrase. Either put the key back from its recovery file (`lifeboat key import FILE`), "
+        "or start a new key on purpose (`lifeboat key new --confirm`); backups made before then "
+        "open again only once the old key is back.",
+        detail=f"expected key id {expected_key_id}")
+
+
+def unavailable(action: str, exc: Exception) -> KeyringUnavailable:
+    locked = isinstance(exc, keyring.errors.KeyringLocked)
+    return KeyringUnavailable(
+        f"Lifeboat could not {action}, because {_advice(locked)}",
+        detail=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def _advice(locked: bool) -> str:
+    if sys.platform == "darwin":
+        return (
+            "the macOS Keychain did not answer. Open Keychain Access, unlock the "
+            "\"login\" keychain, then try again."
+        )
+    if sys.platform == "win32":
+        return (
+            "the Windows Credential Manager did not answer. Sign in to Windows with "
+            "your own account (not a service account) and try again."
+        )
+    if locked:
+        return (
+            "your keyring is locked. Unlock it (log in to the desktop, or open "
+            "\"Passwords and Keys\"), then try again."
+        )
+    return (
+        "no keyring is available to keep passwords safely. Install and unlock a "
+        "Secret Service such as GNOME Keyring or KWallet (on Debian or Ubuntu: "
+        "`sudo apt install gnome-keyring`), then log out and in again. On a server "
+        "without a desktop, start a keyring first: run `dbus-run-session -- sh`, then "
+        "`gnome-keyring-daemon --unlock` (type a keyring password, then Ctrl-D), and run "
+        "Lifeboat in that shell. Or use a profile without a stored password "
+        "(certificate or peer login)."
+    )

@@ -1,0 +1,96 @@
+"""The user's preferences, a small JSON file under the config folder.
+
+`write_config_file` is shared with the profiles file: both are rewritten
+whole, atomically, and private to the user.
+"""
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from desktop.core.durable import fsync_dir, fsync_file
+from desktop.core.errors import LifeboatError
+from desktop.core.store.paths import AppPaths
+
+
+@dataclass
+class Settings:
+    # A folder of newer pg_dump/pg_restore/psql than the system has; searched first.
+    tools_dir: str | None = None
+    # How long a deleted backup stays in the trash before start-up housekeeping removes it.
+    trash_days: int = 7
+    # How long a job waits for a table another program has locked before it gives up.
+    lock_wait_minutes: float = 10
+
+
+def load_settings(paths: AppPaths) -> Settings:
+    data = read_config_file(paths.settings_file, what="settings")
+    if data is None:
+        return Settings()
+    known = {f.name for f in fields(Settings)}
+    # Keys this version does not know come from a newer Lifeboat: ignore them.
+    return Settings(**{key: value for key, value in data.items() if key in known})
+
+
+def save_settings(paths: AppPaths, settings: Settings) -> None:
+    write_config_file(paths.settings_file, asdict(settings))
+
+
+def read_config_file(path: Path, what: str) -> dict | None:
+    """The file's JSON object, or None when there is no file yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LifeboatError(
+            f"Lifeboat could not read its {what} file {path} ({exc.strerror}). "
+            "Check that you can open that file.",
+            detail=repr(exc),
+        ) from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise damaged_config_file(path, what, exc) from exc
+    if not isinstance(data, dict):
+        raise damaged_config_file(path, what, TypeError(f"top level is {type(data).__name__}"))
+    return data
+
+
+def damaged_config_file(path: Path, what: str, exc: Exception) -> LifeboatError:
+    # Never silently start from scratch: that would lose the user's entries
+    # the moment the next change is saved over the damaged file.
+    return LifeboatError(
+        f"Lifeboat's {what} file {path} is damaged and cannot be read. "
+        "Restore it from a copy, or move it away to start again with an empty one.",
+        detail=repr(exc),
+    )
+
+
+def write_config_file(path: Path, data: dict) -> None:
+    """Replace `path` with `data` as JSON: readers see the old or the new file, never half.
+
+    mkstemp creates the file 0600, so the content is private from the first byte.
+    """
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
+            json.dump(data, tmp, indent=2, ensure_ascii=False)
+            tmp.write("\n")
+            tmp.flush()
+            fsync_file(tmp.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise LifeboatError(
+            f"Lifeboat could not save {path} ({exc.strerror}). "
+            f"Check that the drive has free space and that you may write in {path.parent}.",
+            detail=repr(exc),
+        ) from exc
+    finally:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)
