@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from desktop.core.errors import LifeboatError
 from desktop.core.jobs.delete import purge_expired
 from desktop.core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
+from desktop.core.localpg.leftovers import remove_leftovers
 from desktop.core.store.logs import setup_logging
 from desktop.core.store.paths import app_paths
 from desktop.core.workspace import Workspace
@@ -105,6 +106,7 @@ def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
             error_box(None, "Lifeboat cannot start", exc).exec()
             return 1
     setup_logging(ws.paths)
+    remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
     _install_excepthook(app)
     rebuilt = recover_damaged_catalog(ws)
     purge_expired(ws)  # start-up housekeeping: the trash's expired backups

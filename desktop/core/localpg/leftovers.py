@@ -1,8 +1,12 @@
-"""At start: remove the servers and scratch databases interrupted jobs left, and say so in the activity log.
+"""At start: remove the private servers and scratch databases interrupted
+jobs left, and say so in the activity log.
 
-(Scratch files, staging and password files, are leftovers.py's.) Workspace.open calls remove_leftovers. Without records (the usual case) it
-lists one empty folder and returns; it connects to a server only when a
-record names a scratch database there (inflight.py).
+Scratch files (staging, password files) are core/scratch.py's and go when a
+Workspace opens; these need the jobs that made them, so the front ends (CLI
+and window) call remove_leftovers right after opening their Workspace.
+Without records (the usual case) it lists one empty folder and returns; it
+connects to a server only when a record names a scratch database there
+(inflight.py).
 """
 import logging
 import time
