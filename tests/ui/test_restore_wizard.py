@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QPushButton, QWizard
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.checks import RestoreCheck, TableCheck
-from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
+from desktop.ui import palette
 from desktop.ui.restore.target import EMPTY, NEW, REPLACE, TABLES
 from desktop.ui.restore.wizard import RestoreWizard
 from tests.dbcompare import row_counts
@@ -197,7 +197,7 @@ def test_mismatches_are_marked_in_words_and_colour(qtbot, ws, make_profile, pg15
         "public.track": ("3,503", "no table", "Mismatch: table missing"),
     }
     table = wizard.progress_page.table
-    assert table.item(1, 3).background().color().name() == PRODUCTION_TINT
+    assert table.item(1, 3).background().color().name() == palette.DANGER_TINT
     assert table.item(0, 3).background().style() == Qt.BrushStyle.NoBrush
     summary = wizard.progress_page.summary.text()
     assert "does not match the backup" in summary and "public.invoice_line (expected 2,240, found 2,100)" in summary
@@ -360,7 +360,7 @@ def test_review_lists_what_replace_removes_and_go_back_returns_to_the_choices(
     lines = [review.losses.item(row).text() for row in range(review.losses.count())]
     assert lines[:2] == ["events: 1,500 rows now \u2014 not in the backup, will be removed",
                          "genre: 26 rows now, 25 after"]
-    assert review.losses.item(0).foreground().color().name() == PRODUCTION_COLOUR
+    assert review.losses.item(0).foreground().color().name() == palette.DANGER
     assert review.losses.item(2).foreground().style() == Qt.BrushStyle.NoBrush
     assert f"{target} will lose data" in review.losses_title.text()
     # A failure (here: the target's server refuses a lock) offers the way back to the choices.
