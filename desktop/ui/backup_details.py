@@ -64,7 +64,8 @@ class BackupDetailsDialog(QDialog):
         self.close_button.setDefault(True)
         self._enable_actions()
         self._lay_out()
-        self.resize(940, 560)
+        # Taller when exported copies add wrapped lines to the facts, so none is cut off.
+        self.resize(940, max(560, self.heightForWidth(940)))
         self.close_button.setFocus()  # not a field: the first key press should do nothing surprising
 
     # --- parts ----------------------------------------------------------

@@ -56,7 +56,7 @@ def test_production_is_marked_by_label_and_colour(qtbot, pane):
     assert stripe(1) == QColor(palette.PRODUCTION)
     assert stripe(2) != QColor(palette.PRODUCTION)
     pane.select("Shop staging")
-    save_screenshot(pane, "profile_list")
+    save_screenshot(pane, "profile_list", shows=("profileList",))
 
 
 def test_selection_is_emitted_and_kept_across_refreshes(qtbot, pane):

@@ -46,7 +46,7 @@ def test_start_waits_for_the_exact_database_name(qtbot, dialog_for):
     assert not dialog.start_button.isEnabled()
     dialog.confirm.setText(live)
     assert dialog.start_button.isEnabled()
-    save_screenshot(dialog, "sync_dialog_before_start")
+    save_screenshot(dialog, "sync_dialog_before_start", shows=("productionBanner", "confirmField"))
 
 
 def test_full_sync_makes_production_equal_to_development(qtbot, ws, pg15, chinook_db, dialog_for):
@@ -67,7 +67,7 @@ def test_full_sync_makes_production_equal_to_development(qtbot, ws, pg15, chinoo
     assert dialog.outcome.lost.isHidden(), "nothing lost: playlist_track only gains rows"
     assert dialog.outcome.check_table.rowCount() == len(table_hashes(pg15, chinook_db))
     assert not dialog.outcome.undo.isHidden()
-    save_screenshot(dialog, "sync_dialog_result")
+    save_screenshot(dialog, "sync_dialog_result", shows=("syncSummary",))
 
 
 def test_picked_tables_list_loads_and_plan_names_the_links(qtbot, dialog_for):
@@ -116,7 +116,7 @@ def test_a_table_production_would_lose_needs_its_tick_and_is_reported_in_red(qtb
     assert dialog.losses.item(0).foreground().color().name() == palette.DANGER
     dialog.confirm.setText(live)
     assert not dialog.start_button.isEnabled(), "the lost table is not ticked yet"
-    save_screenshot(dialog, "sync_dialog_losses")
+    save_screenshot(dialog, "sync_dialog_losses", shows=("syncLosses",))
     dialog.losses.item(0).setCheckState(Qt.CheckState.Checked)
     assert dialog.start_button.isEnabled()
     with qtbot.waitSignal(dialog.synced, timeout=WAIT_MS) as synced:
@@ -130,7 +130,7 @@ def test_a_table_production_would_lose_needs_its_tick_and_is_reported_in_red(qtb
     assert outcome.lost.item(0).text() == (f"events: removed \u2014 it held 15,000 rows and is not in "
                                            f"{chinook_db} (Music shop test)")
     assert outcome.lost.item(1).text() == "genre: 26 rows before, 25 now"
-    save_screenshot(dialog, "sync_dialog_result_losses")
+    save_screenshot(dialog, "sync_dialog_result_losses", shows=("syncSummary",))
 
     outcome.undo.typed.setText(live)
     with qtbot.waitSignal(outcome.undo.undone, timeout=WAIT_MS), qtbot.waitSignal(dialog.changed, timeout=WAIT_MS):
