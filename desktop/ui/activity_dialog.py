@@ -22,6 +22,7 @@ from desktop.core.durable import explain_write_error
 from desktop.core.store.audit_log import ACTIONS, RESULTS, AuditCheck, AuditRecord, filter_records, write_csv
 from desktop.core.store.audited import audit_log_of
 from desktop.core.workspace import Workspace
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_box
 from desktop.ui.formatting import local_datetime
 
@@ -124,11 +125,11 @@ class ActivityDialog(QDialog):
     def _show_check(self, check: AuditCheck) -> None:
         if check.intact:
             text = f"✔ Intact: none of the {check.records} records was changed, removed or added since it was written."
-            colour = "#2e7d32"
+            colour = palette.SUCCESS
         else:
             text = (f"✖ Changed: the activity log was altered at line {check.bad_line}. {check.problem} "
                     "Someone or something edited the file; the records from there on cannot be trusted.")
-            colour = "#b3261e"
+            colour = palette.DANGER
         self.state_label.setText(text)
         self.state_label.setAccessibleName(text)
         self.state_label.setStyleSheet(f"color: {colour}; font-weight: bold;")

@@ -25,7 +25,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
+from desktop.ui import palette
+from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.catalog_model import status_icon
+from desktop.ui.widgets import HINT_STYLE
 
 COPIED_FOR_MS = 2000
 
@@ -47,7 +50,8 @@ class BackupDetailsDialog(QDialog):
         self.path_field, self.copy_path = self._copyable(
             record.path, "path", "Backup file path", "Copy the file path")
         self.counts = self._counts_table()
-        self.restore_button = self._button("Restore\u2026", "restoreButton", "Restore this backup", self.restore_requested)
+        self.restore_button = self._button("Restore\u2026", "restoreButton", "Restore this backup",
+                                           self.restore_requested)
         self.verify_button = self._button("Verify", "verifyButton", "Verify this backup", self.verify_requested)
         self.test_restore_button = self._button("Test restore\u2026", "testRestoreButton",
                                                 "Test restore this backup", self.test_restore_requested)
@@ -60,7 +64,8 @@ class BackupDetailsDialog(QDialog):
         self.close_button.setDefault(True)
         self._enable_actions()
         self._lay_out()
-        self.resize(940, 560)
+        # Taller when exported copies add wrapped lines to the facts, so none is cut off.
+        self.resize(940, max(560, self.heightForWidth(940)))
         self.close_button.setFocus()  # not a field: the first key press should do nothing surprising
 
     # --- parts ----------------------------------------------------------
@@ -70,14 +75,14 @@ class BackupDetailsDialog(QDialog):
         title.setObjectName("detailsTitle")
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
         subtitle = QLabel(f"{record.profile} \u00b7 {fmt.local_datetime(record.started_at)}", self)
-        subtitle.setStyleSheet("color: #5f6368;")
+        subtitle.setStyleSheet(HINT_STYLE)
         titles = QVBoxLayout()
         titles.setSpacing(2)
         titles.addWidget(title)
         titles.addWidget(subtitle)
         row = QHBoxLayout()
         row.addLayout(titles, 1)
-        row.addWidget(_environment_badge(record.environment, self), 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(EnvironmentBadge(record.environment, self), 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(_status_label(record.status, self), 0, Qt.AlignmentFlag.AlignTop)
         return row
 
@@ -86,11 +91,11 @@ class BackupDetailsDialog(QDialog):
         record = self.record
         if record.status == "in_progress":
             text, colours = ("This backup is still running. Its size, fingerprint and row counts "
-                             "appear here when it finishes.", ("#0b3d91", "#e8f0fe"))
+                             "appear here when it finishes.", (palette.INFO_NOTE_TEXT, palette.INFO_NOTE_TINT))
         elif record.status in ("failed", "cancelled"):
             reason = record.error or "Lifeboat did not record a reason."
             text = f"This backup did not finish, so there is nothing to restore from it. {reason}"
-            colours = ("#8c1d18", "#fce8e6")
+            colours = (palette.ERROR_TEXT, palette.ERROR_TINT)
         else:
             return None
         notice = QLabel(text, self)
@@ -260,22 +265,13 @@ def _row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
     return row
 
 
-def _environment_badge(environment: str, parent: QWidget) -> QLabel:
-    badge = QLabel(fmt.environment_text(environment), parent)
-    badge.setObjectName("environmentBadge")
-    text, background = fmt.ENVIRONMENT_COLOURS.get(environment, ("#202124", "#e0e0e0"))
-    badge.setStyleSheet(
-        f"color: {text}; background: {background}; border-radius: 10px; padding: 3px 10px; font-weight: bold;")
-    return badge
-
-
 def _status_label(status: str, parent: QWidget) -> QWidget:
     box = QWidget(parent)
     icon = QLabel(box)
     icon.setPixmap(status_icon(status).pixmap(18, 18))
     text = QLabel(fmt.status_text(status), box)
     text.setObjectName("statusText")
-    text.setStyleSheet(f"color: {fmt.STATUS_COLOURS.get(status, '#202124')}; font-weight: bold;")
+    text.setStyleSheet(f"color: {fmt.STATUS_COLOURS.get(status, palette.TEXT)}; font-weight: bold;")
     row = QHBoxLayout(box)
     row.setContentsMargins(8, 2, 0, 0)
     row.addWidget(icon)

@@ -41,6 +41,7 @@ from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_text
 from desktop.ui.formatting import human_size
 from desktop.ui.jobs import BackgroundJob
+from desktop.ui.widgets import named
 
 FORMAT_CHOICES = (  # (format, label, what it means)
     ("custom", "Custom — recommended",
@@ -69,12 +70,6 @@ def _hint(text: str, object_name: str) -> QLabel:
     label.setWordWrap(True)
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     return label
-
-
-def _named(widget: QWidget, object_name: str, accessible_name: str) -> QWidget:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible_name)
-    return widget
 
 
 def table_display_name(table: Table) -> str:
@@ -111,7 +106,7 @@ class BackupOptionsPanel(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         form.setVerticalSpacing(10)
 
-        self.format_combo = _named(QComboBox(), "formatCombo", "Backup file format")
+        self.format_combo = named(QComboBox(), "formatCombo", "Backup file format")
         for key, label, _ in FORMAT_CHOICES:
             self.format_combo.addItem(label, key)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
@@ -122,7 +117,7 @@ class BackupOptionsPanel(QWidget):
         include_row = QHBoxLayout()
         self.include_buttons: dict[str, QRadioButton] = {}
         for key, label, tip in INCLUDE_CHOICES:
-            button = _named(QRadioButton(label), f"include-{key}", f"Include: {label}")
+            button = named(QRadioButton(label), f"include-{key}", f"Include: {label}")
             button.setToolTip(tip)
             self.include_group.addButton(button)
             self.include_buttons[key] = button
@@ -133,9 +128,9 @@ class BackupOptionsPanel(QWidget):
         self.include_hint = _hint("", "includeHint")
         form.addRow("What to include:", self._stacked(include_row, self.include_hint))
 
-        self.keep_owner_check = _named(QCheckBox("Keep who owns each table"), "keepOwnerCheck",
+        self.keep_owner_check = named(QCheckBox("Keep who owns each table"), "keepOwnerCheck",
                                        "Keep who owns each table")
-        self.keep_acl_check = _named(QCheckBox("Keep access permissions"), "keepAclCheck",
+        self.keep_acl_check = named(QCheckBox("Keep access permissions"), "keepAclCheck",
                                      "Keep access permissions")
         for check in (self.keep_owner_check, self.keep_acl_check):
             check.setChecked(True)
@@ -147,7 +142,7 @@ class BackupOptionsPanel(QWidget):
             "Untick both if you will restore on another server, where the same database "
             "users may not exist.", "ownerHint")))
 
-        self.jobs_spin = _named(QSpinBox(), "jobsSpin", "Parallel jobs")
+        self.jobs_spin = named(QSpinBox(), "jobsSpin", "Parallel jobs")
         self.jobs_spin.setRange(1, MAX_JOBS)
         self.jobs_spin.setValue(min(4, os.cpu_count() or 1))
         self.jobs_spin.setSuffix(" at once")
@@ -158,11 +153,11 @@ class BackupOptionsPanel(QWidget):
         jobs_row.addWidget(self.jobs_hint, 1)
         form.addRow("Parallel jobs:", jobs_row)
 
-        self.destination_edit = _named(QLineEdit(str(self._ws.paths.backups_dir)), "destinationEdit",
+        self.destination_edit = named(QLineEdit(str(self._ws.paths.backups_dir)), "destinationEdit",
                                        "Folder to save the backup in")
         self.destination_edit.setPlaceholderText(str(self._ws.paths.backups_dir))
         self.destination_edit.setClearButtonEnabled(True)
-        browse = _named(QPushButton("Browse…"), "browseDestinationButton", "Choose the folder to save in")
+        browse = named(QPushButton("Browse…"), "browseDestinationButton", "Choose the folder to save in")
         browse.clicked.connect(self._browse)
         destination_row = QHBoxLayout()
         destination_row.addWidget(self.destination_edit, 1)
@@ -188,11 +183,11 @@ class BackupOptionsPanel(QWidget):
     def _build_tables_box(self) -> QGroupBox:
         self.tables_box = box = QGroupBox("Tables")
         box.setObjectName("tablesBox")
-        self.all_tables_check = _named(QCheckBox("All tables"), "allTablesCheck", "All tables")
+        self.all_tables_check = named(QCheckBox("All tables"), "allTablesCheck", "All tables")
         self.all_tables_check.setTristate(True)
         self.all_tables_check.setCheckState(Qt.CheckState.Checked)
         self.all_tables_check.clicked.connect(self._on_all_tables_clicked)
-        self.table_filter = _named(QLineEdit(), "tableFilter", "Find a table")
+        self.table_filter = named(QLineEdit(), "tableFilter", "Find a table")
         self.table_filter.setPlaceholderText("Find a table…")
         self.table_filter.setClearButtonEnabled(True)
         self.table_filter.textChanged.connect(self._apply_filter)
@@ -200,7 +195,7 @@ class BackupOptionsPanel(QWidget):
         top.addWidget(self.all_tables_check)
         top.addWidget(self.table_filter, 1)
 
-        self.table_list = _named(QTreeWidget(), "tableList", "Tables to back up")
+        self.table_list = named(QTreeWidget(), "tableList", "Tables to back up")
         self.table_list.setColumnCount(2)
         self.table_list.setHeaderLabels(["Table", "Size"])
         self.table_list.setRootIsDecorated(False)

@@ -1,21 +1,29 @@
-"""The Production / Development badge, as a widget and as a painter for item delegates.
+"""The Production / Development badge: a widget, a painter, and the delegate that paints it in a view.
 
 Production is told apart by colour AND by its label, never by colour alone:
 about one man in twelve cannot tell this red from this green.
 """
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
-PRODUCTION_COLOUR = "#b3261e"
-DEVELOPMENT_COLOUR = "#2e7d32"
-BADGE_TEXT_COLOUR = "#ffffff"
-# A faint wash of the production red, for rows and panels that belong to production.
-PRODUCTION_TINT = "#fbeceb"
+from desktop.ui import formatting as fmt
+from desktop.ui import palette
+
+ENVIRONMENTS = ("production", "development")
 
 _PADDING_X = 7
 _PADDING_Y = 2
 _RADIUS = 4
+_CELL_MARGIN = 6  # between a cell's left edge and its badge
 
 
 def is_production(environment: str) -> bool:
@@ -23,11 +31,11 @@ def is_production(environment: str) -> bool:
 
 
 def badge_text(environment: str) -> str:
-    return "PRODUCTION" if is_production(environment) else "Development"
+    return fmt.environment_text(environment)
 
 
 def badge_colour(environment: str) -> str:
-    return PRODUCTION_COLOUR if is_production(environment) else DEVELOPMENT_COLOUR
+    return palette.PRODUCTION if is_production(environment) else palette.DEVELOPMENT
 
 
 def badge_accessible_name(environment: str) -> str:
@@ -60,7 +68,7 @@ class EnvironmentBadge(QLabel):
         self.setAccessibleName(badge_accessible_name(environment))
         self.setStyleSheet(
             f"QLabel#environmentBadge {{ background-color: {badge_colour(environment)};"
-            f" color: {BADGE_TEXT_COLOUR}; border-radius: {_RADIUS}px;"
+            f" color: {palette.ON_COLOUR}; border-radius: {_RADIUS}px;"
             f" padding: {_PADDING_Y}px {_PADDING_X}px; }}"
         )
 
@@ -86,6 +94,40 @@ def paint_badge(painter: QPainter, rect: QRect, environment: str, font: QFont) -
     painter.setBrush(QColor(badge_colour(environment)))
     painter.drawRoundedRect(rect, _RADIUS, _RADIUS)
     painter.setFont(badge_font(font))
-    painter.setPen(QColor(BADGE_TEXT_COLOUR))
+    painter.setPen(QColor(palette.ON_COLOUR))
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, badge_text(environment))
     painter.restore()
+
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints a cell as the badge of the environment its model gives under `role`.
+
+    The row's own background (selection, alternate colour) stays; a value
+    that is neither environment is left to the default painting.
+    """
+
+    def __init__(self, role: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.role = role
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = badge_size(index.data(self.role) or "", option.font)
+        return QSize(size.width() + 2 * _CELL_MARGIN + 4, size.height() + 10)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        environment = index.data(self.role) or ""
+        if environment not in ENVIRONMENTS:
+            return super().paint(painter, option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        opt.backgroundBrush = QBrush()
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        size = badge_size(environment, option.font)
+        rect = QRect(option.rect.left() + _CELL_MARGIN, option.rect.top() + (option.rect.height() - size.height()) // 2,
+                     size.width(), size.height())
+        paint_badge(painter, rect, environment, option.font)

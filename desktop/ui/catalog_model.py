@@ -21,6 +21,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPainterPath, 
 
 from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
+from desktop.ui import palette
+from desktop.ui.badges import ENVIRONMENTS, badge_colour
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -43,6 +45,7 @@ class CatalogModel(QAbstractTableModel):
     DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, CHECKSUM, PROVEN, LOCATION = range(10)
     SortRole = Qt.ItemDataRole.UserRole + 1
     RecordRole = Qt.ItemDataRole.UserRole + 2
+    EnvironmentRole = Qt.ItemDataRole.UserRole + 3  # "production" / "development", for the badge
 
     _NUMERIC = (SIZE, TABLES, ROWS)
 
@@ -113,6 +116,8 @@ class CatalogModel(QAbstractTableModel):
             return _sort_value(record, column)
         if role == self.RecordRole:
             return record
+        if role == self.EnvironmentRole:
+            return record.environment
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(record, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -186,12 +191,11 @@ def _tooltip(record: BackupRecord, column: int) -> Optional[str]:
 
 
 def _style(record: BackupRecord, column: int, role: int) -> Any:
-    if column == CatalogModel.ENVIRONMENT and record.environment in fmt.ENVIRONMENT_COLOURS:
-        text, background = fmt.ENVIRONMENT_COLOURS[record.environment]
+    if column == CatalogModel.ENVIRONMENT and record.environment in ENVIRONMENTS:
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(text))
+            return QBrush(QColor(palette.ON_COLOUR))
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(background))
+            return QBrush(QColor(badge_colour(record.environment)))
         if role == Qt.ItemDataRole.FontRole and record.environment == "production":
             return _bold_font()
     if column == CatalogModel.STATUS:
@@ -228,9 +232,10 @@ def _status_pixmap(status: str, size: int = 32) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(fmt.STATUS_COLOURS.get(status, "#5f6368")))
+    painter.setBrush(QColor(fmt.STATUS_COLOURS.get(status, palette.MUTED)))
     painter.drawEllipse(QRectF(1, 1, size - 2, size - 2))
-    pen = QPen(QColor("white"), size / 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    pen = QPen(QColor(palette.ON_COLOUR), size / 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+               Qt.PenJoinStyle.RoundJoin)
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     s = size / 32

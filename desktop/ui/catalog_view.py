@@ -7,11 +7,10 @@ and which one the user opened with a double-click or Enter.
 """
 from typing import Optional
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QFontMetrics, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -19,9 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -29,7 +25,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
+from desktop.ui import palette
+from desktop.ui.badges import BadgeDelegate
 from desktop.ui.catalog_model import CatalogFilter, CatalogModel, status_icon
+from desktop.ui.widgets import named
 
 EMPTY_TEXT = "No backups yet. Select a connection and press Back up now."
 NO_MATCH_TEXT = (
@@ -54,14 +53,14 @@ class CatalogView(QWidget):
         self._announced: Optional[BackupRecord] = None
         self._quiet = False  # while set_records restores the selection
 
-        self.search = _named(QLineEdit(self), "catalogSearch", "Search backups")
+        self.search = named(QLineEdit(self), "catalogSearch", "Search backups")
         self.search.setPlaceholderText("Search by connection, database, status or file\u2026")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(240)
-        self.profile_filter = _named(QComboBox(self), "catalogProfileFilter", "Show backups of connection")
+        self.profile_filter = named(QComboBox(self), "catalogProfileFilter", "Show backups of connection")
         self.profile_filter.addItem(ALL_CONNECTIONS, None)
         self.profile_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.status_filter = _named(QComboBox(self), "catalogStatusFilter", "Show backups with status")
+        self.status_filter = named(QComboBox(self), "catalogStatusFilter", "Show backups with status")
         self.status_filter.addItem(ALL_STATUSES, None)
         for status in STATUSES_IN_MENU:
             self.status_filter.addItem(status_icon(status), fmt.status_text(status), status)
@@ -73,7 +72,7 @@ class CatalogView(QWidget):
         self.empty_state.setObjectName("catalogEmptyState")
         self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_state.setWordWrap(True)
-        self.empty_state.setStyleSheet("color: #5f6368; font-size: 11pt; padding: 24px;")
+        self.empty_state.setStyleSheet(f"color: {palette.MUTED}; font-size: 11pt; padding: 24px;")
         # Framed on the table's white so the empty list still reads as the list.
         self.empty_state.setFrameShape(QFrame.Shape.StyledPanel)
         self.empty_state.setBackgroundRole(QPalette.ColorRole.Base)
@@ -138,7 +137,7 @@ class CatalogView(QWidget):
 
     # --- building -------------------------------------------------------
     def _make_table(self) -> QTableView:
-        table = _named(QTableView(self), "catalogTable", "Backups")
+        table = named(QTableView(self), "catalogTable", "Backups")
         table.setModel(self.proxy)
         table.setSortingEnabled(True)
         table.sortByColumn(CatalogModel.DATE, Qt.SortOrder.DescendingOrder)
@@ -151,7 +150,7 @@ class CatalogView(QWidget):
         table.setShowGrid(False)
         table.setStyleSheet("QTableView::item { padding: 0 6px; }")  # room between number and text columns
         table.verticalHeader().hide()
-        table.setItemDelegateForColumn(CatalogModel.ENVIRONMENT, BadgeDelegate(table))
+        table.setItemDelegateForColumn(CatalogModel.ENVIRONMENT, BadgeDelegate(CatalogModel.EnvironmentRole, table))
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -213,50 +212,3 @@ class CatalogView(QWidget):
             self.summary.setText(f"{total:,} backup{'s' if total != 1 else ''}")
         else:
             self.summary.setText(f"Showing {shown:,} of {total:,} backups")
-
-
-class BadgeDelegate(QStyledItemDelegate):
-    """Draws a cell as a rounded label in the model's background and text colours.
-
-    A pill reads as a label ("PRODUCTION") rather than a painted cell, and
-    stays legible on a selected row.
-    """
-
-    PADDING = 8
-    MARGIN = 4
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        text, background = opt.text, index.data(Qt.ItemDataRole.BackgroundRole)
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
-        # The row's own background (selection, alternate colour) without the text.
-        opt.text = ""
-        opt.backgroundBrush = QBrush()
-        style = opt.widget.style() if opt.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        if background is None or foreground is None:
-            return super().paint(painter, option, index)
-        metrics = QFontMetrics(opt.font)
-        pill = QRect(0, 0, metrics.horizontalAdvance(text) + 2 * self.PADDING, metrics.height() + 4)
-        pill.moveCenter(option.rect.center())
-        pill.moveLeft(option.rect.left() + self.MARGIN)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(background)
-        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
-        painter.setPen(foreground.color())
-        painter.setFont(opt.font)
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width() + 2 * (self.PADDING + self.MARGIN), size.height())
-
-
-def _named(widget, object_name: str, accessible_name: str):
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible_name)
-    return widget

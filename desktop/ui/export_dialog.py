@@ -31,13 +31,15 @@ from desktop.core.jobs.export.drives import is_fat
 from desktop.core.jobs.export.run import ExportPlan, ExportRequest, ExportResult, plan_export, run_export
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.workspace import Workspace
+from desktop.ui import palette
 from desktop.ui.error_dialog import show_error
 from desktop.ui.formatting import human_size
 from desktop.ui.jobs import BackgroundJob
+from desktop.ui.widgets import named
 
 # Where desktops mount removable and external drives (udisks, macOS, the usual /mnt).
 _EXTERNAL_ROOTS = ("/media/", "/run/media/", "/mnt/", "/Volumes/")
-_STRENGTH_COLOURS = ("#b3261e", "#b3261e", "#8a5a00", "#2e7d32", "#2e7d32")
+_STRENGTH_COLOURS = (palette.DANGER, palette.DANGER, palette.CAUTION_TEXT, palette.SUCCESS, palette.SUCCESS)
 
 
 def external_drives() -> list[QStorageInfo]:
@@ -59,12 +61,6 @@ def drive_label(volume: QStorageInfo) -> str:
     filesystem = bytes(volume.fileSystemType().data()).decode(errors="replace")
     kind = "FAT32" if is_fat(filesystem) else filesystem
     return f"{name} \u2013 {human_size(volume.bytesAvailable())} free ({kind})"
-
-
-def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    return widget
 
 
 class ExportDialog(QDialog):
@@ -92,7 +88,7 @@ class ExportDialog(QDialog):
                        "passphrase can open it on any computer with Lifeboat, so keep the passphrase "
                        "somewhere safe and apart from the drive.", self)
         intro.setWordWrap(True)
-        self.drive_list = _named(QListWidget(self), "driveList", "Drives")
+        self.drive_list = named(QListWidget(self), "driveList", "Drives")
         for volume in drives:
             item = QListWidgetItem(drive_label(volume), self.drive_list)
             item.setData(Qt.ItemDataRole.UserRole, volume.rootPath())
@@ -101,32 +97,32 @@ class ExportDialog(QDialog):
             self.drive_list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
         self.drive_list.setMaximumHeight(96)
         self.drive_list.currentItemChanged.connect(self._drive_chosen)
-        self.folder_field = _named(QLineEdit(self), "folderField", "Export folder")
+        self.folder_field = named(QLineEdit(self), "folderField", "Export folder")
         self.folder_field.setPlaceholderText("Choose a drive above, or a folder")
         self.folder_field.editingFinished.connect(self._update)
-        self.choose_button = _named(QPushButton("Choose a folder\u2026", self), "chooseFolderButton",
+        self.choose_button = named(QPushButton("Choose a folder\u2026", self), "chooseFolderButton",
                                     "Choose a folder")
         self.choose_button.clicked.connect(self._choose_folder)
-        self.drive_facts = _named(QLabel(self), "driveFacts", "What the drive can hold")
+        self.drive_facts = named(QLabel(self), "driveFacts", "What the drive can hold")
         self.drive_facts.setWordWrap(True)
-        self.split_box = _named(QCheckBox("Split large backups into numbered parts for this drive", self),
+        self.split_box = named(QCheckBox("Split large backups into numbered parts for this drive", self),
                                 "splitCheckBox", "Split large backups into parts")
         self.split_box.setChecked(True)
         self.split_box.toggled.connect(self._update)
         self.passphrase = self._secret("passphraseField", "Passphrase")
         self.repeat = self._secret("repeatPassphraseField", "Passphrase again")
-        self.strength_label = _named(QLabel(self), "strengthLabel", "Passphrase strength")
-        self.sheet_box = _named(QCheckBox("Also save a recovery sheet (how to restore; never the passphrase)",
+        self.strength_label = named(QLabel(self), "strengthLabel", "Passphrase strength")
+        self.sheet_box = named(QCheckBox("Also save a recovery sheet (how to restore; never the passphrase)",
                                           self), "recoverySheetCheckBox", "Save a recovery sheet")
         self.sheet_box.setChecked(True)
-        self.progress = _named(QProgressBar(self), "exportProgress", "Export progress")
+        self.progress = named(QProgressBar(self), "exportProgress", "Export progress")
         self.progress.hide()
-        self.status = _named(QLabel(self), "exportStatus", "Export status")
+        self.status = named(QLabel(self), "exportStatus", "Export status")
         self.status.setWordWrap(True)
-        self.export_button = _named(QPushButton("Export", self), "exportButton", "Export")
+        self.export_button = named(QPushButton("Export", self), "exportButton", "Export")
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start)
-        self.cancel_button = _named(QPushButton("Cancel", self), "cancelButton", "Cancel")
+        self.cancel_button = named(QPushButton("Cancel", self), "cancelButton", "Cancel")
         self.cancel_button.clicked.connect(self._cancel_or_close)
 
         folder_row = QHBoxLayout()
@@ -154,7 +150,7 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
 
     def _secret(self, name: str, accessible: str) -> QLineEdit:
-        field = _named(QLineEdit(self), name, accessible)
+        field = named(QLineEdit(self), name, accessible)
         field.setEchoMode(QLineEdit.EchoMode.Password)
         field.textChanged.connect(self._update)
         return field
@@ -242,7 +238,8 @@ class ExportDialog(QDialog):
         request = ExportRequest([r.id for r in self.records], self.plan.drive.folder, self.passphrase.text(),
                                 split=self.split_box.isChecked(), recovery_sheet=self.sheet_box.isChecked(),
                                 file_limit=self.file_limit)
-        self.job = BackgroundJob("Export to drive", lambda report, cancel: run_export(self.ws, request, report, cancel), self)
+        self.job = BackgroundJob("Export to drive",
+                                 lambda report, cancel: run_export(self.ws, request, report, cancel), self)
         self.job.progressed.connect(self._progressed)
         self.job.succeeded.connect(self._succeeded)
         self.job.failed.connect(self._failed)

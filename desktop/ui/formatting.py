@@ -1,6 +1,6 @@
 """How the window words catalog values: dates, statuses, sizes, options.
 
-Plain text only (no widgets), so every screen says the same thing the same
+Plain text only (no widgets; colours from palette), so every screen says the same thing the same
 way. Sizes and durations come from core/units, shared with the CLI.
 """
 from datetime import UTC, datetime
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from desktop.core.units import human_duration, human_size  # noqa: F401 (the UI imports both from here)
+from desktop.ui import palette
 
 MISSING = "—"
 
@@ -20,17 +21,13 @@ STATUS_WORDS = {
 
 # Production stands out by colour AND by its label (issue 3): never colour alone.
 ENVIRONMENT_WORDS = {"production": "PRODUCTION", "development": "Development"}
-ENVIRONMENT_COLOURS = {  # (text, background)
-    "production": ("#ffffff", "#b3261e"),
-    "development": ("#ffffff", "#2e7d32"),
-}
 
 # Text colours for a status, readable on white and on the alternate row grey.
 STATUS_COLOURS = {
-    "completed": "#1b5e20",
-    "in_progress": "#0b57d0",
-    "failed": "#b3261e",
-    "cancelled": "#5f6368",
+    "completed": palette.OK_TEXT,
+    "in_progress": palette.IN_PROGRESS,
+    "failed": palette.DANGER,
+    "cancelled": palette.MUTED,
 }
 
 KIND_WORDS = {

@@ -26,8 +26,8 @@ from desktop.core.format.manifest import FILE_SUFFIX
 from desktop.core.jobs.export.import_copies import ImportResult, run_import
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import show_error
-from desktop.ui.export_dialog import _named
 from desktop.ui.jobs import BackgroundJob
+from desktop.ui.widgets import named
 
 
 class ImportDialog(QDialog):
@@ -49,28 +49,28 @@ class ImportDialog(QDialog):
                        "Each file is checked completely before it is added; they can then be restored "
                        "like any other backup, without the passphrase.", self)
         intro.setWordWrap(True)
-        self.source_field = _named(QLineEdit(self), "sourceField", "Folder or file to open")
+        self.source_field = named(QLineEdit(self), "sourceField", "Folder or file to open")
         self.source_field.setPlaceholderText("The folder on the drive that holds the exported backups")
         self.source_field.textChanged.connect(self._update)
-        self.folder_button = _named(QPushButton("Choose a folder\u2026", self), "chooseFolderButton",
+        self.folder_button = named(QPushButton("Choose a folder\u2026", self), "chooseFolderButton",
                                     "Choose a folder")
         self.folder_button.clicked.connect(self._choose_folder)
-        self.file_button = _named(QPushButton("Choose a file\u2026", self), "chooseFileButton", "Choose a file")
+        self.file_button = named(QPushButton("Choose a file\u2026", self), "chooseFileButton", "Choose a file")
         self.file_button.clicked.connect(self._choose_file)
-        self.passphrase = _named(QLineEdit(self), "passphraseField", "Passphrase")
+        self.passphrase = named(QLineEdit(self), "passphraseField", "Passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText("The passphrase typed when the backups were exported")
         self.passphrase.textChanged.connect(self._update)
-        self.progress = _named(QProgressBar(self), "importProgress", "Progress")
+        self.progress = named(QProgressBar(self), "importProgress", "Progress")
         self.progress.hide()
-        self.status = _named(QLabel(self), "importStatus", "Status")
+        self.status = named(QLabel(self), "importStatus", "Status")
         self.status.setWordWrap(True)
-        self.results = _named(QListWidget(self), "importResults", "What was added")
+        self.results = named(QListWidget(self), "importResults", "What was added")
         self.results.setWordWrap(True)
-        self.open_button = _named(QPushButton("Open backups", self), "openBackupsButton", "Open backups")
+        self.open_button = named(QPushButton("Open backups", self), "openBackupsButton", "Open backups")
         self.open_button.setDefault(True)
         self.open_button.clicked.connect(self.start)
-        self.close_button = _named(QPushButton("Close", self), "closeButton", "Close")
+        self.close_button = named(QPushButton("Close", self), "closeButton", "Close")
         self.close_button.clicked.connect(self.reject)
 
         source_row = QHBoxLayout()

@@ -26,12 +26,7 @@ from desktop.core.jobs.backup_key import export_key
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import show_error
 from desktop.ui.jobs import BackgroundJob
-
-
-def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    return widget
+from desktop.ui.widgets import named
 
 
 class KeyExportDialog(QDialog):
@@ -47,16 +42,16 @@ class KeyExportDialog(QDialog):
                        "(a USB stick, a password manager): if the keyring is ever reset, it brings the "
                        "backups back.")
         intro.setWordWrap(True)
-        self.file_field = _named(QLineEdit(str(Path.home() / "lifeboat-backup-key.txt"), self),
+        self.file_field = named(QLineEdit(str(Path.home() / "lifeboat-backup-key.txt"), self),
                                  "keyFileField", "Key file")
-        choose = _named(QPushButton("Choose…", self), "chooseKeyFile", "Choose where to save the key file")
+        choose = named(QPushButton("Choose…", self), "chooseKeyFile", "Choose where to save the key file")
         choose.clicked.connect(self._choose)
         self.passphrase = self._secret("keyPassphraseField", "Passphrase")
         self.repeat = self._secret("keyRepeatField", "Passphrase again")
-        self.status = _named(QLabel(self), "keyExportStatus", "Status")
+        self.status = named(QLabel(self), "keyExportStatus", "Status")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        self.save_button = _named(self.buttons.addButton("Save key file", QDialogButtonBox.ButtonRole.AcceptRole),
+        self.save_button = named(self.buttons.addButton("Save key file", QDialogButtonBox.ButtonRole.AcceptRole),
                                   "saveKeyFile", "Save the key file")
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
@@ -74,7 +69,7 @@ class KeyExportDialog(QDialog):
         self.setMinimumWidth(560)
 
     def _secret(self, name: str, accessible: str) -> QLineEdit:
-        field = _named(QLineEdit(self), name, accessible)
+        field = named(QLineEdit(self), name, accessible)
         field.setEchoMode(QLineEdit.EchoMode.Password)
         field.textChanged.connect(self._update)
         return field

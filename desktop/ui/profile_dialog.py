@@ -14,14 +14,16 @@ from desktop.core.errors import InvalidProfile, ProfileExists
 from desktop.core.postgres.connection import ConnectionReport, test_connection
 from desktop.core.store.profiles import Profile
 from desktop.core.units import human_size
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_box, error_text
 from desktop.ui.jobs import BackgroundJob
-from desktop.ui.profile_form import ProfileForm, named
+from desktop.ui.profile_form import ProfileForm
+from desktop.ui.widgets import named
 
 _UNTESTED_HINT = "Testing first catches a wrong address or password. You can also save without testing."
 _RESULT_TONES = {  # (background, border)
-    "neutral": ("#f4f5f7", "#d0d4da"), "success": ("#edf7ee", "#2e7d32"),
-    "warning": ("#fff6e0", "#b26a00"), "error": ("#fbeceb", "#b3261e"),
+    "neutral": (palette.NEUTRAL_TINT, palette.NEUTRAL_BORDER), "success": (palette.SUCCESS_TINT, palette.SUCCESS),
+    "warning": (palette.WARNING_TINT, palette.WARNING), "error": (palette.DANGER_TINT, palette.DANGER),
 }
 # Jobs still running when their dialog closed, kept until they end: a QThread
 # destroyed while running aborts the process.

@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import InvalidProfile
 from desktop.core.store.profiles import Profile, parse_database_url, url_without_password, validate
 from desktop.ui.badges import environment_badge
+from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, named
 
 # (label, sslmode); libpq's own default is "prefer" (PostgreSQL docs, "Protection Provided in Different Modes").
 SSL_CHOICES = (
     ("Default", None, "Encrypted when the server offers it, plain otherwise (libpq's \"prefer\")."),
     ("Require (managed hosts such as Neon)", "require", "Always encrypted; the certificate is not checked."),
-    ("Verify the certificate (verify-ca)", "verify-ca", "Encrypted, and the server's certificate must be signed by the root certificate below."),
-    ("Verify certificate and host name (verify-full)", "verify-full", "Like verify-ca, and the certificate must name this server."),
+    ("Verify the certificate (verify-ca)", "verify-ca",
+     "Encrypted, and the server's certificate must be signed by the root certificate below."),
+    ("Verify certificate and host name (verify-full)", "verify-full",
+     "Like verify-ca, and the certificate must name this server."),
     ("Prefer encryption (prefer)", "prefer", "Encrypted when the server offers it."),
     ("Allow (allow)", "allow", "Plain first, encrypted only if the server insists."),
     ("Never encrypt (disable)", "disable", "Only on a network you trust completely."),
@@ -41,18 +44,11 @@ _ENVIRONMENT_NOTES = {
     "production": "Protected: restoring into it asks for its name and backs it up first.",
     "development": "Not protected: backups can be restored into it without extra questions.",
 }
-MUTED_TEXT = "color: #5f6368;"
 
 
 def suggested_name(dbname: str) -> str:
     """A profile name from a database name, within what profile names allow."""
     return re.sub(r"[^\w .-]+", "-", dbname).strip(" .-")[:64]
-
-
-def named(widget: QWidget, object_name: str, accessible_name: str) -> QWidget:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible_name)
-    return widget
 
 
 def error_label(object_name: str, wrap: bool = True) -> QLabel:
@@ -61,7 +57,7 @@ def error_label(object_name: str, wrap: bool = True) -> QLabel:
     # QFormLayout sizes a wrapping label's row by its size hint (two lines or
     # more, whatever the text): field errors are one short line instead.
     label.setWordWrap(wrap)
-    label.setStyleSheet("color: #b3261e;")
+    label.setStyleSheet(ERROR_STYLE)
     label.hide()
     return label
 
@@ -105,7 +101,7 @@ class ProfileForm(QWidget):
             "The fields below fill in by themselves; the password goes to your system's keyring."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet(MUTED_TEXT)
+        hint.setStyleSheet(HINT_STYLE)
         self._url_error = error_label("urlError")
         box = QWidget()
         column = QVBoxLayout(box)
@@ -126,7 +122,8 @@ class ProfileForm(QWidget):
         self.port_field.setMaximumWidth(80)
         self.database_field = named(QLineEdit(), "databaseField", "Database name")
         self.user_field = named(QLineEdit(), "userField", "User name")
-        self._errors = {key: error_label(f"{key}Error", wrap=False) for key in ("name", "host", "port", "database", "user")}
+        self._errors = {key: error_label(f"{key}Error", wrap=False)
+                        for key in ("name", "host", "port", "database", "user")}
 
         host_row = QHBoxLayout()
         host_row.addWidget(self.host_field, 1)
@@ -207,7 +204,7 @@ class ProfileForm(QWidget):
         self.badge = environment_badge("production")
         self._environment_note = QLabel()
         self._environment_note.setObjectName("environmentNote")
-        self._environment_note.setStyleSheet(MUTED_TEXT)
+        self._environment_note.setStyleSheet(HINT_STYLE)
         self.production_radio.toggled.connect(self._on_environment_changed)
         row = QHBoxLayout()
         row.addWidget(self.development_radio)
@@ -322,7 +319,8 @@ class ProfileForm(QWidget):
     def profile(self) -> Profile | None:
         """The profile the fields describe, or None with the problems shown inline."""
         problems = {
-            "name": "" if self.name_field.text().strip() else "Give the connection a name, for example \u201cShop live\u201d.",
+            "name": "" if self.name_field.text().strip()
+            else "Give the connection a name, for example \u201cShop live\u201d.",
             "host": "" if self.host_field.text().strip() else "Enter the server address, for example db.example.com.",
             "port": "" if self._port() else "The port is a number from 1 to 65535 (PostgreSQL usually uses 5432).",
             "database": "" if self.database_field.text().strip() else "Enter the name of the database.",

@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.store.profiles import Profile
+from desktop.ui import palette
 from desktop.ui.badges import (
-    PRODUCTION_COLOUR,
-    PRODUCTION_TINT,
     badge_accessible_name,
     badge_size,
     paint_badge,
@@ -33,7 +32,7 @@ _MARGIN = 8
 _STRIPE = 4
 _LINE_GAP = 2
 _BACKUPS_ONLY = "backups only"
-_QUIET_TEXT = "#5f6368"
+_QUIET_TEXT = palette.MUTED
 
 
 def profile_subtitle(profile: Profile) -> str:
@@ -78,9 +77,9 @@ class ProfileDelegate(QStyledItemDelegate):
             option.widget.style().drawPrimitive(
                 QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
         elif profile.is_production:
-            painter.fillRect(rect, QColor(PRODUCTION_TINT))
+            painter.fillRect(rect, QColor(palette.PRODUCTION_TINT))
         if profile.is_production:
-            painter.fillRect(QRect(rect.left(), rect.top(), _STRIPE, rect.height()), QColor(PRODUCTION_COLOUR))
+            painter.fillRect(QRect(rect.left(), rect.top(), _STRIPE, rect.height()), QColor(palette.PRODUCTION))
 
     def _paint_right_column(self, painter, option, profile: Profile, selected: bool) -> tuple[int, int]:
         """The badge level with the name, "backups only" under it; returns where

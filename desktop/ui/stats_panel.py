@@ -28,13 +28,14 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
+from desktop.ui.widgets import HINT_STYLE
 
 TITLE = "Database now vs latest backup"
 NO_PROFILE_TEXT = "Select a connection to compare its tables with its latest backup."
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-CHANGED_COLOUR = "#8a4b00"  # dark amber: readable on white, not the red of errors
 TABLE, NOW, BACKUP, DIFFERENCE = range(4)
 COUNTING = "\u2026"
 HEADERS = ("Table", "Rows now", "Rows in latest backup", "Difference")
@@ -60,7 +61,7 @@ class StatsPanel(QWidget):
         self.context = QLabel(NO_PROFILE_TEXT, self)
         self.context.setObjectName("statsContext")
         self.context.setWordWrap(True)
-        self.context.setStyleSheet("color: #5f6368;")
+        self.context.setStyleSheet(HINT_STYLE)
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.setObjectName("statsRefreshButton")
         self.refresh_button.setAccessibleName("Count the rows again")
@@ -163,8 +164,9 @@ class StatsPanel(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
         styles = {
-            "info": "color: #3c4043; padding: 4px 0;",
-            "error": "color: #8c1d18; background: #fce8e6; padding: 8px; border-radius: 4px;",
+            "info": f"color: {palette.INFO_TEXT}; padding: 4px 0;",
+            "error": (f"color: {palette.ERROR_TEXT}; background: {palette.ERROR_TINT};"
+                      " padding: 8px; border-radius: 4px;"),
         }
         self.message.setStyleSheet(styles.get(kind, ""))
 
@@ -255,10 +257,10 @@ def _table_row(name: str, now: Optional[dict[str, int]], backup: Optional[dict[s
     if rows_now is not None and rows_then is not None:
         difference = rows_now - rows_then
         cells.append(_cell(fmt.difference_text(difference), difference, align_right=True,
-                           colour=CHANGED_COLOUR if difference else None))
+                           colour=palette.CHANGED_TEXT if difference else None))
     elif now is not None and backup is not None:
         change = "new table" if rows_then is None else "table removed"
-        cells.append(_cell(change, 0, align_right=True, colour=CHANGED_COLOUR))
+        cells.append(_cell(change, 0, align_right=True, colour=palette.CHANGED_TEXT))
     else:
         cells.append(_cell(unknown, 0, align_right=True))
     return cells
@@ -268,7 +270,7 @@ def _count_cell(count: Optional[int], missing: str) -> QStandardItem:
     if count is not None:
         return _cell(fmt.count_text(count), count, align_right=True)
     in_words = missing not in (COUNTING, fmt.MISSING)
-    return _cell(missing, -1, align_right=True, colour="#5f6368", italic=in_words)
+    return _cell(missing, -1, align_right=True, colour=palette.MUTED, italic=in_words)
 
 
 def _cell(text: str, sort_value, align_right: bool = False, colour: Optional[str] = None,

@@ -33,16 +33,14 @@ from desktop.core.jobs.sync import SyncPlan, SyncRequest, SyncResult, plan_sync,
 from desktop.core.postgres.live_stats import list_profile_tables
 from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
-from desktop.ui.badges import PRODUCTION_COLOUR, EnvironmentBadge
+from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
 from desktop.ui.restore.loss_list import LossList
-from desktop.ui.restore.pages import HINT_STYLE, named, wrapped_label
 from desktop.ui.sync_outcome import SyncOutcome
+from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, LOSSES_TITLE_STYLE, named, production_banner, wrapped_label
 
 TABLE_KEY_ROLE = Qt.ItemDataRole.UserRole
-BANNER_STYLE = (f"background-color: {PRODUCTION_COLOUR}; color: white; font-weight: bold;"
-                " font-size: 13pt; padding: 10px; border-radius: 4px;")
 # Ticking several table boxes in a row makes one plan, not one per click.
 _PLAN_DELAY_MS = 300
 
@@ -118,14 +116,12 @@ class SyncDialog(QDialog):
         self.tables.setEnabled(False)
         self.tables_status = wrapped_label("", page, "syncTablesStatus", HINT_STYLE)
 
-        self.banner = wrapped_label("You are about to replace data in a PRODUCTION database", page,
-                                    "productionBanner", BANNER_STYLE)
-        self.banner.setAccessibleName("Warning: you are about to replace data in a production database")
+        self.banner = production_banner("replace data in", page)
         self.steps_title = wrapped_label("What Lifeboat will do:", page, "stepsTitle", "font-weight: bold;")
         self.steps = wrapped_label("", page, "syncSteps")
         self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.link_notes = wrapped_label("", page, "syncLinkNotes", HINT_STYLE)
-        self.losses_title = wrapped_label("", page, "syncLossesTitle", f"font-weight: bold; color: {PRODUCTION_COLOUR};")
+        self.losses_title = wrapped_label("", page, "syncLossesTitle", LOSSES_TITLE_STYLE)
         self.losses = LossList("syncLosses", "What the target would lose: tick each removed table to agree", page,
                                max_rows=6)
         self.confirm_label = wrapped_label("", page, "confirmLabel", "font-weight: bold;")
@@ -301,7 +297,7 @@ class SyncDialog(QDialog):
             return
         self.plan_error = error
         self.steps.setText(error_text(error)[0])
-        self.steps.setStyleSheet(f"color: {PRODUCTION_COLOUR};")
+        self.steps.setStyleSheet(ERROR_STYLE)
 
     def _enable_start(self, *_args) -> None:
         target = self.profile(self.target)

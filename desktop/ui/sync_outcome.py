@@ -11,15 +11,15 @@ from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLay
 
 from desktop.core.errors import Cancelled, LifeboatError
 from desktop.core.jobs.sync import SyncResult
-from desktop.ui.badges import PRODUCTION_COLOUR
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.restore.loss_list import LossList
-from desktop.ui.restore.pages import named, wrapped_label
 
 # The restore's verification table, row for row: the sync's step 4 is the same check.
 from desktop.ui.restore.progress import fill_verification_table, verification_table
-from desktop.ui.restore.undo_panel import OK_COLOUR, UndoPanel
+from desktop.ui.restore.undo_panel import UndoPanel
+from desktop.ui.widgets import named, wrapped_label
 
 
 class SyncOutcome(QWidget):
@@ -62,14 +62,14 @@ class SyncOutcome(QWidget):
         check, plan = result.restore.check, result.plan
         losses = plan.lost + plan.fallen
         if not result.ok:
-            self.say(f"\u2716 {check.summary()}", f"color: {PRODUCTION_COLOUR}; font-weight: bold;")
+            self.say(f"\u2716 {check.summary()}", f"color: {palette.DANGER}; font-weight: bold;")
         elif losses:
             self.say(f"\u26a0 {plan.target.dbname} now holds the copy of {plan.source.dbname}, and lost data: "
                      f"{_count(plan.lost, 'table')} removed, {_count(plan.fallen, 'table')} with fewer rows. "
-                     f"{check.summary()}", f"color: {PRODUCTION_COLOUR}; font-weight: bold; font-size: 11pt;")
+                     f"{check.summary()}", f"color: {palette.DANGER}; font-weight: bold; font-size: 11pt;")
         else:
             self.say(f"\u2714 {plan.target.dbname} now holds the copy of {plan.source.dbname}. "
-                     f"{check.summary()}", f"color: {OK_COLOUR}; font-weight: bold; font-size: 11pt;")
+                     f"{check.summary()}", f"color: {palette.OK_TEXT}; font-weight: bold; font-size: 11pt;")
         self.lost.show_changes(losses, done=True)
         self.lost.setVisible(bool(losses))
         self.safety.setText(
@@ -83,13 +83,13 @@ class SyncOutcome(QWidget):
     def show_problem(self, error: BaseException) -> None:
         message, details = error_text(error)
         title = "The sync was stopped." if isinstance(error, Cancelled) else "The sync did not finish."
-        self.say(f"\u2716 {title} {message}", f"color: {PRODUCTION_COLOUR};")
+        self.say(f"\u2716 {title} {message}", f"color: {palette.DANGER};")
         self.details.setPlainText(details)
         self.details_button.setVisible(bool(details))
         self.undo.show_offer(error.safety_backup_id if isinstance(error, LifeboatError) else None)
 
     def _show_undone(self, result) -> None:
-        colour = OK_COLOUR if result.ok else PRODUCTION_COLOUR
+        colour = palette.OK_TEXT if result.ok else palette.DANGER
         self.say(f"\u21a9 Undone: {result.database} is back as it was before the sync. {result.check.summary()}",
                  f"color: {colour}; font-weight: bold; font-size: 11pt;")
         self.lost.setHidden(True)

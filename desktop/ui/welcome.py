@@ -2,6 +2,9 @@
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.ui import palette
+from desktop.ui.widgets import HINT_STYLE
+
 _STEPS = (
     ("Add a connection",
      "Paste the database address (the DATABASE_URL your hosting provider shows) "
@@ -15,12 +18,12 @@ _STEPS = (
 
 # The one thing to do on this page, so it looks like it: filled, with hover,
 # pressed and keyboard-focus states of its own (a style sheet replaces the style's).
-_PRIMARY_BUTTON = """
-QPushButton { background-color: #1f5fa8; color: white; border: 2px solid #1f5fa8;
-              border-radius: 6px; padding: 6px 20px; }
-QPushButton:hover { background-color: #184c87; border-color: #184c87; }
-QPushButton:pressed { background-color: #123a66; }
-QPushButton:focus { border-color: #0b2440; }
+_PRIMARY_BUTTON = f"""
+QPushButton {{ background-color: {palette.PRIMARY}; color: {palette.ON_COLOUR}; border: 2px solid {palette.PRIMARY};
+              border-radius: 6px; padding: 6px 20px; }}
+QPushButton:hover {{ background-color: {palette.PRIMARY_HOVER}; border-color: {palette.PRIMARY_HOVER}; }}
+QPushButton:pressed {{ background-color: {palette.PRIMARY_PRESSED}; }}
+QPushButton:focus {{ border-color: {palette.PRIMARY_FOCUS}; }}
 """
 
 
@@ -73,7 +76,7 @@ class WelcomePage(QWidget):
             "</code> to try every step on sample databases that are removed again when you quit.",
             "welcomeDemoHint")
         demo.setTextFormat(Qt.TextFormat.RichText)
-        demo.setStyleSheet("color: #5f6368;")
+        demo.setStyleSheet(HINT_STYLE)
         column.addWidget(demo)
 
         card = QWidget()
@@ -99,7 +102,7 @@ class WelcomePage(QWidget):
             number = _label(str(row + 1), f"welcomeStep{row + 1}Number", scale=1.3, bold=True)
             number.setAlignment(Qt.AlignmentFlag.AlignCenter)
             number.setFixedSize(32, 32)
-            number.setStyleSheet("background-color: #e3e8ef; border-radius: 16px;")
+            number.setStyleSheet(f"background-color: {palette.STEP_TINT}; border-radius: 16px;")
             grid.addWidget(number, row, 0, Qt.AlignmentFlag.AlignTop)
             body = QVBoxLayout()
             body.setSpacing(2)

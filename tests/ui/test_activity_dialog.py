@@ -40,7 +40,7 @@ def test_shows_records_newest_first_and_intact(qtbot, logged):
     assert dialog.table.rowCount() == 7
     assert dialog.table.item(0, 2).text() == "Backup" and dialog.table.item(0, 6).text() == "Cancelled"
     assert dialog.state_label.text().startswith("✔ Intact")
-    save_screenshot(dialog, "activity_dialog")
+    save_screenshot(dialog, "activity_dialog", shows=("activityTable", "auditState"))
 
 
 def test_filters(qtbot, logged):
@@ -66,7 +66,7 @@ def test_tampering_is_shown_with_the_line(qtbot, logged):
     qtbot.addWidget(dialog)
     dialog.show()
     assert "line 4" in dialog.state_label.text() and dialog.state_label.text().startswith("✖ Changed")
-    save_screenshot(dialog, "activity_dialog_tampered")
+    save_screenshot(dialog, "activity_dialog_tampered", shows=("auditState",))
 
 
 def test_csv_export_of_what_is_shown(qtbot, logged, tmp_path):

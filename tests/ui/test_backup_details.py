@@ -40,7 +40,7 @@ def test_a_real_chinook_backup_shows_its_per_table_counts(qtbot, ws, pg15, chino
     assert dialog.path_field.text() == backup.path
     assert dialog.sha256_field.text() == backup.sha256
     assert dialog.restore_button.isEnabled() and dialog.verify_button.isEnabled()
-    save_screenshot(dialog, "backup_details")
+    save_screenshot(dialog, "backup_details", shows=("environmentBadge", "restoreButton"))
 
 
 def test_copy_puts_the_path_and_fingerprint_on_the_clipboard(qtbot):
@@ -84,7 +84,7 @@ def test_a_failed_backup_explains_why_and_cannot_be_restored(qtbot):
     assert dialog.delete_button.isEnabled()
     assert not dialog.copy_path.isEnabled()
     assert dialog.counts.rowCount() == 0
-    save_screenshot(dialog, "backup_details_failed")
+    save_screenshot(dialog, "backup_details_failed", shows=("environmentBadge",))
 
 
 def test_a_running_backup_cannot_be_deleted_from_here(qtbot):

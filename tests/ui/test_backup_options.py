@@ -182,7 +182,7 @@ def test_screenshot_with_chinook_tables(qtbot, panel, pg15, chinook_db, make_pro
     panel.set_table_checked("public.invoice_line", False)
     panel.set_table_checked("public.playlist_track", False)
     panel.resize(980, 420)
-    save_screenshot(panel, "backup_options")
+    save_screenshot(panel, "backup_options", shows=("formatCombo",))
 
 
 def test_closing_the_panel_while_the_list_loads_is_safe(qtbot, ws, pg15, chinook_db, make_profile):

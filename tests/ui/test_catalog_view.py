@@ -185,10 +185,10 @@ def test_controls_have_accessible_names(view):
 
 def test_screenshot_of_a_populated_catalog(shown, qtbot):
     shown.select("a5d2e8f3c1b74690")
-    save_screenshot(shown, "catalog_view")
+    save_screenshot(shown, "catalog_view", shows=("catalogTable", "catalogSearch"))
     empty = CatalogView()
     qtbot.addWidget(empty)
     empty.resize(900, 300)
     empty.show()
     qtbot.waitExposed(empty)
-    save_screenshot(empty, "catalog_view_empty")
+    save_screenshot(empty, "catalog_view_empty", shows=("catalogEmptyState",))

@@ -52,11 +52,11 @@ def test_restore_demo_production_into_demo_development_with_replace(qtbot, demo_
     lost = {review.losses.item(row).text().split(":")[0] for row in range(review.losses.count())
             if "will be removed" in review.losses.item(row).text()}
     assert {"track", "album", "artist", "invoice_line"} <= lost
-    save_screenshot(wizard, "demo_review_replace")
+    save_screenshot(wizard, "demo_review_replace", shows=("reviewSentence",))
     with qtbot.waitSignal(wizard.restored, timeout=WAIT_MS) as restored:
         click(qtbot, wizard, "Restore")
     assert restored.args[0].ok
-    save_screenshot(wizard, "demo_restored")
+    save_screenshot(wizard, "demo_restored", shows=("resultSummary", "verificationTable"))
     assert table_hashes(demo.cluster, DEVELOPMENT_DB) == table_hashes(demo.cluster, PRODUCTION_DB)
     assert schema_dump(demo.cluster, DEVELOPMENT_DB) == schema_dump(demo.cluster, PRODUCTION_DB)
     wizard.close()

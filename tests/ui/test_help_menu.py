@@ -39,7 +39,7 @@ def test_about_lists_versions_and_licences(qtbot, ws):
     assert rows["psycopg (PostgreSQL driver)"][1] == "LGPL-3.0"
     assert rows["cryptography (encryption)"][0]  # its installed version
     assert "PostgreSQL License" in rows["PostgreSQL client tools (pg_dump, pg_restore, psql, libpq)"]
-    save_screenshot(dialog, "about_dialog")
+    save_screenshot(dialog, "about_dialog", shows=("aboutVersions",))
     dialog.close()
     QApplication.processEvents()
 
@@ -63,6 +63,6 @@ def test_export_backup_key_from_the_window(qtbot, ws, tmp_path):
     with qtbot.waitSignal(dialog.start().finished, timeout=30000):
         pass
     assert "Saved to" in dialog.status.text() and target.exists()
-    save_screenshot(dialog, "key_export_dialog")
+    save_screenshot(dialog, "key_export_dialog", shows=("keyExportStatus",))
     assert import_key(ws, target, "a long passphrase here").became_current
     dialog.close()

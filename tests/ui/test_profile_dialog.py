@@ -52,7 +52,7 @@ def test_empty_dialog(dialog):
     assert dialog.windowTitle() == "Add a connection"
     assert dialog.form.production_radio.isChecked()  # the safe assumption
     assert dialog.result_tone == "neutral"
-    save_screenshot(dialog, "add_connection_empty")
+    save_screenshot(dialog, "add_connection_empty", shows=("urlField", "testConnectionButton"))
 
 
 def test_pasted_url_fills_fields_and_the_password_goes_to_the_keyring(qtbot, dialog, ws, memory_keyring):
@@ -106,7 +106,7 @@ def test_test_connection_shows_the_server_version(qtbot, dialog, pg15):
     # A production profile logging in as a superuser earns the read-only advice.
     assert dialog.result_tone == "warning" and "read-only role" in text
     assert dialog.save_button.isDefault()
-    save_screenshot(dialog, "add_connection_tested")
+    save_screenshot(dialog, "add_connection_tested", shows=("testResult",))
 
 
 def test_wrong_password_is_explained_inline(qtbot, dialog, pg15):
@@ -118,7 +118,7 @@ def test_wrong_password_is_explained_inline(qtbot, dialog, pg15):
     assert f"The password for user {pg15.superuser} on {pg15.host} was refused" in text
     assert "not-the-password" not in text
     assert dialog.test_button.isEnabled()
-    save_screenshot(dialog, "add_connection_wrong_password")
+    save_screenshot(dialog, "add_connection_wrong_password", shows=("testResult",))
 
 
 def test_changing_a_field_forgets_the_test_result(qtbot, dialog, pg15):
@@ -150,7 +150,7 @@ def test_validation_is_shown_inline_and_nothing_is_saved(qtbot, dialog, ws):
     assert "number" in dialog.findChild(QLabel, "portError").text()
     assert dialog.save_job is None and ws.profiles.list() == []
     assert dialog.isVisible()
-    save_screenshot(dialog, "add_connection_validation")
+    save_screenshot(dialog, "add_connection_validation", shows=("nameError",))
 
     paste(qtbot, dialog.form.url_field, "postgresql://u@db.example.com/app")
     dialog.form.name_field.setText(".hidden")
@@ -197,7 +197,7 @@ def test_editing_keeps_the_stored_password_and_tests_with_it(qtbot, ws, make_pro
     run_test(qtbot, dialog)
     assert dialog.result_tone == "success", dialog.test_result.text()
     dialog.show()
-    save_screenshot(dialog, "edit_connection_tested")
+    save_screenshot(dialog, "edit_connection_tested", shows=("testResult",))
 
     dialog.form.notes_field.setPlainText("The laptop's own server")
     dialog.form.read_only_check.setChecked(True)

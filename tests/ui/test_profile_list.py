@@ -4,7 +4,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QMessageBox, QPushButton
 
 from desktop.core.store.profiles import Profile
-from desktop.ui.badges import PRODUCTION_COLOUR
+from desktop.ui import palette
 from desktop.ui.profile_list import ProfileList
 from tests.ui.screens import save_screenshot
 
@@ -53,10 +53,10 @@ def test_production_is_marked_by_label_and_colour(qtbot, pane):
         rect = items.visualItemRect(items.item(row))
         return image.pixelColor(int(rect.left() * ratio + 1), int(rect.center().y() * ratio))
 
-    assert stripe(1) == QColor(PRODUCTION_COLOUR)
-    assert stripe(2) != QColor(PRODUCTION_COLOUR)
+    assert stripe(1) == QColor(palette.PRODUCTION)
+    assert stripe(2) != QColor(palette.PRODUCTION)
     pane.select("Shop staging")
-    save_screenshot(pane, "profile_list")
+    save_screenshot(pane, "profile_list", shows=("profileList",))
 
 
 def test_selection_is_emitted_and_kept_across_refreshes(qtbot, pane):

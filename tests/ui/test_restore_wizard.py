@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QPushButton, QWizard
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.checks import RestoreCheck, TableCheck
-from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
+from desktop.ui import palette
 from desktop.ui.restore.target import EMPTY, NEW, REPLACE, TABLES
 from desktop.ui.restore.wizard import RestoreWizard
 from tests.dbcompare import row_counts
@@ -197,12 +197,12 @@ def test_mismatches_are_marked_in_words_and_colour(qtbot, ws, make_profile, pg15
         "public.track": ("3,503", "no table", "Mismatch: table missing"),
     }
     table = wizard.progress_page.table
-    assert table.item(1, 3).background().color().name() == PRODUCTION_TINT
+    assert table.item(1, 3).background().color().name() == palette.DANGER_TINT
     assert table.item(0, 3).background().style() == Qt.BrushStyle.NoBrush
     summary = wizard.progress_page.summary.text()
     assert "does not match the backup" in summary and "public.invoice_line (expected 2,240, found 2,100)" in summary
     assert "NOT VALID" in wizard.progress_page.notes.text()
-    save_screenshot(wizard, "restore_4_mismatch")
+    save_screenshot(wizard, "restore_4_mismatch", shows=("resultSummary", "verificationTable"))
 
 
 def test_a_backups_only_profile_is_refused(qtbot, ws, make_profile, pg15, chinook_backup, chinook_copy):
@@ -360,7 +360,7 @@ def test_review_lists_what_replace_removes_and_go_back_returns_to_the_choices(
     lines = [review.losses.item(row).text() for row in range(review.losses.count())]
     assert lines[:2] == ["events: 1,500 rows now \u2014 not in the backup, will be removed",
                          "genre: 26 rows now, 25 after"]
-    assert review.losses.item(0).foreground().color().name() == PRODUCTION_COLOUR
+    assert review.losses.item(0).foreground().color().name() == palette.DANGER
     assert review.losses.item(2).foreground().style() == Qt.BrushStyle.NoBrush
     assert f"{target} will lose data" in review.losses_title.text()
     # A failure (here: the target's server refuses a lock) offers the way back to the choices.
@@ -395,7 +395,7 @@ def test_after_undo_the_headline_says_what_undo_did(qtbot, ws, make_profile, pg1
     assert "The restore finished" not in page.summary.text() and page.title() == "Undone"
     assert page.undo.button.isHidden(), "nothing left to undo"
     wizard.resize(1366, 768)
-    save_screenshot(wizard, "restore_5_undone")
+    save_screenshot(wizard, "restore_5_undone", shows=("undoOutcome",))
 
 
 def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, pagila_db):
@@ -412,35 +412,35 @@ def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, 
 
     wizard = open_wizard(qtbot, ws, preselected=latest)
     wizard.resize(1366, 768)
-    save_screenshot(wizard, "restore_1_backup")
+    save_screenshot(wizard, "restore_1_backup", shows=("backupList",))
     page = go_to_target(wizard, "Reporting replica")
-    save_screenshot(wizard, "restore_2_target_refused")
+    save_screenshot(wizard, "restore_2_target_refused", shows=("targetRefusal",))
     page = choose(qtbot, wizard, "Shop empty", EMPTY, from_start=False)
-    save_screenshot(wizard, "restore_2_target_missing")
+    save_screenshot(wizard, "restore_2_target_missing", shows=("targetFacts",))
     page = choose(qtbot, wizard, "Film rentals", NEW, from_start=False)
-    save_screenshot(wizard, "restore_2_target_new")
+    save_screenshot(wizard, "restore_2_target_new", shows=("newDatabaseName",))
     page = choose(qtbot, wizard, "Shop test", REPLACE, from_start=False)
     page.only_some.setChecked(True)
     assert not page.replace.isVisible() and page.way() is None, "replace everything is not for some tables"
     page.choose(TABLES)
     page.set_tables(["public.artist", "public.album", "public.track", "public.genre"])
-    save_screenshot(wizard, "restore_2_target")
+    save_screenshot(wizard, "restore_2_target", shows=("targetList",))
     wizard.button(NEXT).click()
-    save_screenshot(wizard, "restore_3_review_development")
+    save_screenshot(wizard, "restore_3_review_development", shows=("reviewSentence",))
     wizard.button(BACK).click()
     page.only_some.setChecked(False)
     choose(qtbot, wizard, "Film rentals", REPLACE, from_start=False)
     wizard.button(NEXT).click()
-    save_screenshot(wizard, "restore_3_review_losses")
+    save_screenshot(wizard, "restore_3_review_losses", shows=("reviewChanges",))
     wizard.button(BACK).click()
     choose(qtbot, wizard, "Shop live", REPLACE, from_start=False)
     wizard.button(NEXT).click()
     wizard.review_page.confirm.setText(shop[:4])
-    save_screenshot(wizard, "restore_3_review_production")
+    save_screenshot(wizard, "restore_3_review_production", shows=("productionBanner", "confirmField"))
     wizard.button(BACK).click()
     choose(qtbot, wizard, "Shop test", REPLACE, from_start=False)
     wizard.button(NEXT).click()
     with qtbot.waitSignal(wizard.progress_page.job_finished, timeout=RESTORE_TIMEOUT):
         wizard.button(RESTORE).click()
-        save_screenshot(wizard, "restore_4_progress")
-    save_screenshot(wizard, "restore_4_result")
+        save_screenshot(wizard, "restore_4_progress")  # running or already done: either is fine
+    save_screenshot(wizard, "restore_4_result", shows=("resultSummary", "verificationTable"))

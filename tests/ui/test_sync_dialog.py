@@ -3,7 +3,7 @@ import psycopg
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.ui.badges import PRODUCTION_COLOUR
+from desktop.ui import palette
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_dialog import SyncDialog
 from tests.dbcompare import row_counts, table_hashes
@@ -46,7 +46,7 @@ def test_start_waits_for_the_exact_database_name(qtbot, dialog_for):
     assert not dialog.start_button.isEnabled()
     dialog.confirm.setText(live)
     assert dialog.start_button.isEnabled()
-    save_screenshot(dialog, "sync_dialog_before_start")
+    save_screenshot(dialog, "sync_dialog_before_start", shows=("productionBanner", "confirmField"))
 
 
 def test_full_sync_makes_production_equal_to_development(qtbot, ws, pg15, chinook_db, dialog_for):
@@ -67,7 +67,7 @@ def test_full_sync_makes_production_equal_to_development(qtbot, ws, pg15, chinoo
     assert dialog.outcome.lost.isHidden(), "nothing lost: playlist_track only gains rows"
     assert dialog.outcome.check_table.rowCount() == len(table_hashes(pg15, chinook_db))
     assert not dialog.outcome.undo.isHidden()
-    save_screenshot(dialog, "sync_dialog_result")
+    save_screenshot(dialog, "sync_dialog_result", shows=("syncSummary",))
 
 
 def test_picked_tables_list_loads_and_plan_names_the_links(qtbot, dialog_for):
@@ -113,10 +113,10 @@ def test_a_table_production_would_lose_needs_its_tick_and_is_reported_in_red(qtb
     lines = [dialog.losses.item(row).text() for row in range(dialog.losses.count())]
     assert lines == [f"events: 15,000 rows now \u2014 not in {chinook_db} (Music shop test), will be removed",
                      "genre: 26 rows now, 25 after"]
-    assert dialog.losses.item(0).foreground().color().name() == PRODUCTION_COLOUR
+    assert dialog.losses.item(0).foreground().color().name() == palette.DANGER
     dialog.confirm.setText(live)
     assert not dialog.start_button.isEnabled(), "the lost table is not ticked yet"
-    save_screenshot(dialog, "sync_dialog_losses")
+    save_screenshot(dialog, "sync_dialog_losses", shows=("syncLosses",))
     dialog.losses.item(0).setCheckState(Qt.CheckState.Checked)
     assert dialog.start_button.isEnabled()
     with qtbot.waitSignal(dialog.synced, timeout=WAIT_MS) as synced:
@@ -126,11 +126,11 @@ def test_a_table_production_would_lose_needs_its_tick_and_is_reported_in_red(qtb
     outcome = dialog.outcome
     assert outcome.summary.text().startswith(f"\u26a0 {live} now holds the copy")
     assert "1 table removed, 1 table with fewer rows" in outcome.summary.text()
-    assert PRODUCTION_COLOUR in outcome.summary.styleSheet()
+    assert palette.DANGER in outcome.summary.styleSheet()
     assert outcome.lost.item(0).text() == (f"events: removed \u2014 it held 15,000 rows and is not in "
                                            f"{chinook_db} (Music shop test)")
     assert outcome.lost.item(1).text() == "genre: 26 rows before, 25 now"
-    save_screenshot(dialog, "sync_dialog_result_losses")
+    save_screenshot(dialog, "sync_dialog_result_losses", shows=("syncSummary",))
 
     outcome.undo.typed.setText(live)
     with qtbot.waitSignal(outcome.undo.undone, timeout=WAIT_MS), qtbot.waitSignal(dialog.changed, timeout=WAIT_MS):

@@ -35,7 +35,7 @@ def test_lists_the_trash_and_puts_back(qtbot, trashed, answer):
     dialog.show()
     assert dialog.table.rowCount() == 3
     assert not dialog.restore_button.isEnabled() and dialog.empty_button.isEnabled()
-    save_screenshot(dialog, "trash_dialog")
+    save_screenshot(dialog, "trash_dialog", shows=("trashTable",))
     dialog.select("1aaa1111")
     with qtbot.waitSignal(dialog.changed, timeout=5000):
         assert dialog.put_back()

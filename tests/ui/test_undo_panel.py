@@ -32,7 +32,7 @@ def test_undo_puts_production_back(qtbot, ws, make_profile, pg15, chinook_db, fr
     assert not panel.button.isEnabled()
     panel.typed.setText(chinook_db)
     assert panel.button.isEnabled()
-    save_screenshot(panel, "undo_panel")
+    save_screenshot(panel, "undo_panel", shows=("undoExplanation",))
     panel.button.click()
     qtbot.waitUntil(lambda: panel.outcome.text()[:1] in ("\u2714", "\u2716"), timeout=120_000)
     assert panel.outcome.text().startswith("\u2714"), panel.outcome.text()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from desktop.core.jobs.restore.plan import TableChange, ordered
-from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
+from desktop.ui import palette
 
 TABLE_ROLE = Qt.ItemDataRole.UserRole
 TICK_ROLE = Qt.ItemDataRole.UserRole + 1  # a lost table the person must tick
@@ -41,8 +41,8 @@ class LossList(QListWidget):
             item = QListWidgetItem(change.done_words() if done else change.words(), self)
             item.setData(TABLE_ROLE, change.table)
             if change.lost or change.fell:
-                item.setForeground(QBrush(QColor(PRODUCTION_COLOUR)))
-                item.setBackground(QBrush(QColor(PRODUCTION_TINT)))
+                item.setForeground(QBrush(QColor(palette.DANGER)))
+                item.setBackground(QBrush(QColor(palette.DANGER_TINT)))
             if change.lost:
                 bold = QFont(self.font())
                 bold.setBold(True)

@@ -9,18 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,14 +29,13 @@ from desktop.core.jobs.restore.plan import TargetState
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
-from desktop.ui.badges import badge_accessible_name, badge_size, paint_badge
+from desktop.ui.badges import BadgeDelegate, badge_accessible_name
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
+from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, wrapped_label
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole
 ENVIRONMENT_ROLE = Qt.ItemDataRole.UserRole + 1
-HINT_STYLE = "color: #5f6368;"
-REFUSAL_STYLE = "color: #b3261e; font-weight: bold;"
 
 
 @dataclass
@@ -63,41 +57,9 @@ class RestoreChoices:
         return bool(self.profile and self.profile.is_production and not self.new_database)
 
 
-def named(widget, object_name: str, accessible_name: str):
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible_name)
-    return widget
-
-
-def wrapped_label(text: str, parent: QWidget, object_name: str, style: str = "") -> QLabel:
-    label = QLabel(text, parent)
-    label.setObjectName(object_name)
-    label.setWordWrap(True)
-    label.setStyleSheet(style)
-    return label
-
-
 def backup_words(record: BackupRecord) -> str:
     """'the backup of app_prod from 3 Mar 2026 14:02'."""
     return f"the backup of {record.database} from {fmt.local_datetime(record.started_at)}"
-
-
-class BadgeDelegate(QStyledItemDelegate):
-    """Paints the Production / Development badge of the environment in ENVIRONMENT_ROLE."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        size = badge_size(index.data(ENVIRONMENT_ROLE) or "", option.font)
-        return QSize(size.width() + 16, size.height() + 10)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        style = option.widget.style() if option.widget else None
-        if style:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        environment = index.data(ENVIRONMENT_ROLE) or ""
-        size = badge_size(environment, option.font)
-        rect = QRect(option.rect.left() + 6, option.rect.top() + (option.rect.height() - size.height()) // 2,
-                     size.width(), size.height())
-        paint_badge(painter, rect, environment, option.font)
 
 
 class ChooseBackupPage(QWizardPage):
@@ -119,7 +81,7 @@ class ChooseBackupPage(QWizardPage):
         self.backups.setAlternatingRowColors(True)
         self.backups.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.backups.setHeaderLabels(self.COLUMNS)
-        self.backups.setItemDelegateForColumn(3, BadgeDelegate(self.backups))
+        self.backups.setItemDelegateForColumn(3, BadgeDelegate(ENVIRONMENT_ROLE, self.backups))
         header = self.backups.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

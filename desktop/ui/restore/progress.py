@@ -32,13 +32,13 @@ from desktop.core.jobs.restore.plan import restore_into_new_database
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
 from desktop.core.progress import Progress
 from desktop.ui import formatting as fmt
-from desktop.ui.badges import PRODUCTION_COLOUR, PRODUCTION_TINT
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
-from desktop.ui.restore.pages import HINT_STYLE, RestoreChoices, backup_words, named, wrapped_label
+from desktop.ui.restore.pages import RestoreChoices, backup_words
 from desktop.ui.restore.undo_panel import UndoPanel
+from desktop.ui.widgets import HINT_STYLE, named, wrapped_label
 
-OK_COLOUR = "#1b5e20"
 _COLUMNS = ("Table", "Rows in the backup", "Rows found now", "Result")
 
 
@@ -214,11 +214,11 @@ class ProgressPage(QWizardPage):
         self.setTitle("Restored and checked" if result.ok else "Restored, but the rows do not match")
         self.setSubTitle(f"Database {result.database} ({result.profile}).")
         if result.ok:
-            self._show_summary(f"\u2714 The restore finished. {result.check.summary()}", OK_COLOUR)
+            self._show_summary(f"\u2714 The restore finished. {result.check.summary()}", palette.OK_TEXT)
         else:
             again = "the safety backup or this backup" if result.safety_backup_id else "this backup"
             self._show_summary(f"\u2716 {result.check.summary()} Look at the rows marked "
-                               f"\u201cMismatch\u201d below; {again} can be restored again.", PRODUCTION_COLOUR)
+                               f"\u201cMismatch\u201d below; {again} can be restored again.", palette.DANGER)
         if result.safety_backup_id:
             self.safety.setText(
                 f"Before restoring, Lifeboat took a safety backup of {result.database} "
@@ -239,7 +239,7 @@ class ProgressPage(QWizardPage):
         self._fill_spare_height()
         if check.violated_constraints:
             self.notes.setText("Rows that break the database's rules: " + "; ".join(check.violated_constraints) + ".")
-            self.notes.setStyleSheet(f"color: {PRODUCTION_COLOUR};")
+            self.notes.setStyleSheet(f"color: {palette.DANGER};")
             self.notes.setVisible(True)
         elif check.not_valid_constraints:
             self.notes.setText("Marked NOT VALID, as they were in the backup (the database did not re-check "
@@ -258,7 +258,7 @@ class ProgressPage(QWizardPage):
         self.setTitle(title)
         self.setSubTitle("Nothing was restored." if isinstance(error, Cancelled) else
                          "What happened, and what to do next:")
-        self._show_summary(message, PRODUCTION_COLOUR, weight="normal")
+        self._show_summary(message, palette.DANGER, weight="normal")
         self.details.setPlainText(details)
         self.details_button.setVisible(bool(details))
         self.change.setVisible(True)
@@ -278,7 +278,7 @@ class ProgressPage(QWizardPage):
         """After Undo, the page tells what Undo did, not what the restore did."""
         self.setTitle("Undone" if result.ok else "Undone, but the rows do not match")
         self._show_summary(f"\u21a9 Undone: {result.database} is back as it was before this restore. "
-                           f"{result.check.summary()}", OK_COLOUR if result.ok else PRODUCTION_COLOUR)
+                           f"{result.check.summary()}", palette.OK_TEXT if result.ok else palette.DANGER)
         self.safety.setHidden(True)
         self._fill_table(result.check)
 
@@ -322,12 +322,12 @@ def _check_items(table: TableCheck) -> list[QTableWidgetItem]:
     for item in items[1:3]:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if table.ok:
-        items[3].setForeground(QColor(OK_COLOUR))
+        items[3].setForeground(QColor(palette.OK_TEXT))
         return items
     bold = QFont(items[0].font())
     bold.setBold(True)
     for item in items:
-        item.setBackground(QColor(PRODUCTION_TINT))
-        item.setForeground(QColor(PRODUCTION_COLOUR))
+        item.setBackground(QColor(palette.DANGER_TINT))
+        item.setForeground(QColor(palette.DANGER))
         item.setFont(bold)
     return items

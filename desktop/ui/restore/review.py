@@ -13,9 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from desktop.core.jobs.restore.plan import RestorePlan, table_changes
-from desktop.ui.badges import PRODUCTION_COLOUR, EnvironmentBadge
+from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.restore.loss_list import LossList
-from desktop.ui.restore.pages import HINT_STYLE, RestoreChoices, backup_words, named, wrapped_label
+from desktop.ui.restore.pages import RestoreChoices, backup_words
+from desktop.ui.widgets import HINT_STYLE, LOSSES_TITLE_STYLE, named, production_banner, wrapped_label
 
 
 class ReviewPage(QWizardPage):
@@ -27,10 +28,7 @@ class ReviewPage(QWizardPage):
         self.setTitle("Check before restoring")
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "Restore")
-        self.banner = wrapped_label("You are about to change a PRODUCTION database", self, "productionBanner",
-                                    f"background-color: {PRODUCTION_COLOUR}; color: white; font-weight: bold;"
-                                    " font-size: 13pt; padding: 10px; border-radius: 4px;")
-        self.banner.setAccessibleName("Warning: you are about to change a production database")
+        self.banner = production_banner("change", self)
         self.target_badge = EnvironmentBadge("development", self)
         self.target_name = wrapped_label("", self, "reviewTarget", "font-weight: bold;")
         self.sentence = wrapped_label("", self, "reviewSentence", "font-size: 11pt;")
@@ -72,7 +70,7 @@ class ReviewPage(QWizardPage):
         self.plan = review_plan(self.choices)
         self.losses_title.setText(f"Nothing is lost: {self.choices.new_database} is a new database."
                                   if self.choices.new_database else self.plan.headline())
-        self.losses_title.setStyleSheet(f"font-weight: bold; color: {PRODUCTION_COLOUR};" if
+        self.losses_title.setStyleSheet(LOSSES_TITLE_STYLE if
                                         self.plan.lost or self.plan.fallen else "font-weight: bold;")
         self.losses.show_changes(self.plan.changes)
         self.steps.setText("\n".join(f"{n}. {step}" for n, step in enumerate(review_steps(self.choices), 1)))

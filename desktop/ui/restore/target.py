@@ -40,14 +40,8 @@ from desktop.ui.badges import badge_text
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
 from desktop.ui.profile_list import PROFILE_ROLE, ProfileDelegate
-from desktop.ui.restore.pages import (
-    HINT_STYLE,
-    RECORD_ROLE,
-    REFUSAL_STYLE,
-    RestoreChoices,
-    named,
-    wrapped_label,
-)
+from desktop.ui.restore.pages import RECORD_ROLE, RestoreChoices
+from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, wrapped_label
 
 EMPTY, REPLACE, TABLES, NEW = "empty", "replace", "tables", "new"
 _DBNAME = re.compile(r"[^\x00\"]{1,63}")

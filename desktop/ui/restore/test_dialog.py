@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
 from desktop.core.jobs.restore.proof import prove_restorable, scratch_database_name
 from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
-from desktop.ui.badges import PRODUCTION_COLOUR
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
-from desktop.ui.restore.pages import HINT_STYLE, named, wrapped_label
+from desktop.ui.widgets import HINT_STYLE, named, wrapped_label
 
-OK_COLOUR = "#1b5e20"
 PRIVATE_CHOICE = "This computer (a private server Lifeboat starts for the test)"
 
 
@@ -102,7 +101,7 @@ class RestoreTestDialog(QDialog):
         removed = "The temporary database was removed." if result.server else \
             "The private server was stopped and removed."
         self._say(f"\u2714 Proven restorable ({fmt.full_datetime(result.proven_at)}). {result.check.summary()} "
-                  f"{removed}", f"color: {OK_COLOUR}; font-weight: bold;")
+                  f"{removed}", f"color: {palette.OK_TEXT}; font-weight: bold;")
         self.report.setPlainText("\n".join(
             f"{t.table}: {fmt.count_text(t.expected)} rows expected, {fmt.count_text(t.found)} found"
             for t in result.check.tables))
@@ -110,7 +109,7 @@ class RestoreTestDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         message, details = error_text(error)
-        self._say(f"\u2716 {message}", f"color: {PRODUCTION_COLOUR};")
+        self._say(f"\u2716 {message}", f"color: {palette.DANGER};")
         self.report.setPlainText(details)
         self.report.setVisible(bool(details))
 

@@ -11,12 +11,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, 
 
 from desktop.core.jobs.undo import UndoOffer, undo_offer, undo_restore
 from desktop.ui import formatting as fmt
-from desktop.ui.badges import PRODUCTION_COLOUR
+from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob
-from desktop.ui.restore.pages import HINT_STYLE, named, wrapped_label
-
-OK_COLOUR = "#1b5e20"
+from desktop.ui.widgets import HINT_STYLE, named, wrapped_label
 
 
 class UndoPanel(QWidget):
@@ -83,17 +81,17 @@ class UndoPanel(QWidget):
     def _done(self, result) -> None:
         if result.ok:
             self._say(f"\u2714 {result.database} is back as it was. {result.check.summary()}",
-                      f"color: {OK_COLOUR}; font-weight: bold;")
+                      f"color: {palette.OK_TEXT}; font-weight: bold;")
             for widget in (self.explain, self.typed, self.button):
                 widget.setHidden(True)  # done: nothing left to undo
         else:
             self._say(f"\u2716 The undo finished, but: {result.check.summary()}",
-                      f"color: {PRODUCTION_COLOUR}; font-weight: bold;")
+                      f"color: {palette.DANGER}; font-weight: bold;")
         self.undone.emit(result)
 
     def _failed(self, error: BaseException) -> None:
         message, _ = error_text(error)
-        self._say(f"\u2716 The undo did not finish. {message}", f"color: {PRODUCTION_COLOUR};")
+        self._say(f"\u2716 The undo did not finish. {message}", f"color: {palette.DANGER};")
 
     def _say(self, text: str, style: str) -> None:
         self.outcome.setText(text)

@@ -14,10 +14,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 
 from desktop.core.store.catalog import BackupRecord
-from desktop.ui.restore.pages import ChooseBackupPage, RestoreChoices, named
+from desktop.ui.restore.pages import ChooseBackupPage, RestoreChoices
 from desktop.ui.restore.progress import ProgressPage
 from desktop.ui.restore.review import ReviewPage
 from desktop.ui.restore.target import ChooseTargetPage
+from desktop.ui.widgets import named
 
 
 class RestoreWizard(QWizard):
