@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Optional
 
@@ -155,12 +156,14 @@ class BackgroundJob(QObject):
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._on_progress)
-        self._worker.succeeded.connect(self._on_succeeded)
+        self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self._on_failed)
         # Direct: QThread.quit is thread-safe, and a queued call would need the
         # GUI thread's event loop, which wait() blocks (quitting mid-job would hang).
         self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
+        if failure is not None:
+            self.failed.connect(failure)  # a signal, so handlers can still ask sender()
 
     def start(self) -> "BackgroundJob":
         running_jobs().add(self)
@@ -198,30 +201,26 @@ class BackgroundJob(QObject):
         return False
 
     def _on_owner_destroyed(self, *_args) -> None:
+        """Its handlers belong to widgets that are gone: none is called from now on."""
         self._orphaned = True
         self._window = None
         self.cancel()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PySide warns when a signal had no receiver to disconnect
+            for signal in (self.progressed, self.succeeded, self.failed, self.cancelled, self.finished):
+                signal.disconnect()
 
     # --- results ----------------------------------------------------------------
     def _on_progress(self, progress: Progress) -> None:
         self.last_progress = progress
-        if not self._orphaned:
-            self.progressed.emit(progress)
-
-    def _on_succeeded(self, result: object) -> None:
-        if not self._orphaned:
-            self.succeeded.emit(result)
+        self.progressed.emit(progress)
 
     def _on_failed(self, error: BaseException) -> None:
-        if self._orphaned:
-            return  # its window is gone; the worker logged it
         if isinstance(error, Cancelled):
             self.cancelled.emit(error)
             return
-        self.failed.emit(error)
-        if self._failure is not None:
-            self._failure(error)
-        else:
+        self.failed.emit(error)  # reaches the failure handler, if one was given
+        if self._failure is None and not self._orphaned:  # orphaned: its window is gone; the worker logged it
             self.show_failure(error)
 
     def show_failure(self, error: BaseException) -> None:
@@ -235,8 +234,7 @@ class BackgroundJob(QObject):
         self._worker.deleteLater()
         if self._window is not None:
             self._window.removeEventFilter(self)
-        if not self._orphaned:
-            self.finished.emit()
+        self.finished.emit()
         running_jobs().discard(self)
 
 
