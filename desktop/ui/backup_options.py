@@ -127,7 +127,10 @@ class BackupOptionsPanel(QWidget):
         self.include_group.buttonToggled.connect(self._on_include_changed)
         self.include_hint = _hint("", "includeHint")
         form.addRow("What to include:", self._stacked(include_row, self.include_hint))
+        return self._add_copy_rows(box, form)
 
+    def _add_copy_rows(self, box: QGroupBox, form: QFormLayout) -> QGroupBox:
+        """Owners, parallel jobs and where to save; then the box gets its layout."""
         self.keep_owner_check = _named(QCheckBox("Keep who owns each table"), "keepOwnerCheck",
                                        "Keep who owns each table")
         self.keep_acl_check = _named(QCheckBox("Keep access permissions"), "keepAclCheck",

@@ -127,7 +127,9 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.start)
         self.cancel_button = _named(QPushButton("Cancel", self), "cancelButton", "Cancel")
         self.cancel_button.clicked.connect(self._cancel_or_close)
+        self._lay_out(intro)
 
+    def _lay_out(self, intro: QLabel) -> None:
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_field, 1)
         folder_row.addWidget(self.choose_button)

@@ -134,6 +134,9 @@ class SyncDialog(QDialog):
         self.confirm_hint = wrapped_label("The Start button works once the name is typed exactly, "
                                           "with the same capital and small letters.", page, "confirmHint",
                                           HINT_STYLE)
+        return self._lay_out_choices(page, intro, grid)
+
+    def _lay_out_choices(self, page: QWidget, intro: QLabel, grid: QGridLayout) -> QWidget:
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
