@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.core.postgres.tools import bundled_tools_dir, discover
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import run_in_background
 from desktop.ui.resources import app_icon
 
 # (component, distribution whose version to show, licence). The PostgreSQL
@@ -101,9 +101,8 @@ class AboutDialog(QDialog):
         self.resize(720, 560)
 
         # Finding the tools runs each one's --version: a background job.
-        self.tools_job = BackgroundJob("Finding pg_dump", lambda report, cancel: discover(), self)
-        self.tools_job.succeeded.connect(self._show_tools)
-        self.tools_job.start()
+        self.tools_job = run_in_background(self, "Finding pg_dump", lambda report, cancel: discover(),
+                                           success=self._show_tools)
 
     def _versions_text(self, tools: str) -> str:
         return (f"Qt {qVersion()} (PySide6 {pyside_version}) · Python {platform.python_version()} · "

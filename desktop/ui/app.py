@@ -1,4 +1,10 @@
-"""Starting the desktop app: QApplication, the workspace (or the demo's), the main window."""
+"""Starting the desktop app: QApplication, the workspace (or the demo's), the main window.
+
+The workspace is opened through the job runner (it may clear what a killed job
+left, a private server included) while Qt's event loop keeps running; the
+housekeeping that can read or remove many files (rebuilding a damaged catalog,
+purging the trash) runs after the window is shown.
+"""
 import logging
 import os
 import signal
@@ -9,10 +15,9 @@ import traceback
 from typing import Optional
 
 import psutil
-from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtCore import QEventLoop, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from desktop.core.errors import LifeboatError
 from desktop.core.jobs.delete import purge_expired
 from desktop.core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
 from desktop.core.localpg.leftovers import remove_leftovers
@@ -20,7 +25,7 @@ from desktop.core.store.logs import setup_logging
 from desktop.core.store.paths import app_paths
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_box
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.main_window import MainWindow
 from desktop.ui.resources import app_icon
 from desktop.ui.single_instance import SingleInstance, bring_to_front, instance_key
@@ -54,7 +59,37 @@ def _quit_on_signals(app: QApplication) -> None:
         signal.signal(number, lambda *_: app.closeAllWindows() or app.quit())
 
 
-def _start_demo(app: QApplication):
+def _before_the_window(title: str, function, failure_title: str, waiting: Optional[QProgressDialog] = None):
+    """Run `function` through the job runner before any window exists: the
+    event loop keeps running (signals, the single-instance socket) meanwhile.
+    Returns its result, or None after showing why it failed."""
+    outcome: dict = {}
+    loop = QEventLoop()
+
+    def finished() -> None:
+        outcome["finished"] = True
+        loop.quit()
+        if waiting is not None:
+            waiting.close()
+
+    job = run_in_background(None, title, lambda report, cancel: function(),
+                            success=lambda result: outcome.update(result=result),
+                            failure=lambda error: outcome.update(error=error), finished=finished)
+    if waiting is not None:
+        waiting.exec()
+    if "finished" not in outcome:
+        loop.exec()
+    if "finished" not in outcome:  # the app was told to quit (SIGTERM) meanwhile
+        job.cancel()
+        job.wait()
+        return None
+    if "error" in outcome:
+        error_box(None, failure_title, outcome["error"]).exec()
+        return None
+    return outcome["result"]
+
+
+def _start_demo():
     from desktop.core.localpg.demo import DemoEnvironment
 
     demo = DemoEnvironment()
@@ -62,19 +97,33 @@ def _start_demo(app: QApplication):
     waiting.setWindowTitle("Lifeboat demo")
     waiting.setCancelButton(None)
     waiting.setAccessibleName("Preparing the demo")
-    job = BackgroundJob("Demo", lambda report, cancel: demo.start(), app)
-    outcome: dict = {}
-    job.succeeded.connect(lambda ws: outcome.update(ws=ws))
-    job.failed.connect(lambda error: outcome.update(error=error))
-    job.finished.connect(waiting.close)
-    job.start()
-    waiting.exec()
-    job.wait()
-    if "error" in outcome:
+    ws = _before_the_window("Demo", demo.start, "The demo could not start", waiting)
+    if ws is None:
         demo.stop()
-        error_box(None, "The demo could not start", outcome["error"]).exec()
-        return None, None
-    return demo, outcome["ws"]
+    return demo, ws
+
+
+def _housekeeping(window: MainWindow) -> BackgroundJob:
+    """After the window shows: refill a damaged catalog from the backup folder,
+    purge what outstayed the trash; then the window shows what is true now."""
+    ws = window.ws
+
+    def work(report, cancel):
+        rebuilt = recover_damaged_catalog(ws)
+        purge_expired(ws)
+        return rebuilt
+
+    return run_in_background(window, "Start-up housekeeping", work, error_title="Start-up housekeeping",
+                             success=lambda rebuilt: _after_housekeeping(window, rebuilt))
+
+
+def _after_housekeeping(window: MainWindow, rebuilt) -> None:
+    window.after_change()
+    if rebuilt is not None:
+        notice = QMessageBox(QMessageBox.Icon.Information, "Catalog rebuilt", rebuild_summary(window.ws, rebuilt),
+                             QMessageBox.StandardButton.Ok, window)
+        notice.setAccessibleName("Catalog rebuilt")
+        notice.open()
 
 
 def make_application(argv: Optional[list[str]] = None) -> QApplication:
@@ -88,37 +137,36 @@ def make_application(argv: Optional[list[str]] = None) -> QApplication:
     return app
 
 
+def _open_workspace(app: QApplication):
+    """(single-instance guard, workspace); the workspace is None when another
+    Lifeboat already runs (it was asked to come forward) or opening failed."""
+    instance = SingleInstance(instance_key(app_paths().config_dir), app)
+    if not instance.claim():
+        return None, None
+    # A full or read-only disk, say: the error dialog says so.
+    return instance, _before_the_window("Open the workspace", Workspace.open, "Lifeboat cannot start")
+
+
 def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
     app = make_application(argv)
     _quit_on_signals(app)
     demo_env = instance = None
     if demo:
-        demo_env, ws = _start_demo(app)
-        if ws is None:
-            return 1
+        demo_env, ws = _start_demo()
     else:
-        instance = SingleInstance(instance_key(app_paths().config_dir), app)
-        if not instance.claim():
+        instance, ws = _open_workspace(app)
+        if instance is None:
             return 0
-        try:
-            ws = Workspace.open()
-        except LifeboatError as exc:  # a full or read-only disk, say
-            error_box(None, "Lifeboat cannot start", exc).exec()
-            return 1
+    if ws is None:
+        return 1
     setup_logging(ws.paths)
     remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
     _install_excepthook(app)
-    rebuilt = recover_damaged_catalog(ws)
-    purge_expired(ws)  # start-up housekeeping: the trash's expired backups
     window = MainWindow(ws)
     if instance:
         instance.activation_requested.connect(lambda: bring_to_front(window))
     window.show()
-    if rebuilt is not None:
-        notice = QMessageBox(QMessageBox.Icon.Information, "Catalog rebuilt", rebuild_summary(ws, rebuilt),
-                             QMessageBox.StandardButton.Ok, window)
-        notice.setAccessibleName("Catalog rebuilt")
-        notice.open()
+    _housekeeping(window)
     # packaging/build-linux reads this line to report the start-up time.
     QTimer.singleShot(0, lambda: log.info("window shown %.2f s after the process started",
                                           time.time() - psutil.Process().create_time()))

@@ -40,7 +40,7 @@ from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_text
 from desktop.ui.formatting import human_size
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
 FORMAT_CHOICES = (  # (format, label, what it means)
@@ -58,11 +58,6 @@ INCLUDE_CHOICES = (  # (key, label, tooltip)
 )
 MAX_JOBS = 16
 _TABLE_ROLE = Qt.ItemDataRole.UserRole
-
-# Table lists still loading when their panel goes away: kept alive until the
-# thread ends, because Qt aborts when a running QThread is destroyed.
-_jobs_in_flight: set[BackgroundJob] = set()
-
 
 def _hint(text: str, object_name: str) -> QLabel:
     label = QLabel(text)
@@ -127,7 +122,10 @@ class BackupOptionsPanel(QWidget):
         self.include_group.buttonToggled.connect(self._on_include_changed)
         self.include_hint = _hint("", "includeHint")
         form.addRow("What to include:", self._stacked(include_row, self.include_hint))
+        return self._add_copy_rows(box, form)
 
+    def _add_copy_rows(self, box: QGroupBox, form: QFormLayout) -> QGroupBox:
+        """Owners, parallel jobs and where to save; then the box gets its layout."""
         self.keep_owner_check = named(QCheckBox("Keep who owns each table"), "keepOwnerCheck",
                                        "Keep who owns each table")
         self.keep_acl_check = named(QCheckBox("Keep access permissions"), "keepAclCheck",
@@ -226,17 +224,11 @@ class BackupOptionsPanel(QWidget):
         self.all_tables_check.setCheckState(Qt.CheckState.Checked)
         self.table_status.setText(f"Reading the list of tables in {profile.dbname}…")
         ws = self._ws
-        job = BackgroundJob(
-            f"Tables of {profile.name}",
+        self._load_job = run_in_background(
+            self, f"Tables of {profile.name}",
             lambda report, cancel: list_profile_tables(profile, ws.profiles.password_for(profile)),
+            success=self._show_tables, failure=self._show_load_error,
         )
-        job.succeeded.connect(self._show_tables)
-        job.failed.connect(self._show_load_error)
-        _jobs_in_flight.add(job)
-        job.finished.connect(lambda: _jobs_in_flight.discard(job))
-        job.finished.connect(job.deleteLater)
-        self._load_job = job
-        job.start()
 
     def _forget_load_job(self) -> None:
         # A slower answer for the previous profile must not fill this one's list.

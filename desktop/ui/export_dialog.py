@@ -32,9 +32,8 @@ from desktop.core.jobs.export.run import ExportPlan, ExportRequest, ExportResult
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.workspace import Workspace
 from desktop.ui import palette
-from desktop.ui.error_dialog import show_error
 from desktop.ui.formatting import human_size
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
 # Where desktops mount removable and external drives (udisks, macOS, the usual /mnt).
@@ -124,7 +123,9 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.start)
         self.cancel_button = named(QPushButton("Cancel", self), "cancelButton", "Cancel")
         self.cancel_button.clicked.connect(self._cancel_or_close)
+        self._lay_out(intro)
 
+    def _lay_out(self, intro: QLabel) -> None:
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_field, 1)
         folder_row.addWidget(self.choose_button)
@@ -238,13 +239,11 @@ class ExportDialog(QDialog):
         request = ExportRequest([r.id for r in self.records], self.plan.drive.folder, self.passphrase.text(),
                                 split=self.split_box.isChecked(), recovery_sheet=self.sheet_box.isChecked(),
                                 file_limit=self.file_limit)
-        self.job = BackgroundJob("Export to drive",
-                                 lambda report, cancel: run_export(self.ws, request, report, cancel), self)
-        self.job.progressed.connect(self._progressed)
-        self.job.succeeded.connect(self._succeeded)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(lambda _: self.status.setText("Export stopped. Nothing was left on the drive."))
-        self.job.finished.connect(self._finished)
+        self.job = run_in_background(
+            self, "Export to drive", lambda report, cancel: run_export(self.ws, request, report, cancel),
+            progress=self._progressed, success=self._succeeded, failure=self._failed, finished=self._finished,
+            cancelled=lambda _: self.status.setText("Export stopped. Nothing was left on the drive."),
+        )
         for widget in (self.export_button, self.drive_list, self.folder_field, self.choose_button,
                        self.passphrase, self.repeat, self.split_box, self.sheet_box):
             widget.setEnabled(False)
@@ -252,7 +251,7 @@ class ExportDialog(QDialog):
         self.progress.show()
         self.cancel_button.setText("Stop")
         self.cancel_button.setAccessibleName("Stop the export")
-        return self.job.start()
+        return self.job
 
     def _progressed(self, progress) -> None:
         if progress.fraction is not None:
@@ -267,7 +266,7 @@ class ExportDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.status.setText("The export did not finish. The original backup is untouched.")
-        show_error(self, "Export to drive", error)
+        self.job.show_failure(error)
 
     def _finished(self) -> None:
         self.cancel_button.setText("Close")

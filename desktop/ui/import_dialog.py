@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.core.format.manifest import FILE_SUFFIX
 from desktop.core.jobs.export.import_copies import ImportResult, run_import
 from desktop.core.workspace import Workspace
-from desktop.ui.error_dialog import show_error
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
 
@@ -118,17 +117,15 @@ class ImportDialog(QDialog):
         if not self.open_button.isEnabled():
             return None
         source, passphrase = Path(self.source_field.text().strip()).expanduser(), self.passphrase.text()
-        self.job = BackgroundJob("Open backups from a drive",
-                                 lambda report, cancel: run_import(self.ws, source, passphrase, report, cancel), self)
-        self.job.progressed.connect(self._progressed)
-        self.job.succeeded.connect(self._succeeded)
-        self.job.failed.connect(lambda error: show_error(self, "Open backups from a drive", error))
-        self.job.finished.connect(self._update)
         self.results.clear()
         self.open_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.show()
-        return self.job.start()
+        self.job = run_in_background(
+            self, "Open backups from a drive",
+            lambda report, cancel: run_import(self.ws, source, passphrase, report, cancel),
+            progress=self._progressed, success=self._succeeded, finished=self._update)
+        return self.job
 
     def _progressed(self, progress) -> None:
         if progress.fraction is not None:

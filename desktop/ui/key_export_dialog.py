@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.core.format.passphrase import passphrase_problem
 from desktop.core.jobs.backup_key import export_key
 from desktop.core.workspace import Workspace
-from desktop.ui.error_dialog import show_error
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
 
@@ -93,11 +92,10 @@ class KeyExportDialog(QDialog):
         if self._problem() is not None or self.job is not None:
             return None
         target, passphrase = Path(self.file_field.text().strip()), self.passphrase.text()
-        self.job = BackgroundJob("Export backup key", lambda report, cancel: export_key(self.ws, target, passphrase),
-                                 self)
-        self.job.succeeded.connect(lambda path: self.status.setText(
-            f"Saved to {path}. Keep it, and the passphrase, apart from this computer."))
-        self.job.failed.connect(lambda error: show_error(self, "Export backup key", error))
         self.save_button.setEnabled(False)
         self.status.setText("Saving…")
-        return self.job.start()
+        self.job = run_in_background(
+            self, "Export backup key", lambda report, cancel: export_key(self.ws, target, passphrase),
+            success=lambda path: self.status.setText(
+                f"Saved to {path}. Keep it, and the passphrase, apart from this computer."))
+        return self.job

@@ -1,21 +1,13 @@
 """The main window: connections on the left, the backup catalog in the centre,
-database stats and backup options below it, the everyday actions in the toolbar."""
+database stats and backup options below it, the everyday actions in the toolbar
+(main_toolbar.py). The jobs it runs itself (backup, verify, connection test)
+are here; the dialogs it opens are in main_dialogs.py."""
 import logging
 from typing import Optional
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-    QStyle,
-    QTabWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.verify import verify_backup
@@ -23,33 +15,26 @@ from desktop.core.postgres.connection import test_connection
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
-from desktop.ui.activity_dialog import ActivityDialog
-from desktop.ui.backup_details import BackupDetailsDialog
 from desktop.ui.backup_options import BackupOptionsPanel
 from desktop.ui.catalog_view import CatalogView
 from desktop.ui.error_dialog import error_box
-from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.formatting import human_size
 from desktop.ui.help_menu import add_help_menu
-from desktop.ui.import_dialog import ImportDialog
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
+from desktop.ui.main_dialogs import WindowDialogs
+from desktop.ui.main_toolbar import build_toolbars, toolbar_button
 from desktop.ui.notifications import Notifier
-from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.profile_list import ProfileList
 from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.resources import app_icon
-from desktop.ui.restore.test_dialog import RestoreTestDialog
-from desktop.ui.restore.wizard import RestoreWizard
 from desktop.ui.stats_panel import StatsPanel
-from desktop.ui.sync_dialog import SyncDialog
-from desktop.ui.trash_dialog import TrashDialog, move_to_trash
 from desktop.ui.welcome import WelcomePage
 
 log = logging.getLogger("lifeboat.ui")
 _REFRESH_MS = 1000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDialogs, QMainWindow):
     def __init__(self, ws: Workspace, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.ws = ws
@@ -60,7 +45,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setAccessibleName("Lifeboat")
         self.notifier = Notifier(self, app_icon())
-        self._build_toolbar()
+        build_toolbars(self)
         add_help_menu(self, ws)
         self._build_body()
         self._refresh_timer = QTimer(self, interval=_REFRESH_MS)
@@ -70,56 +55,6 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # --- layout --------------------------------------------------------
-    def _action(self, toolbar: QToolBar, text: str, icon: QStyle.StandardPixmap, slot, tip: str,
-                shortcut: Optional[str] = None) -> QAction:
-        action = QAction(self.style().standardIcon(icon), text, self)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        toolbar.addAction(action)
-        button = toolbar.widgetForAction(action)
-        button.setAccessibleName(text.rstrip("…"))
-        button.setObjectName(f"action-{text.rstrip('…').lower().replace(' ', '-')}")
-        return action
-
-    def _toolbar(self, title: str, object_name: str) -> QToolBar:
-        bar = QToolBar(title, self)
-        bar.setObjectName(object_name)
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.addToolBar(bar)
-        return bar
-
-    def _build_toolbar(self) -> None:
-        # Everyday actions on the first row; the occasional ones on a second,
-        # so nothing hides behind an overflow arrow at the usual window width.
-        bar = self._toolbar("Actions", "mainToolbar")
-        px = QStyle.StandardPixmap
-        self.backup_action = self._action(bar, "Back up now", px.SP_DialogSaveButton, self.back_up_now,
-                                          "Back up the selected connection now, with the usual settings", "Ctrl+B")
-        self.restore_action = self._action(bar, "Restore…", px.SP_BrowserReload, self.open_restore_wizard,
-                                           "Put a backup back into a database, step by step")
-        self.verify_action = self._action(bar, "Verify", px.SP_DialogApplyButton, self.verify_selected,
-                                          "Read the selected backup file completely and check that it is intact")
-        self.delete_action = self._action(bar, "Move to trash", px.SP_DialogDiscardButton, self.delete_selected,
-                                          "Move the selected backup to the trash, where it is kept for a few days")
-        self.folder_action = self._action(bar, "Open backup folder", px.SP_DirOpenIcon, self.open_backup_folder,
-                                          "Show the folder where backups are saved")
-        self.export_action = self._action(bar, "Export to drive…", px.SP_DriveHDIcon, self.export_selected,
-                                          "Put a passphrase-protected copy of the selected backup on another drive")
-        self.addToolBarBreak()
-        bar = self._toolbar("More actions", "moreToolbar")
-        self.import_action = self._action(bar, "Open backups from a drive…", px.SP_DriveCDIcon, self.open_from_drive,
-                                          "Add backups exported from another computer to this list")
-        self.trash_action = self._action(bar, "Trash…", px.SP_TrashIcon, self.open_trash,
-                                         "Deleted backups: put one back, or remove them for good")
-        self.sync_action = self._action(bar, "Copy development into production…", px.SP_ArrowRight, self.open_sync,
-                                        "Replace a database (or some of its tables) with a copy of another, safely")
-        self.activity_action = self._action(bar, "Activity…", px.SP_FileDialogDetailedView, self.open_activity,
-                                            "Who did what and when: every backup, restore and change")
-
     def _build_body(self) -> None:
         self.profile_list = ProfileList(self)
         self.profile_list.profile_selected.connect(self._on_profile_selected)
@@ -169,7 +104,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
 
     def toolbar_button(self, text: str) -> QWidget:
-        return self.findChild(QWidget, f"action-{text.rstrip('…').lower().replace(' ', '-')}")
+        return toolbar_button(self, text)
 
     # --- refreshing ------------------------------------------------------
     def refresh_profiles(self, select: Optional[str] = None) -> None:
@@ -218,16 +153,14 @@ class MainWindow(QMainWindow):
 
     # --- running jobs ----------------------------------------------------
     def start_job(self, title: str, function, on_success, what: str = "backup") -> BackgroundJob:
-        job = BackgroundJob(title, function, self)
+        job = run_in_background(
+            self, title, function, success=on_success, failure=lambda error: self._job_failed(title, error),
+            cancelled=lambda error: self.statusBar().showMessage(error.message, 10000),
+            progress=self.progress_panel, what=what,
+        )
         self.jobs.append(job)
-        job.succeeded.connect(on_success)
-        job.failed.connect(lambda error: self._job_failed(title, error))
-        job.cancelled.connect(lambda error: self.statusBar().showMessage(error.message, 10000))
         job.finished.connect(lambda: self._job_finished(job))
-        self.progress_panel.attach(job, what)
-        self.progress_panel.show()
         self._refresh_timer.start()
-        job.start()
         self._update_actions()
         return job
 
@@ -266,28 +199,6 @@ class MainWindow(QMainWindow):
         self.refresh_catalog()
         self.catalog_view.select(record.id)
 
-    def open_restore_wizard(self, record: Optional[BackupRecord] = None) -> RestoreWizard:
-        wizard = RestoreWizard(self.ws, self, preselected=record or self.catalog_view.selected_record())
-        wizard.changed.connect(self.after_change)
-        wizard.finished.connect(self.after_change)
-        wizard.open()
-        return wizard
-
-    def export_selected(self) -> Optional[ExportDialog]:
-        record = self.catalog_view.selected_record()
-        if record is None or record.status != "completed":
-            return None
-        dialog = ExportDialog(self.ws, [record], self)
-        dialog.exported.connect(lambda _: self.refresh_catalog())
-        dialog.open()
-        return dialog
-
-    def open_from_drive(self) -> ImportDialog:
-        dialog = ImportDialog(self.ws, self)
-        dialog.imported.connect(self.after_change)
-        dialog.open()
-        return dialog
-
     def verify_selected(self, record: Optional[BackupRecord] = None) -> Optional[BackgroundJob]:
         record = record or self.catalog_view.selected_record()
         if record is None:
@@ -305,87 +216,18 @@ class MainWindow(QMainWindow):
             f"({human_size(result.size_bytes)}). It can be restored.",
         )
 
-    def delete_selected(self, record: Optional[BackupRecord] = None) -> bool:
-        record = record or self.catalog_view.selected_record()
-        if record is None:
-            return False
-        if not move_to_trash(self, self.ws, record):
-            return False
-        self.after_change()
-        self.statusBar().showMessage(f"Moved backup {record.id} to the trash (Trash… puts it back).", 10000)
-        return True
-
-    def open_trash(self) -> TrashDialog:
-        dialog = TrashDialog(self.ws, self)
-        dialog.changed.connect(self.after_change)
-        dialog.open()
-        return dialog
-
-    def open_test_restore(self, record: BackupRecord) -> RestoreTestDialog:
-        dialog = RestoreTestDialog(self.ws, record, self)
-        dialog.changed.connect(self.after_change)
-        dialog.open()
-        return dialog
-
-    def open_sync(self) -> SyncDialog:
-        dialog = SyncDialog(self.ws, self)
-        dialog.changed.connect(self.after_change)
-        dialog.open()
-        return dialog
-
-    def open_activity(self) -> ActivityDialog:
-        dialog = ActivityDialog(self.ws, self)
-        dialog.open()
-        return dialog
-
-    def open_backup_folder(self) -> None:
-        folder = self.options_panel.destination() or self.ws.paths.backups_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-    def show_details(self, record: BackupRecord) -> BackupDetailsDialog:
-        dialog = BackupDetailsDialog(record, self)
-        dialog.restore_requested.connect(lambda r: (dialog.accept(), self.open_restore_wizard(r)))
-        dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
-        dialog.test_restore_requested.connect(self.open_test_restore)
-        dialog.delete_requested.connect(lambda r: self.delete_selected(r) and dialog.accept())
-        dialog.open()
-        return dialog
-
-    # --- profiles ----------------------------------------------------------
-    def add_profile(self) -> ProfileDialog:
-        return self._open_profile_dialog(None)
-
-    def edit_profile(self, profile: Profile) -> ProfileDialog:
-        return self._open_profile_dialog(profile)
-
-    def _open_profile_dialog(self, profile: Optional[Profile]) -> ProfileDialog:
-        dialog = ProfileDialog(self.ws, self, profile=profile)
-        dialog.accepted.connect(
-            lambda: self.refresh_profiles(select=dialog.saved_profile.name if dialog.saved_profile else None)
-        )
-        dialog.open()
-        return dialog
-
-    def remove_profile(self, profile: Profile) -> None:
-        try:
-            self.ws.profiles.remove(profile.name)
-        except Exception as exc:  # shown, never raised into Qt's event loop
-            error_box(self, "Could not remove the connection", exc).open()
-            return
-        self.refresh_profiles()
-
+    # --- connections -----------------------------------------------------------
     def test_profile(self, profile: Profile) -> BackgroundJob:
         def test(report, cancel):
             # The keyring may wait to be unlocked: read it off the GUI thread.
             return test_connection(profile, self.ws.profiles.password_for(profile), self.ws.tool_dirs())
 
-        job = BackgroundJob(f"Test of {profile.name}", test, self)
+        job = run_in_background(self, f"Test of {profile.name}", test,
+                                success=lambda report: self._tested(profile, report),
+                                failure=lambda error: self._job_failed(f"Cannot connect to {profile.name}", error))
         self.jobs.append(job)
-        job.succeeded.connect(lambda report: self._tested(profile, report))
-        job.failed.connect(lambda error: self._job_failed(f"Cannot connect to {profile.name}", error))
         job.finished.connect(lambda: self.jobs.remove(job))
-        return job.start()
+        return job
 
     def _tested(self, profile: Profile, report) -> None:
         lines = [f"Connected to {profile.display_target()}.",

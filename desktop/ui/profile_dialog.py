@@ -7,7 +7,7 @@ unlocked).
 """
 import html
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.errors import InvalidProfile, ProfileExists
@@ -16,7 +16,7 @@ from desktop.core.store.profiles import Profile
 from desktop.core.units import human_size
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_box, error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.profile_form import ProfileForm
 from desktop.ui.widgets import named
 
@@ -25,9 +25,6 @@ _RESULT_TONES = {  # (background, border)
     "neutral": (palette.NEUTRAL_TINT, palette.NEUTRAL_BORDER), "success": (palette.SUCCESS_TINT, palette.SUCCESS),
     "warning": (palette.WARNING_TINT, palette.WARNING), "error": (palette.DANGER_TINT, palette.DANGER),
 }
-# Jobs still running when their dialog closed, kept until they end: a QThread
-# destroyed while running aborts the process.
-_detached_jobs: set[BackgroundJob] = set()
 
 
 def report_html(report: ConnectionReport) -> str:
@@ -124,11 +121,9 @@ class ProfileDialog(QDialog):
 
         self.test_button.setEnabled(False)
         self._set_result(f"Connecting to {html.escape(profile.display_target())}\u2026", "neutral")
-        self.test_job = BackgroundJob("Test connection", run, self)
-        self.test_job.succeeded.connect(self._on_test_succeeded)
-        self.test_job.failed.connect(self._on_test_failed)
-        self.test_job.finished.connect(lambda: self.test_button.setEnabled(True))
-        self.test_job.start()
+        self.test_job = run_in_background(self, "Test connection", run, success=self._on_test_succeeded,
+                                          failure=self._on_test_failed,
+                                          finished=lambda: self.test_button.setEnabled(True))
 
     def _on_test_succeeded(self, report: ConnectionReport) -> None:
         self._set_result(report_html(report), "warning" if report.warnings else "success")
@@ -181,10 +176,8 @@ class ProfileDialog(QDialog):
             return store.update(profile, password) if editing else store.add(profile, password)
 
         self._set_busy(True)
-        self.save_job = BackgroundJob("Save connection", run, self)
-        self.save_job.succeeded.connect(self._on_saved)
-        self.save_job.failed.connect(self._on_save_failed)
-        self.save_job.start()
+        self.save_job = run_in_background(self, "Save connection", run, success=self._on_saved,
+                                          failure=self._on_save_failed)
 
     def _on_saved(self, profile: Profile) -> None:
         self.saved_profile = profile
@@ -211,19 +204,3 @@ class ProfileDialog(QDialog):
         if self.save_job and self.save_job.running:
             return  # half a save must not look cancelled
         super().reject()
-
-    def done(self, result: int) -> None:
-        if self.test_job and self.test_job.running:
-            _detach(self.test_job)
-            self.test_job = None
-        super().done(result)
-
-
-def _detach(job: BackgroundJob) -> None:
-    """Let a running job outlive the dialog that started it, then delete itself."""
-    for signal in (job.succeeded, job.failed, job.finished):
-        signal.disconnect()
-    job.setParent(QCoreApplication.instance())
-    _detached_jobs.add(job)
-    job.finished.connect(lambda: _detached_jobs.discard(job))
-    job.finished.connect(job.deleteLater)

@@ -9,7 +9,7 @@ refreshes by itself and must not interrupt whatever the person is doing.
 import time
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +30,7 @@ from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import HINT_STYLE
 
 TITLE = "Database now vs latest backup"
@@ -40,10 +40,6 @@ TABLE, NOW, BACKUP, DIFFERENCE = range(4)
 COUNTING = "\u2026"
 HEADERS = ("Table", "Rows now", "Rows in latest backup", "Difference")
 
-# Counting jobs outlive the panel that started them if it closes mid-count:
-# a QThread must not be destroyed while it runs (Qt aborts the program).
-_running: set[BackgroundJob] = set()
-_waits_at_quit = False
 
 
 class StatsPanel(QWidget):
@@ -84,7 +80,6 @@ class StatsPanel(QWidget):
         self.summary.setWordWrap(True)
         self._lay_out()
         self._show_nothing()
-        _wait_at_quit()
 
     # --- what the window calls ------------------------------------------
     def show_profile(self, ws: Workspace, profile: Optional[Profile], latest: Optional[BackupRecord]) -> None:
@@ -114,14 +109,8 @@ class StatsPanel(QWidget):
         def count(report, cancel) -> dict[str, int]:
             return current_row_counts(profile, ws.profiles.password_for(profile))
 
-        job = BackgroundJob(f"Counting rows in {profile.dbname}", count)
-        self._job = job
-        _running.add(job)
-        job.succeeded.connect(self._counted)
-        job.failed.connect(self._count_failed)
-        job.finished.connect(self._count_ended)
-        job.finished.connect(lambda: _forget(job))
-        job.start()
+        self._job = run_in_background(self, f"Counting rows in {profile.dbname}", count, success=self._counted,
+                                      failure=self._count_failed, finished=self._count_ended)
 
     # --- results --------------------------------------------------------
     def _counted(self, counts: dict[str, int]) -> None:
@@ -210,24 +199,6 @@ class StatsPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
-
-
-def _forget(job: BackgroundJob) -> None:
-    _running.discard(job)
-    job.deleteLater()
-
-
-def _wait_for_counts() -> None:
-    for job in list(_running):
-        job.wait()
-
-
-def _wait_at_quit() -> None:
-    """Once per process: let running counts end before Python tears the threads down."""
-    global _waits_at_quit
-    if not _waits_at_quit:
-        QCoreApplication.instance().aboutToQuit.connect(_wait_for_counts)
-        _waits_at_quit = True
 
 
 def _context_text(profile: Profile, latest: Optional[BackupRecord]) -> str:

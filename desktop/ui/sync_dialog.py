@@ -35,7 +35,7 @@ from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.restore.loss_list import LossList
 from desktop.ui.sync_outcome import SyncOutcome
 from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, LOSSES_TITLE_STYLE, named, production_banner, wrapped_label
@@ -130,6 +130,9 @@ class SyncDialog(QDialog):
         self.confirm_hint = wrapped_label("The Start button works once the name is typed exactly, "
                                           "with the same capital and small letters.", page, "confirmHint",
                                           HINT_STYLE)
+        return self._lay_out_choices(page, intro, grid)
+
+    def _lay_out_choices(self, page: QWidget, intro: QLabel, grid: QGridLayout) -> QWidget:
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
@@ -212,15 +215,18 @@ class SyncDialog(QDialog):
         self.tables.clear()
         self.tables_status.setText(f"Reading the tables of {source.dbname}\u2026")
         password = self.ws.profiles.password_for(source)
-        job = BackgroundJob("Read tables", lambda report, cancel: list_profile_tables(source, password), self)
         # Only the newest job's answer counts: the source may change while an older one runs.
-        job.succeeded.connect(lambda tables: self._show_tables(tables) if job is self.tables_job else None)
-        job.failed.connect(lambda error: self.tables_status.setText(error_text(error)[0])
-                           if job is self.tables_job else None)
-        self.tables_job = job
-        job.start()
+        self.tables_job = run_in_background(
+            self, "Read tables", lambda report, cancel: list_profile_tables(source, password),
+            success=self._show_tables, failure=self._tables_failed)
+
+    def _tables_failed(self, error: BaseException) -> None:
+        if self.sender() is self.tables_job:
+            self.tables_status.setText(error_text(error)[0])
 
     def _show_tables(self, tables) -> None:
+        if self.sender() is not self.tables_job:
+            return
         self.tables.blockSignals(True)
         self.tables.clear()
         for table in tables:
@@ -256,11 +262,9 @@ class SyncDialog(QDialog):
         # The plan only reads; it is given the name the engine asks for so the
         # preview shows. The sync itself carries what the person typed.
         request = SyncRequest(source.name, target.name, tables, confirm=target.dbname)
-        self.plan_job = BackgroundJob("Plan the sync", lambda report, cancel: plan_sync(self.ws, request), self)
-        self.plan_job.succeeded.connect(self._show_plan)
-        self.plan_job.failed.connect(self._show_plan_error)
-        self.plan_job.finished.connect(self._on_plan_finished)
-        self.plan_job.start()
+        self.plan_job = run_in_background(self, "Plan the sync", lambda report, cancel: plan_sync(self.ws, request),
+                                          success=self._show_plan, failure=self._show_plan_error,
+                                          finished=self._on_plan_finished)
 
     def _on_plan_finished(self) -> None:
         if self._replan:
@@ -313,16 +317,13 @@ class SyncDialog(QDialog):
         request = SyncRequest(self.plan.source.name, target.name, list(self.plan.tables),
                               confirm=self.confirm.text() if target.is_production else None,
                               agreed_losses=self.losses.agreed_losses())
-        self.sync_job = BackgroundJob(f"Copying {self.plan.source.dbname} into {target.dbname}",
-                                      lambda report, cancel: run_sync(self.ws, request, report, cancel), self)
-        self.sync_job.succeeded.connect(self._show_result)
-        self.sync_job.failed.connect(self.outcome.show_problem)
-        self.sync_job.cancelled.connect(self.outcome.show_problem)
-        self.sync_job.finished.connect(self._on_sync_finished)
         self.pages.setCurrentIndex(1)
-        self.outcome.progress.attach(self.sync_job, what="sync")
         self.start_button.setHidden(True)
-        self.sync_job.start()
+        self.sync_job = run_in_background(
+            self, f"Copying {self.plan.source.dbname} into {target.dbname}",
+            lambda report, cancel: run_sync(self.ws, request, report, cancel),
+            success=self._show_result, failure=self.outcome.show_problem, cancelled=self.outcome.show_problem,
+            finished=self._on_sync_finished, progress=self.outcome.progress, what="sync")
 
     def _on_sync_finished(self) -> None:
         self._enable_start()

@@ -1,9 +1,11 @@
 """The trash: deleted backups kept for a few days, with Put back, Delete for
 good and Empty trash; and the questions asked before a backup goes there.
 
-Everything here is a catalog update or a file removal (milliseconds), so it
-runs on the GUI thread.
+Listing is a catalog read (milliseconds) on the GUI thread; putting back and
+removing files run through the job runner, as a file on a slow or unplugged
+drive can take its time.
 """
+from collections.abc import Callable
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
@@ -36,6 +38,7 @@ from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_box
 from desktop.ui.formatting import local_datetime
+from desktop.ui.jobs import BackgroundJob, run_in_background
 
 COLUMNS = ("Database", "Connection", "Backed up", "Size", "Deleted", "Removed for good")
 
@@ -81,6 +84,7 @@ class TrashDialog(QDialog):
         self.setObjectName("trashDialog")
         self.resize(860, 380)
         self.records: list[BackupRecord] = []
+        self.job: Optional[BackgroundJob] = None
         layout = QVBoxLayout(self)
         self.explanation = QLabel(
             f"Deleted backups stay here for {ws.settings.trash_days} days. Put one back to use it again; "
@@ -148,33 +152,42 @@ class TrashDialog(QDialog):
                 self.table.selectRow(row)
 
     def _update_buttons(self) -> None:
-        selected = self.selected_record() is not None
+        selected = self.selected_record() is not None and not self.busy
         self.restore_button.setEnabled(selected)
         self.purge_button.setEnabled(selected)
-        self.empty_button.setEnabled(bool(self.records))
+        self.empty_button.setEnabled(bool(self.records) and not self.busy)
 
-    def put_back(self) -> bool:
+    @property
+    def busy(self) -> bool:
+        return self.job is not None and self.job.running
+
+    # Each action returns its job (None when nothing was asked or the answer was no);
+    # `changed` follows once it succeeded.
+    def put_back(self) -> Optional[BackgroundJob]:
         record = self.selected_record()
-        return record is not None and self._run(lambda: restore_from_trash(self.ws, record.id),
-                                                "Could not put the backup back")
+        if record is None:
+            return None
+        return self._run("Put the backup back", lambda: restore_from_trash(self.ws, record.id),
+                         "Could not put the backup back")
 
-    def delete_for_good(self) -> bool:
+    def delete_for_good(self) -> Optional[BackgroundJob]:
         record = self.selected_record()
         if record is None or not self._ask(
                 "Delete for good",
                 f"Remove the backup of {record.database} from {local_datetime(record.started_at)} for good?\n\n"
                 f"Its file is deleted from the disk and cannot be brought back:\n{record.path or '(no file)'}"):
-            return False
-        return self._run(lambda: purge_backup(self.ws, record.id), "Could not delete the backup")
+            return None
+        return self._run("Delete a backup for good", lambda: purge_backup(self.ws, record.id),
+                         "Could not delete the backup")
 
-    def empty(self) -> bool:
+    def empty(self) -> Optional[BackgroundJob]:
         count = len(self.records)
         if not count or not self._ask(
                 "Empty trash",
                 f"Remove all {count} backup(s) in the trash for good?\n\n"
                 "Their files are deleted from the disk and cannot be brought back."):
-            return False
-        return self._run(lambda: empty_trash(self.ws), "Could not empty the trash")
+            return None
+        return self._run("Empty the trash", lambda: empty_trash(self.ws), "Could not empty the trash")
 
     def _ask(self, title: str, text: str) -> bool:
         return QMessageBox.question(
@@ -182,13 +195,13 @@ class TrashDialog(QDialog):
             QMessageBox.StandardButton.Cancel,
         ) == QMessageBox.StandardButton.Yes
 
-    def _run(self, action, failure_title: str) -> bool:
-        try:
-            action()
-        except Exception as exc:  # shown, never raised into Qt's event loop
-            error_box(self, failure_title, exc).open()
-            return False
-        finally:
-            self.refresh()
+    def _run(self, title: str, action: Callable[[], object], error_title: str) -> BackgroundJob:
+        # The list is read again after a failure too: emptying may have stopped half-way.
+        self.job = run_in_background(self, title, lambda report, cancel: action(), error_title=error_title,
+                                     success=self._done, finished=self.refresh)
+        self._update_buttons()
+        return self.job
+
+    def _done(self, _result: object) -> None:
+        self.refresh()  # before `changed`, so whoever listens sees the list as it is now
         self.changed.emit()
-        return True

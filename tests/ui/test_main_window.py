@@ -64,7 +64,8 @@ def test_delete_asks_and_moves_to_the_trash(qtbot, ws, make_profile, pg15, chino
     assert [r.id for r in ws.catalog.list_trash()] == [record.id]
     trash = win.open_trash()
     trash.select(record.id)
-    assert trash.put_back()
+    with qtbot.waitSignal(trash.changed, timeout=5000):
+        assert trash.put_back()
     assert [r.id for r in ws.catalog.list()] == [record.id]
     trash.close()
     win.open_activity().close()

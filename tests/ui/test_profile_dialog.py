@@ -3,7 +3,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from desktop.ui import profile_dialog
+from desktop.ui.jobs import running_jobs
 from desktop.ui.profile_dialog import ProfileDialog
 from tests.keyrings import NoKeyring
 from tests.ui.screens import save_screenshot
@@ -213,6 +213,6 @@ def test_closing_during_a_test_lets_the_test_finish_on_its_own(qtbot, dialog, pg
     job = dialog.test_job
     assert job.running
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    assert not dialog.isVisible() and dialog.test_job is None
-    assert job in profile_dialog._detached_jobs
-    qtbot.waitUntil(lambda: job not in profile_dialog._detached_jobs, timeout=JOB_TIMEOUT)
+    assert not dialog.isVisible() and job.cancel_token.cancelled
+    assert job in running_jobs()  # held by the application, not the dialog
+    qtbot.waitUntil(lambda: job not in running_jobs(), timeout=JOB_TIMEOUT)

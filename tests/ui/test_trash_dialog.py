@@ -51,7 +51,8 @@ def test_delete_for_good_asks(qtbot, trashed, answer):
     assert not dialog.delete_for_good()
     assert dialog.table.rowCount() == 3
     answer["question"] = YES
-    assert dialog.delete_for_good()
+    with qtbot.waitSignal(dialog.changed, timeout=5000):
+        assert dialog.delete_for_good()
     assert sorted(r.id for r in trashed.catalog.list_trash()) == ["1aaa1111", "2aaa1111"]
 
 
@@ -61,7 +62,8 @@ def test_empty_trash_asks(qtbot, trashed, answer):
     answer["question"] = CANCEL
     assert not dialog.empty()
     answer["question"] = YES
-    assert dialog.empty()
+    with qtbot.waitSignal(dialog.changed, timeout=5000):
+        assert dialog.empty()
     assert trashed.catalog.list_trash() == [] and dialog.table.rowCount() == 0
     assert not dialog.empty_button.isEnabled()
 

@@ -31,7 +31,7 @@ from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui.badges import BadgeDelegate, badge_accessible_name
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, wrapped_label
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole
@@ -167,12 +167,11 @@ class ChooseBackupPage(QWizardPage):
         """Reads the file's own description, adds it to the catalog and selects it."""
         self.from_file.setEnabled(False)
         self._show_file_status(f"Opening {path.name}\u2026", HINT_STYLE)
-        self.file_job = BackgroundJob("Open a backup file", lambda report, cancel: add_backup_file(self.ws, path), self)
-        self.file_job.succeeded.connect(self._file_added)
-        self.file_job.failed.connect(self._file_refused)
-        self.file_job.finished.connect(self._file_job_done)
+        self.file_job = run_in_background(
+            self, "Open a backup file", lambda report, cancel: add_backup_file(self.ws, path),
+            success=self._file_added, failure=self._file_refused, finished=self._file_job_done)
         self.completeChanged.emit()
-        return self.file_job.start()
+        return self.file_job
 
     def _file_added(self, record: BackupRecord) -> None:
         self.reload(record.id)

@@ -34,7 +34,7 @@ from desktop.core.progress import Progress
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.restore.pages import RestoreChoices, backup_words
 from desktop.ui.restore.undo_panel import UndoPanel
 from desktop.ui.widgets import HINT_STYLE, named, wrapped_label
@@ -157,16 +157,12 @@ class ProgressPage(QWizardPage):
                          "the database then stays as it was.")
         self.result = None
         self._show_running(True)
-        self.job = BackgroundJob("Restore", restore_job(self.ws, self.choices), self)
-        self.job.progressed.connect(self._on_progress)
-        self.job.succeeded.connect(self.show_result)
-        self.job.failed.connect(self._on_failed)
-        self.job.cancelled.connect(self._on_cancelled)
-        self.job.finished.connect(self._on_finished)
         self._clock.start()
         self._ticker.start()
         self._on_progress(Progress(phase="Starting"))
-        self.job.start()
+        self.job = run_in_background(self, "Restore", restore_job(self.ws, self.choices), progress=self._on_progress,
+                                     success=self.show_result, failure=self._on_failed,
+                                     cancelled=self._on_cancelled, finished=self._on_finished)
         self.completeChanged.emit()
 
     def cancel(self) -> None:

@@ -38,7 +38,7 @@ from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui.badges import badge_text
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.profile_list import PROFILE_ROLE, ProfileDelegate
 from desktop.ui.restore.pages import RECORD_ROLE, RestoreChoices
 from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, wrapped_label
@@ -191,13 +191,9 @@ class ChooseTargetPage(QWizardPage):
         self.facts.setText(f"Checking {profile.dbname} on {profile.host}\u2026")
         self.facts.setStyleSheet(HINT_STYLE)
         ws = self.ws
-        # No parent: a check still running when the window closes ends on its own.
-        job = BackgroundJob("Check the target", lambda report, cancel: inspect_target(
-            profile, ws.profiles.password_for(profile)))
-        job.succeeded.connect(self._checked)
-        job.failed.connect(self._check_failed)
-        self.check_job = job
-        job.start()
+        self.check_job = run_in_background(
+            self, "Check the target", lambda report, cancel: inspect_target(profile, ws.profiles.password_for(profile)),
+            success=self._checked, failure=self._check_failed)
         self._offer_ways()
 
     @property

@@ -27,7 +27,7 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import HINT_STYLE, named, wrapped_label
 
 PRIVATE_CHOICE = "This computer (a private server Lifeboat starts for the test)"
@@ -84,18 +84,16 @@ class RestoreTestDialog(QDialog):
 
     def start(self) -> None:
         server = self.servers.currentData()
-        self.job = BackgroundJob("Test restore", lambda report, cancel: prove_restorable(
-            self.ws, self.record.id, server, report, cancel), self)
-        self.job.progressed.connect(lambda progress: self._say(progress.headline, HINT_STYLE))
-        self.job.succeeded.connect(self._passed)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(self._failed)
-        self.job.finished.connect(lambda: self.start_button.setEnabled(True))
-        self.job.finished.connect(self.changed)
         self.start_button.setEnabled(False)
         self._say("", HINT_STYLE)  # not the last run's result
         self.report.setHidden(True)
-        self.job.start()
+        self.job = run_in_background(
+            self, "Test restore",
+            lambda report, cancel: prove_restorable(self.ws, self.record.id, server, report, cancel),
+            progress=lambda progress: self._say(progress.headline, HINT_STYLE),
+            success=self._passed, failure=self._failed, cancelled=self._failed,
+            finished=lambda: self.start_button.setEnabled(True))
+        self.job.finished.connect(self.changed)
 
     def _passed(self, result) -> None:
         removed = "The temporary database was removed." if result.server else \

@@ -13,7 +13,7 @@ from desktop.core.jobs.undo import UndoOffer, undo_offer, undo_restore
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
-from desktop.ui.jobs import BackgroundJob
+from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import HINT_STYLE, named, wrapped_label
 
 
@@ -67,16 +67,12 @@ class UndoPanel(QWidget):
 
     def start(self) -> None:
         offer, confirm = self.offer, self.typed.text()
-        self.job = BackgroundJob("Undo", lambda report, cancel: undo_restore(
-            self.ws, offer.safety_backup_id, confirm, report, cancel), self)
-        self.job.progressed.connect(lambda progress: self._say(progress.headline, HINT_STYLE))
-        self.job.succeeded.connect(self._done)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(self._failed)
-        self.job.finished.connect(self._enable)
+        self.job = run_in_background(
+            self, "Undo", lambda report, cancel: undo_restore(self.ws, offer.safety_backup_id, confirm, report, cancel),
+            progress=lambda progress: self._say(progress.headline, HINT_STYLE),
+            success=self._done, failure=self._failed, cancelled=self._failed, finished=self._enable)
         self.job.finished.connect(self.undo_finished)
         self.button.setEnabled(False)
-        self.job.start()
 
     def _done(self, result) -> None:
         if result.ok:
