@@ -31,7 +31,7 @@ from typing import Optional, TextIO
 
 from filelock import FileLock
 
-from desktop.core.durable import fsync_dir, fsync_file
+from desktop.core.durable import fsync_dir, fsync_file, replace_file
 from desktop.core.errors import LifeboatError
 from desktop.core.redact import redact
 from desktop.core.store.audit_seal import AuditSeal, split_mac, with_mac
@@ -187,14 +187,7 @@ class AuditLog:
             fsync_dir(self.path.parent)
 
     def _write_head(self, seq: int, line_hash: str) -> None:
-        tmp = self.head_path.with_name(self.head_path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, f"{seq} {line_hash}\n".encode())
-            fsync_file(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.head_path)
+        replace_file(self.head_path, f"{seq} {line_hash}\n".encode())
 
     # --- reading -------------------------------------------------------
     def records(self) -> list[AuditRecord]:
