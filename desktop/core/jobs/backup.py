@@ -3,7 +3,7 @@
 Row counts come from the snapshot pg_dump reads (see snapshot.py); the file
 and the catalog entry are only called complete once the file is on disk.
 """
-import secrets as random
+import secrets
 import shutil
 import tarfile
 from dataclasses import dataclass, field
@@ -73,7 +73,7 @@ def validate_options(options: BackupOptions) -> None:
         raise UsageError("Parallel jobs need the directory format (--format directory).")
 
 
-@audited("backup")
+@audited("backup", profile="request.profile")
 def run_backup(
     ws: Workspace,
     request: BackupRequest,
@@ -141,7 +141,7 @@ def _read_back(path: Path, installation_key: bytes, manifest: Manifest) -> None:
 
 def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools) -> Manifest:
     return Manifest(
-        backup_id=random.token_hex(6),
+        backup_id=secrets.token_hex(6),
         profile=profile.name,
         environment=profile.environment,
         database=profile.dbname,

@@ -133,7 +133,7 @@ def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     return SyncPlan(source, target, tables, links, changes)
 
 
-@audited("sync")
+@audited("sync", profile="request.into", backup_id="request.source")
 def run_sync(
     ws: Workspace,
     request: SyncRequest,

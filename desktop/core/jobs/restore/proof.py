@@ -80,7 +80,7 @@ def scratch_database_name(backup_id: str) -> str:
     return f"lifeboat_verify_{backup_id}"
 
 
-@audited("test_restore")
+@audited("test_restore", backup_id="id_or_file")
 def prove_restorable(
     ws: Workspace,
     id_or_file: str,

@@ -2,7 +2,7 @@
 
 psql is NOT started with `-1`: `psql -1` commits when its input ends, so a
 Lifeboat killed mid-restore (its end of the pipe closed by the kernel)
-committed half a database (issue 10). Instead Lifeboat writes `BEGIN;`
+would commit half a database. Instead Lifeboat writes `BEGIN;`
 first and `COMMIT;` last, and only once everything checked out: every
 chunk of the file authenticated, the producer (`pg_restore --file=-`)
 exited 0, and the file's SHA-256 is the one the catalog recorded. When the

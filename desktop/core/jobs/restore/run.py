@@ -65,7 +65,7 @@ class RestoreResult:
         return self.check.ok
 
 
-@audited("restore")
+@audited("restore", profile="request.into", backup_id="request.source")
 def run_restore(
     ws: Workspace,
     request: RestoreRequest,
