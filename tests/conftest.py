@@ -19,8 +19,9 @@ import itertools  # noqa: E402
 import keyring  # noqa: E402
 import pytest  # noqa: E402
 
-from desktop.core.localpg.cluster import LocalCluster, embedded_server_bin_dir, find_server_bin_dirs  # noqa: E402
+from desktop.core.localpg.cluster import LocalCluster  # noqa: E402
 from desktop.core.localpg.samples import load_chinook, load_pagila  # noqa: E402
+from desktop.core.localpg.server_programs import embedded_server_bin_dir, find_server_bin_dirs  # noqa: E402
 from tests.keyrings import MemoryKeyring  # noqa: E402
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import ToolsNotFound, ToolsTooOld
-from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres import tools as pgtools
 from desktop.core.postgres.tools import (
     clear_discovery_cache,

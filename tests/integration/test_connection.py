@@ -15,7 +15,8 @@ from desktop.core.errors import (
     ServerUnreachable,
     ToolsTooOld,
 )
-from desktop.core.localpg.cluster import embedded_server_bin_dir, free_port
+from desktop.core.localpg.cluster import free_port
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres import connection
 from desktop.core.postgres.connection import child_env, connect, passfile_fds, password_file, pgpass_line
 from desktop.core.postgres.tools import discover, tools_for_server

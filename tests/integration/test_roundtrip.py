@@ -12,7 +12,7 @@ from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.rebuild import rebuild_catalog
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres.tools import tools_for_server
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace

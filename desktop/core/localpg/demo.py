@@ -19,8 +19,9 @@ import keyring
 import keyring.backend
 
 from desktop.core.errors import ClusterError
-from desktop.core.localpg.cluster import LocalCluster, embedded_server_bin_dir, find_server_bin_dirs
+from desktop.core.localpg.cluster import LocalCluster
 from desktop.core.localpg.samples import load_chinook, load_pagila
+from desktop.core.localpg.server_programs import embedded_server_bin_dir, find_server_bin_dirs
 from desktop.core.progress import ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.profiles import Profile
 from desktop.core.store.secret_store import SessionKeyring

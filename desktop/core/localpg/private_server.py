@@ -27,8 +27,9 @@ from pathlib import Path
 
 from desktop.core.errors import ClusterError, LifeboatError
 from desktop.core.localpg import inflight
-from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs, has_server_programs
+from desktop.core.localpg.cluster import LocalCluster
 from desktop.core.localpg.server_account import give_to, reachable_by, server_account
+from desktop.core.localpg.server_programs import find_server_bin_dirs, has_server_programs
 from desktop.core.postgres.tools import bundled_tools_dir
 from desktop.core.store.profiles import Profile
 
