@@ -244,7 +244,8 @@ def test_psql_logs_in_through_the_passfile(pg15, reader):
     tools = tools_for_server(150000)
     with child_env(profile, password) as env:
         result = subprocess.run(
-            [str(tools.psql), "-X", "-At", "-c", "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"],
+            [str(tools.psql), "-X", "-At", "-c",
+             "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"],
             env=env, pass_fds=passfile_fds(env), stdin=subprocess.DEVNULL, capture_output=True,
             text=True, timeout=30,
         )

@@ -222,5 +222,6 @@ def test_catalog_rebuilds_from_a_folder(ws, make_profile, pg15, chinook_db, tmp_
     result = rebuild_catalog(fresh, Path(record.path).parent)
     assert result.added == [record.id]
     rebuilt = fresh.catalog.get(record.id)
-    assert (rebuilt.sha256, rebuilt.row_counts, rebuilt.size_bytes) == (record.sha256, record.row_counts, record.size_bytes)
+    assert (rebuilt.sha256, rebuilt.row_counts, rebuilt.size_bytes) == (
+        record.sha256, record.row_counts, record.size_bytes)
     assert rebuild_catalog(fresh, Path(record.path).parent).already_known == [record.id]

@@ -78,7 +78,8 @@ class DemoEnvironment:
             tracker.update(phase="Starting a private database server", done=0, total=_STEPS)
             # fsync off: a throwaway cluster has nothing to lose in a crash, and
             # loading the samples is several times faster without it.
-            self.cluster = LocalCluster(self._bin_dir or demo_server_bin_dir(), self.folder / "cluster" / "data", fast=True)
+            self.cluster = LocalCluster(self._bin_dir or demo_server_bin_dir(), self.folder / "cluster" / "data",
+                                        fast=True)
             self.cluster.start()
             tracker.update(phase="Loading the sample databases", item="Pagila and Chinook", done=1)
             self._load_samples()

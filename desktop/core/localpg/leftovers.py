@@ -1,6 +1,7 @@
 """At start: remove the servers and scratch databases interrupted jobs left, and say so in the activity log.
 
-(Scratch files, staging and password files, are leftovers.py's.) Workspace.open calls remove_leftovers. Without records (the usual case) it
+Scratch files (staging folders, password files) are scratch.py's.
+Workspace.open calls remove_leftovers. Without records (the usual case) it
 lists one empty folder and returns; it connects to a server only when a
 record names a scratch database there (inflight.py).
 """

@@ -72,7 +72,8 @@ def version_text(server_version_num: int) -> str:
 def platform_target() -> str:
     """This computer's name in packaging/fetch_pgtools.py's TARGETS ("linux-x86_64")."""
     machine = platform.machine().lower()
-    arch = {"amd64": "x86_64", "arm64": "aarch64" if sys.platform.startswith("linux") else "arm64"}.get(machine, machine)
+    arm = "aarch64" if sys.platform.startswith("linux") else "arm64"
+    arch = {"amd64": "x86_64", "arm64": arm}.get(machine, machine)
     if sys.platform == "win32":
         return "windows-amd64"
     if sys.platform == "darwin":

@@ -119,7 +119,8 @@ class AuditLog:
                 record = AuditRecord(
                     seq=seq + 1, time=now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                     who=_who(), action=action, profile=redact(profile or ""),
-                    database=redact(database or ""), backup_id=redact(backup_id or ""), result=result, duration_s=round(duration_s, 3),
+                    database=redact(database or ""), backup_id=redact(backup_id or ""), result=result,
+                    duration_s=round(duration_s, 3),
                     message=scrub(message or ""), prev=prev,
                 )
                 line = self._signed(record) + b"\n"
@@ -247,7 +248,8 @@ class AuditLog:
         if seq > len(lines):
             if not lines:
                 return 1, f"the log was removed (the catalog says it held {seq} records)."
-            return len(lines) + 1, f"the last {seq - len(lines)} record(s) were removed (the catalog says the log had {seq})."
+            return len(lines) + 1, (f"the last {seq - len(lines)} record(s) were removed "
+                                    f"(the catalog says the log had {seq}).")
         if seq >= 1 and _line_hash(lines[seq - 1]) != head_hash:
             return seq, "this record was changed after it was written."
         if len(lines) - seq > 1:

@@ -80,7 +80,8 @@ class ExportPlan:
             return None
         names = ", ".join(item.record.id for item in self.items if item.too_large)
         return (f"This drive ({self.drive.filesystem or 'unknown format'}) cannot hold a file larger than "
-                f"{human_size(self.file_limit)} (FAT32 drives stop at 4 GB), and backup {names} is larger. Lifeboat can "
+                f"{human_size(self.file_limit)} (FAT32 drives stop at 4 GB), and backup {names} is larger. "
+                "Lifeboat can "
                 "split it into numbered parts that it puts back together when restoring, or you can "
                 "choose a drive formatted as exFAT or NTFS.")
 
