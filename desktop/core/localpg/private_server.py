@@ -2,7 +2,7 @@
 rights on any real server and touches none.
 
 It is a LocalCluster (cluster.py, the same code as the demo's and the test
-suite's servers) run from Lifeboat's own PostgreSQL 18 (pgtools.py,
+suite's servers) run from Lifeboat's own PostgreSQL 18 (postgres/tools.py,
 own_postgresql_dir: the bundle's pgtools/, or build/pgtools/ from source)
 or, failing that, the newest server installed on this computer. It listens
 on 127.0.0.1 only, on a free port, with scram-sha-256 and a random password

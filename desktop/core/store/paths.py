@@ -43,7 +43,7 @@ class AppPaths:
 
     @property
     def audit_file(self) -> Path:
-        """The activity log (audit.py): append-only JSON lines, hash-chained."""
+        """The activity log (audit_log.py): append-only JSON lines, hash-chained."""
         return self.data_dir / "audit.jsonl"
 
     @property

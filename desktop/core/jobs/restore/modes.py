@@ -3,8 +3,8 @@
 - custom archive, one job: streamed into `pg_restore --single-transaction --exit-on-error`;
 - custom archive for a server older than the tools (>= 17 into <= 16):
   `pg_restore --file=-` -> drop `SET transaction_timeout` -> psql, in one
-  transaction that Lifeboat commits (restore_psql);
-- plain SQL: streamed into psql the same way (restore_psql);
+  transaction that Lifeboat commits (psql.py);
+- plain SQL: streamed into psql the same way (psql.py);
 - parallel jobs or directory format: decrypted into the private staging
   folder first (pg_restore --jobs cannot read a pipe), removed afterwards.
 

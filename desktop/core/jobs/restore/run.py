@@ -2,19 +2,19 @@
 
 Single-job restores run in one transaction (`pg_restore --single-transaction
 --exit-on-error`, or psql with a BEGIN; sent first and a COMMIT; that only
-Lifeboat sends, last: restore_psql) and each chunk is authenticated before
+Lifeboat sends, last: psql.py) and each chunk is authenticated before
 its bytes reach the tool: a damaged file, a failed statement, a cancel or a
 killed Lifeboat ends the tool before it commits, and the target is left
 exactly as it was. Parallel jobs need a real file (pg_restore cannot seek in
 a pipe), decrypted into the private staging folder and removed after.
 
 Before anything is read, the file must be the one the catalog names
-(backupfile.check_identity), and a restore that would restore nothing
+(open_backup.check_identity), and a restore that would restore nothing
 (a table filter matching no table, nothing left after structure/data only,
 an archive without tables) is refused.
 
 --replace: the target becomes exactly the backup. It always runs as ONE
-transaction through psql (restore_script: wipe everything, then the
+transaction through psql (script.py: wipe everything, then the
 archive), for every format; --jobs is ignored for it (parallel workers
 commit on their own). A killed or failed replace leaves the target as it was.
 """

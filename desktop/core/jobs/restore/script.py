@@ -2,14 +2,14 @@
 
 pg_restore --single-transaction cannot run anything but the archive, so the
 archive goes through `pg_restore --file=-` as a script, and psql runs
-`before + script + after` in one transaction (restore_psql): all of it
+`before + script + after` in one transaction (psql.py): all of it
 commits, or none of it. Used by:
 - --replace (also undo and a whole-database sync): `before` is wipe_sql(),
   so the database ends up holding exactly what the backup holds
   (pg_restore --clean only drops the objects the archive names);
 - a table-by-table sync: `before` drops the links other tables have to the
   replaced ones, `after` adds them again, which re-checks every row;
-- PostgreSQL >= 17 tools into a server <= 16 (restore_modes.needs_script_route).
+- PostgreSQL >= 17 tools into a server <= 16 (modes.needs_script_route).
 
 A directory-format backup is decrypted into the private staging folder
 first (pg_restore reads a directory, not a pipe) and then goes the same way.
