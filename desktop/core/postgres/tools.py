@@ -32,7 +32,7 @@ _WELL_KNOWN_DIRS = (
     r"C:\Program Files\PostgreSQL\*\bin",
 )
 # Where packaging/fetch_pgtools.py unpacks PostgreSQL in a source checkout.
-SOURCE_PGTOOLS = Path(__file__).resolve().parents[2] / "build" / "pgtools"
+SOURCE_PGTOOLS = Path(__file__).resolve().parents[3] / "build" / "pgtools"
 
 
 @dataclass(frozen=True)
