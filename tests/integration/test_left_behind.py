@@ -109,14 +109,20 @@ def test_next_start_empties_staging_after_a_killed_directory_backup(pg15, noise_
     _assert_next_start_empties_staging(lifeboat_home, staged)
 
 
-def test_next_start_empties_staging_after_a_killed_parallel_restore(pg15, noise_db, fresh_db, make_profile,
+def test_next_start_empties_staging_after_a_killed_parallel_restore(pg15, pg18, noise_db, make_profile,
                                                                    keyring_file, lifeboat_home, capsys):
     source = make_profile(pg15, noise_db)
     record = run_backup(Workspace.open(), BackupRequest(profile=source.name, options=BackupOptions()))
-    target = make_profile(pg15, fresh_db())
-    staged = _killed_with_plaintext_in_staging(
-        lifeboat_home, "restore", record.id, "--into", target.name, "--jobs", "2")
-    _assert_next_start_empties_staging(lifeboat_home, staged)
+    # Into PostgreSQL 18: with the PostgreSQL 18 tools a server <= 16 takes
+    # the one-transaction script route, which stages nothing.
+    pg18.create_database("parallel_target")
+    try:
+        target = make_profile(pg18, "parallel_target")
+        staged = _killed_with_plaintext_in_staging(
+            lifeboat_home, "restore", record.id, "--into", target.name, "--jobs", "2")
+        _assert_next_start_empties_staging(lifeboat_home, staged)
+    finally:
+        pg18.drop_database("parallel_target")
 
 
 def test_a_running_jobs_staging_is_left_alone(lifeboat_home):
