@@ -58,7 +58,8 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs  # noqa: E402
+from desktop.core.localpg.cluster import LocalCluster  # noqa: E402
+from desktop.core.localpg.server_programs import find_server_bin_dirs  # noqa: E402
 from desktop.core.postgres.tools import PgTools, tools_for_server  # noqa: E402
 
 DBNAME = "bench"

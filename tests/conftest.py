@@ -1,5 +1,3 @@
-pytest_plugins = ["tests.profile_fixtures"]
-
 # Fixtures every test gets (an in-memory keyring, a private LIFEBOAT_HOME)
 # and the real PostgreSQL servers the integration tests run against:
 #
@@ -19,9 +17,12 @@ import itertools  # noqa: E402
 import keyring  # noqa: E402
 import pytest  # noqa: E402
 
-from desktop.core.localpg.cluster import LocalCluster, embedded_server_bin_dir, find_server_bin_dirs  # noqa: E402
+from desktop.core.localpg.cluster import LocalCluster  # noqa: E402
 from desktop.core.localpg.samples import load_chinook, load_pagila  # noqa: E402
+from desktop.core.localpg.server_programs import embedded_server_bin_dir, find_server_bin_dirs  # noqa: E402
 from tests.keyrings import MemoryKeyring  # noqa: E402
+
+pytest_plugins = ["tests.profile_fixtures"]
 
 
 @pytest.fixture(autouse=True)

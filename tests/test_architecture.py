@@ -1,7 +1,6 @@
 """The layout's rules, checked on every run: the arrows point one way, no
 circles, modules and functions small enough to read whole."""
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 import pytest

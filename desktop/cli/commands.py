@@ -121,7 +121,8 @@ def profile_list(ws: Workspace, args) -> int:
         return 0
     rows = [(p.name, p.environment.upper() if p.is_production else p.environment, p.display_target(), p.user)
             for p in profiles]
-    print(table(rows, ("NAME", "ENVIRONMENT", "DATABASE", "USER")) if rows else "No profiles yet: add one with `lifeboat profile add`.")
+    print(table(rows, ("NAME", "ENVIRONMENT", "DATABASE", "USER")) if rows
+          else "No profiles yet: add one with `lifeboat profile add`.")
     return 0
 
 
@@ -221,7 +222,8 @@ def verify(ws: Workspace, args) -> int:
 
 def restore(ws: Workspace, args) -> int:
     request = RestoreRequest(
-        source=args.source, into=args.into, create=args.create, clean=args.clean, replace=args.replace, tables=args.table,
+        source=args.source, into=args.into, create=args.create, clean=args.clean, replace=args.replace,
+        tables=args.table,
         schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
         no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
     )

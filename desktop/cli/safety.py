@@ -1,4 +1,4 @@
-"""CLI for issue 5's safety net: `undo`, `sync`, `verify --restore`, and the undo line after a production write."""
+"""The safety-net commands: `undo`, `sync`, `verify --restore`, and the undo line after a production write."""
 import sys
 from typing import Optional
 

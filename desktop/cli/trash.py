@@ -1,6 +1,6 @@
 """`lifeboat trash list | trash restore ID | trash empty` (CLI.md).
 
-`lifeboat delete ID` moves a backup to the trash (cli_commands.delete); the
+`lifeboat delete ID` moves a backup to the trash (commands.py's delete); the
 trash keeps it for Settings.trash_days, then start-up housekeeping removes
 it. `trash empty` removes everything in it for good: it asks on a terminal,
 and elsewhere (a script) needs `--yes`.

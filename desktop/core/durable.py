@@ -9,9 +9,11 @@ Errors"); any OSError means this copy failed and the partial file goes.
 import errno
 import hashlib
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 from desktop.core.errors import DestinationError, DestinationNotWritable, DiskFull
 
@@ -78,9 +80,9 @@ def fsync_dir(folder: Path) -> None:
 class AtomicFile:
     """A file that appears under its final name only once complete and on disk."""
 
-    def __init__(self, final_path: Path, exclusive: bool = True):
+    def __init__(self, final_path: Path, exclusive: bool = True, partial_path: Optional[Path] = None):
         self.final_path = Path(final_path)
-        self.partial_path = self.final_path.with_name(self.final_path.name + PARTIAL_SUFFIX)
+        self.partial_path = partial_path or self.final_path.with_name(self.final_path.name + PARTIAL_SUFFIX)
         self.size = 0
         self._sha = hashlib.sha256()
         if exclusive and self.final_path.exists():
@@ -91,6 +93,15 @@ class AtomicFile:
             self._file = os.fdopen(fd, "wb")
         except OSError as exc:
             raise explain_write_error(exc, self.partial_path) from exc
+
+    @classmethod
+    def replacing(cls, final_path: Path) -> "AtomicFile":
+        """For a file rewritten in place (settings, profiles, a log's head): readers see
+        the old content until commit. The partial file has a name of its own, so two
+        writers never meet on it and one left by a crash is never in the way."""
+        final_path = Path(final_path)
+        partial = final_path.with_name(f".{final_path.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+        return cls(final_path, exclusive=False, partial_path=partial)
 
     @classmethod
     def unique(cls, folder: Path, name: str) -> "AtomicFile":
@@ -158,3 +169,17 @@ class AtomicFile:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """`path` holds `data` on disk once this returns; a reader sees the old
+    content or the new, never half. Raises the OSError itself: each caller
+    says in its own words which file could not be saved."""
+    try:
+        with AtomicFile.replacing(path) as out:
+            out.write(data)
+            out.commit()
+    except DestinationError as exc:
+        if isinstance(exc.__cause__, OSError):
+            raise exc.__cause__ from None
+        raise

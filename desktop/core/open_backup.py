@@ -114,8 +114,8 @@ class ReadResult:
 
 
 def check_identity(opened: OpenedBackup) -> None:
-    """Refuses a file that is not the one its catalog entry names (issue 10:
-    a file replaced by another valid backup). Read from the header and the
+    """Refuses a file that is not the one its catalog entry names (say a
+    file replaced by another valid backup). Read from the header and the
     authenticated manifest, before a byte reaches any database."""
     record = opened.record
     if record is None:

@@ -3,7 +3,7 @@
 A database URL pasted where a profile name belongs, a libpq keyword string
 in a tool's error, `PGPASSWORD=...` in an environment dump: whatever is
 shaped like one loses its password before it reaches a message, the log
-file or the activity log (issue 11). Over-redacting is harmless; a leak is not.
+file or the activity log. Over-redacting is harmless; a leak is not.
 """
 import re
 

@@ -1,6 +1,6 @@
 """Scratch files a job owns, and what a crashed job left that the next start removes.
 
-Two kinds of scratch must never outlive their job (issue 11): the staging
+Two kinds of scratch must never outlive their job: the staging
 folders where a directory-format dump or a parallel restore lies unencrypted,
 and, where no memory-only file exists (not Linux), the password file the
 PostgreSQL tools read. A `kill -9` or a power cut skips every `finally`, so

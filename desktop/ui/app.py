@@ -105,10 +105,12 @@ def _start_demo():
 
 def _housekeeping(window: MainWindow) -> BackgroundJob:
     """After the window shows: refill a damaged catalog from the backup folder,
-    purge what outstayed the trash; then the window shows what is true now."""
+    purge what outstayed the trash, remove what a killed test restore left (a
+    private server, a scratch database); then the window shows what is true now."""
     ws = window.ws
 
     def work(report, cancel):
+        remove_leftovers(ws)
         rebuilt = recover_damaged_catalog(ws)
         purge_expired(ws)
         return rebuilt
@@ -160,7 +162,6 @@ def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:
     if ws is None:
         return 1
     setup_logging(ws.paths)
-    remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
     _install_excepthook(app)
     window = MainWindow(ws)
     if instance:

@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from desktop.core.store.audit_log import AuditLog, filter_records, scrub, write_csv
+from desktop.core.store.audited import audited
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -178,3 +180,21 @@ def test_filter_records(log):
     assert [r.action for r in filter_records(records, action="trash")] == ["trash"]
     assert len(filter_records(records, profile="shop", result="ok")) == 5
     assert filter_records(records, result="failed") == []
+
+
+def test_audited_records_the_fields_the_decorator_names(tmp_path):
+    owner = SimpleNamespace(paths=SimpleNamespace(audit_file=tmp_path / "audit.jsonl"))
+
+    @audited("restore", profile="request.into", backup_id="request.source")
+    def job(ws, request, password):
+        return None
+
+    job(owner, SimpleNamespace(into="shop-dev", source="abc123", profile="not this one"), "s3cret")
+    [record] = AuditLog(tmp_path / "audit.jsonl").records()
+    assert (record.action, record.profile, record.backup_id, record.result) == ("restore", "shop-dev", "abc123", "ok")
+    assert "s3cret" not in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_audited_refuses_a_field_from_an_argument_the_job_lacks():
+    with pytest.raises(TypeError, match="no argument 'backup_id'"):
+        audited("verify", backup_id="backup_id")(lambda ws, id_or_file: None)

@@ -5,14 +5,14 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from desktop.core.errors import UnknownBackup, UsageError
-from desktop.core.format.manifest import BackupOptions, Manifest
 from desktop.core.store.catalog import STATUSES, Catalog
+from tests.catalog_entries import manifest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,17 +21,6 @@ CLI_FIELDS = {
     "id", "profile", "environment", "database", "status", "path", "size_bytes", "sha256",
     "started_at", "finished_at", "format", "row_counts", "kind", "proven_restorable_at", "copies",
 }
-
-
-def manifest(backup_id: str, profile: str = "shop", started_at: str = "2026-01-02T03:04:05Z",
-             **kw) -> Manifest:
-    fields = dict(
-        backup_id=backup_id, profile=profile, environment="production", database="shop db",
-        host="db.example.com", port=5432, kind="manual", options=BackupOptions(),
-        server_version="15.18", server_version_num=150018, pg_dump_version="15.18",
-        started_at=started_at,
-    )
-    return Manifest(**{**fields, **kw})
 
 
 @pytest.fixture
@@ -159,7 +148,7 @@ def start_in_a_process_that_then_exits(catalog_path: Path, backup_id: str, path:
         "import sys\n"
         "from pathlib import Path\n"
         "from desktop.core.store.catalog import Catalog\n"
-        "from tests.core.test_catalog import manifest\n"
+        "from tests.catalog_entries import manifest\n"
         "Catalog(Path(sys.argv[1])).start(manifest(sys.argv[2]), Path(sys.argv[3]))\n"
     )
     subprocess.run([sys.executable, "-c", code, str(catalog_path), backup_id, str(path)],

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from desktop.core.durable import AtomicFile, check_writable, explain_write_error, fsync_dir
+from desktop.core.durable import AtomicFile, check_writable, explain_write_error, fsync_dir, replace_file
 from desktop.core.errors import DestinationError, DestinationNotWritable, DiskFull
 from tests.faults import assert_reads_well, read_only_folder, small_tmpfs
 
@@ -121,3 +121,19 @@ def test_check_writable_refuses_a_read_only_folder(tmp_path):
 
 def test_fsync_dir(tmp_path):
     fsync_dir(tmp_path)  # no error on an ordinary folder
+
+
+def test_replace_file_swaps_the_whole_content_and_leaves_no_partial(tmp_path):
+    target = tmp_path / "settings.json"
+    target.write_bytes(b"old")
+    # A partial file a crash left behind is never in the way of the next write.
+    (tmp_path / "settings.json.partial").write_bytes(b"half")
+    replace_file(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json", "settings.json.partial"]
+
+
+def test_replace_file_raises_the_os_error_for_the_caller_to_explain(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        replace_file(tmp_path / "missing-folder" / "settings.json", b"new")

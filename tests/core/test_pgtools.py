@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import ToolsNotFound, ToolsTooOld
-from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres import tools as pgtools
 from desktop.core.postgres.tools import (
     clear_discovery_cache,
@@ -171,3 +171,9 @@ def test_a_source_run_prefers_the_tools_install_deps_fetched(tmp_path, monkeypat
     monkeypatch.setenv("PATH", str(newer_on_system))
     assert pgtools.bundled_tools_dir() == fetched
     assert tools_for_server(150000).bin_dir == fetched
+
+
+def test_a_source_checkout_looks_for_fetched_tools_in_its_top_level_build_folder():
+    # Where packaging/install-deps puts them, and README.md says they are.
+    repo = Path(__file__).resolve().parents[2]
+    assert pgtools.SOURCE_PGTOOLS == repo / "build" / "pgtools"

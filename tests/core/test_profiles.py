@@ -83,7 +83,8 @@ def test_bad_urls_are_refused_without_echoing_the_password(url):
 
 def test_profile_from_url_validates_and_returns_the_password():
     profile, password = profile_from_url("shop", "postgresql://u:pw@h/d", "production", notes="main")
-    assert (profile.name, profile.environment, profile.notes, profile.has_password) == ("shop", "production", "main", False)
+    assert (profile.name, profile.environment, profile.notes, profile.has_password) == (
+        "shop", "production", "main", False)
     assert password == "pw"
     with pytest.raises(InvalidProfile, match="development or production"):
         profile_from_url("shop", "postgresql://u@h/d", "staging")

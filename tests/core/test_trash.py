@@ -2,8 +2,7 @@
 expiry after the retention period (clock injected), emptying, the second
 confirmation for the last proven-restorable production backup, and an
 activity-log record for each step."""
-from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +17,7 @@ from desktop.core.jobs.delete import (
 )
 from desktop.core.store.audit_log import AuditLog
 from desktop.core.workspace import Workspace
-from tests.core.test_catalog import manifest
+from tests.catalog_entries import add_backup, manifest
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -26,19 +25,6 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def ws() -> Workspace:
     return Workspace.open()
-
-
-def add_backup(ws: Workspace, backup_id: str, environment: str = "development", proven: bool = False,
-               database: str = "shop") -> Path:
-    m = manifest(backup_id, environment=environment, database=database)
-    path = ws.paths.backups_dir / f"{backup_id}.dump.lifeboat"
-    path.write_bytes(b"encrypted bytes")
-    ws.catalog.start(m, path)
-    m.finished_at = "2026-01-02T03:05:00Z"
-    ws.catalog.complete(m, path, size=15, sha256="ab" * 32, file_id=backup_id * 4)
-    if proven:
-        ws.catalog.set_proven_restorable(backup_id, "2026-02-01T00:00:00Z")
-    return path
 
 
 def actions(ws: Workspace) -> list[tuple[str, str, str]]:

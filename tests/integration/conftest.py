@@ -1,7 +1,12 @@
+from pathlib import Path
+
+import keyring
 import pytest
 
 from desktop.core.postgres import tools as pgtools
 from tests.faults import noise_database
+from tests.integration.cli_helpers import run_lifeboat
+from tests.keyrings import FileKeyring
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +23,20 @@ def system_tools_only(tmp_path, monkeypatch):
     PostgreSQL 18 fetched by packaging/install-deps is hidden, as on a source
     install that never fetched it."""
     monkeypatch.setattr(pgtools, "SOURCE_PGTOOLS", tmp_path / "not-fetched")
+
+
+@pytest.fixture
+def keyring_file(tmp_path, monkeypatch) -> Path:
+    """Secrets in a file, shared with the `lifeboat` processes a test starts."""
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("LIFEBOAT_TEST_KEYRING_FILE", str(path))
+    # Profiles the test makes in-process put their passwords where the
+    # children look (conftest's memory_keyring restores its own afterwards).
+    keyring.set_keyring(FileKeyring())
+    return path
+
+
+@pytest.fixture
+def lifeboat(keyring_file):
+    """lifeboat(*args, input=None) -> CompletedProcess with text stdout/stderr."""
+    return run_lifeboat

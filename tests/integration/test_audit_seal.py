@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from desktop.core.store.audit_log import AuditLog
-from tests.integration.test_cli import failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401 (fixtures)
+from tests.integration.cli_helpers import failed_cleanly, ok
 from tests.keyrings import FileKeyring
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from desktop.core.store.audit_log import AuditLog
 from desktop.core.store.catalog import Catalog
-from tests.integration.test_cli import backup_id, failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401
+from tests.integration.cli_helpers import backup_id, failed_cleanly, ok
 
 
 def audit_records(lifeboat) -> list[dict]:

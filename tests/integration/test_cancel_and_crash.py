@@ -5,8 +5,6 @@ RELIABILITY.md, "Fault cases").
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,9 +24,8 @@ from desktop.core.store.secret_store import SERVICE, Secrets
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import assert_reads_well, backup_files, child_processes, wait_for
-from tests.keyrings import FileKeyring, MemoryKeyring
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.integration.cli_helpers import lifeboat_process
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture
@@ -124,20 +121,7 @@ def test_cancel_while_a_table_is_locked(ws, pg15, chinook_db, make_profile):
 # --- a process that died --------------------------------------------------------
 
 
-@pytest.fixture
-def file_keyring(tmp_path, monkeypatch):
-    """Secrets in a file, shared with the Lifeboat processes a test starts."""
-    monkeypatch.setenv("LIFEBOAT_TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
-    keyring.set_keyring(FileKeyring())  # conftest's memory_keyring puts its own back afterwards
-
-
-def lifeboat_process(*args: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND="tests.keyrings.FileKeyring", PYTHONPATH=str(REPO))
-    return subprocess.Popen([sys.executable, "-m", "desktop", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-
-
-def test_backup_process_killed_is_failed_at_next_start(pg15, noise_db, make_profile, file_keyring,
+def test_backup_process_killed_is_failed_at_next_start(pg15, noise_db, make_profile, keyring_file,
                                                        lifeboat_home):
     profile = make_profile(pg15, noise_db)
     backups = lifeboat_home / "backups"

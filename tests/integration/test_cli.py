@@ -13,75 +13,19 @@ import sys
 import threading
 from pathlib import Path
 
-import keyring
 import psycopg
 import pytest
 
 from desktop.core.localpg.cluster import free_port
 from tests.dbcompare import row_counts, table_hashes
 from tests.faults import backup_files, flip_byte, wait_for
-from tests.keyrings import FileKeyring
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.integration.cli_helpers import REPO, backup_id, child_env, failed_cleanly, ok
 
 # CLI.md, "JSON shapes"
 BACKUP_FIELDS = {
     "id", "profile", "environment", "database", "status", "path", "size_bytes", "sha256",
     "started_at", "finished_at", "format", "row_counts", "kind", "proven_restorable_at", "copies",
 }
-
-
-@pytest.fixture
-def keyring_file(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "keyring.json"
-    monkeypatch.setenv("LIFEBOAT_TEST_KEYRING_FILE", str(path))
-    # Profiles the test makes in-process put their passwords where the
-    # children look (conftest's memory_keyring restores its own afterwards).
-    keyring.set_keyring(FileKeyring())
-    return path
-
-
-def child_env() -> dict:
-    return dict(os.environ, PYTHON_KEYRING_BACKEND="tests.keyrings.FileKeyring", PYTHONPATH=str(REPO))
-
-
-@pytest.fixture
-def lifeboat(keyring_file):
-    """lifeboat(*args, input=None) -> CompletedProcess with text stdout/stderr."""
-    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "desktop", *args], cwd=REPO, env=child_env(), input=input,
-            capture_output=True, text=True, timeout=120,
-            stdin=None if input is not None else subprocess.DEVNULL,
-        )
-    return run
-
-
-def failed_cleanly(result: subprocess.CompletedProcess, code: int, *words: str) -> str:
-    """The exit code, and a plain message on stderr: no traceback."""
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    assert result.stdout == ""
-    message = result.stderr.strip().splitlines()[-1]
-    assert message.startswith("lifeboat: ")
-    for word in words:
-        assert word.lower() in message.lower(), message
-    return message
-
-
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    # Progress bars only on a terminal: a pipe gets no carriage returns or bars.
-    assert "\r" not in result.stderr and "[#" not in result.stderr and "[." not in result.stderr
-    return result
-
-
-def backup_id(lifeboat, profile: str) -> str:
-    result = ok(lifeboat("backup", profile))
-    lines = result.stdout.splitlines()
-    assert len(lines) == 1, f"stdout holds more than the id: {result.stdout!r}"
-    return lines[-1]
 
 
 # --- version and profiles -------------------------------------------------------

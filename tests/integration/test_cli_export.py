@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from tests.dbcompare import table_hashes
-from tests.integration.test_cli import REPO, backup_id, child_env, failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401
+from tests.integration.cli_helpers import REPO, backup_id, child_env, failed_cleanly, ok
 
 PASSPHRASE = "a long passphrase for the drive"
 

@@ -4,7 +4,7 @@ import json
 import psycopg
 
 from tests.dbcompare import schema_dump, table_hashes
-from tests.integration.test_cli import backup_id, failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401
+from tests.integration.cli_helpers import backup_id, failed_cleanly, ok
 
 
 def test_production_restore_prints_its_undo_and_undo_puts_it_back(lifeboat, pg15, chinook_db, fresh_db, make_profile):
@@ -26,7 +26,8 @@ def test_production_restore_prints_its_undo_and_undo_puts_it_back(lifeboat, pg15
 def test_refused_sync_says_why_and_offers_the_undo(lifeboat, pg15, chinook_db, fresh_db, make_profile):
     dev = fresh_db(template=chinook_db)
     with psycopg.connect(pg15.conninfo(dev), autocommit=True) as conn:
-        for statement in ("DELETE FROM invoice_line WHERE track_id = 1", "DELETE FROM playlist_track WHERE track_id = 1",
+        for statement in ("DELETE FROM invoice_line WHERE track_id = 1",
+                          "DELETE FROM playlist_track WHERE track_id = 1",
                           "DELETE FROM track WHERE track_id = 1"):
             conn.execute(statement)
     make_profile(pg15, dev, name="dev")

@@ -3,8 +3,9 @@ import psycopg
 import pytest
 
 from desktop.core.errors import ClusterError
-from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs
+from desktop.core.localpg.cluster import LocalCluster
 from desktop.core.localpg.samples import load_chinook, load_pagila
+from desktop.core.localpg.server_programs import find_server_bin_dirs
 from tests.dbcompare import row_counts, schema_dump, table_hashes
 
 

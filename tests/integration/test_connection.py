@@ -15,7 +15,8 @@ from desktop.core.errors import (
     ServerUnreachable,
     ToolsTooOld,
 )
-from desktop.core.localpg.cluster import embedded_server_bin_dir, free_port
+from desktop.core.localpg.cluster import free_port
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres import connection
 from desktop.core.postgres.connection import child_env, connect, passfile_fds, password_file, pgpass_line
 from desktop.core.postgres.tools import discover, tools_for_server
@@ -243,7 +244,8 @@ def test_psql_logs_in_through_the_passfile(pg15, reader):
     tools = tools_for_server(150000)
     with child_env(profile, password) as env:
         result = subprocess.run(
-            [str(tools.psql), "-X", "-At", "-c", "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"],
+            [str(tools.psql), "-X", "-At", "-c",
+             "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"],
             env=env, pass_fds=passfile_fds(env), stdin=subprocess.DEVNULL, capture_output=True,
             text=True, timeout=30,
         )

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.localpg.cluster import embedded_server_bin_dir
 from desktop.core.localpg.demo import DemoEnvironment
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres.live_stats import current_row_counts
 from desktop.core.store.secret_store import SessionKeyring
 

@@ -47,7 +47,8 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.localpg.cluster import embedded_server_bin_dir, free_port
+from desktop.core.localpg.cluster import free_port
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres.tools import discover
 from desktop.core.progress import CancelToken
 from desktop.core.store.profiles import Profile

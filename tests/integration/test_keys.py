@@ -5,7 +5,6 @@ touch each other's entries. CLI cases run as real processes over the
 test-only file keyring, which every process (and both homes) shares.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from desktop.core.jobs.verify import verify_backup
 from desktop.core.store.audit_log import AuditLog
 from desktop.core.store.secret_store import SERVICE, Secrets
 from desktop.core.workspace import Workspace
-from tests.integration.test_cli import REPO, child_env, keyring_file  # noqa: F401 (fixture)
+from tests.integration.cli_helpers import REPO, child_env
 from tests.keyrings import FileKeyring
 
 PASSPHRASE = "a long passphrase for the key"

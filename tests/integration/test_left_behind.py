@@ -20,7 +20,7 @@ from desktop.core.scratch import job_folder
 from desktop.core.store.audit_log import AuditLog
 from desktop.core.workspace import Workspace
 from tests.faults import backup_files, wait_for
-from tests.integration.test_cancel_and_crash import file_keyring, lifeboat_process  # noqa: F401 (fixture)
+from tests.integration.cli_helpers import lifeboat_process
 
 URL_PASSWORD = "Pw-in-the-URL-7731"
 
@@ -51,7 +51,7 @@ def staged_files(ws_home: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill -9", "SIGTERM"])
-def test_no_password_file_outlives_a_stopped_backup(pg15, noise_db, make_profile, file_keyring, lifeboat_home,
+def test_no_password_file_outlives_a_stopped_backup(pg15, noise_db, make_profile, keyring_file, lifeboat_home,
                                                     private_tmp, how):
     profile = make_profile(pg15, noise_db)
     proc = lifeboat_process("backup", profile.name)
@@ -68,7 +68,7 @@ def test_no_password_file_outlives_a_stopped_backup(pg15, noise_db, make_profile
         assert backup_files(lifeboat_home / "backups") == []
 
 
-def test_sigterm_removes_the_staged_plaintext_at_once(pg15, noise_db, make_profile, file_keyring, lifeboat_home,
+def test_sigterm_removes_the_staged_plaintext_at_once(pg15, noise_db, make_profile, keyring_file, lifeboat_home,
                                                       private_tmp):
     profile = make_profile(pg15, noise_db)
     proc = lifeboat_process("backup", profile.name, "--format", "directory")
@@ -102,7 +102,7 @@ def _assert_next_start_empties_staging(lifeboat_home: Path, staged: list[Path]) 
     assert "staging" in record.message
 
 
-def test_next_start_empties_staging_after_a_killed_directory_backup(pg15, noise_db, make_profile, file_keyring,
+def test_next_start_empties_staging_after_a_killed_directory_backup(pg15, noise_db, make_profile, keyring_file,
                                                                   lifeboat_home, capsys):
     profile = make_profile(pg15, noise_db)
     staged = _killed_with_plaintext_in_staging(lifeboat_home, "backup", profile.name, "--format", "directory")
@@ -110,7 +110,7 @@ def test_next_start_empties_staging_after_a_killed_directory_backup(pg15, noise_
 
 
 def test_next_start_empties_staging_after_a_killed_parallel_restore(pg15, pg18, noise_db, make_profile,
-                                                                   file_keyring, lifeboat_home, capsys):
+                                                                   keyring_file, lifeboat_home, capsys):
     source = make_profile(pg15, noise_db)
     record = run_backup(Workspace.open(), BackupRequest(profile=source.name, options=BackupOptions()))
     # Into PostgreSQL 18: with the PostgreSQL 18 tools a server <= 16 takes

@@ -13,7 +13,8 @@ from desktop.core.errors import RestoreFailed
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
-from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs
+from desktop.core.localpg.cluster import LocalCluster
+from desktop.core.localpg.server_programs import find_server_bin_dirs
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
 from tests.faults import assert_reads_well, fill_with_noise

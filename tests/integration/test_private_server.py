@@ -20,7 +20,7 @@ from desktop.core.store.audit_log import AuditLog
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from tests.faults import child_processes, wait_for
-from tests.integration.test_cancel_and_crash import file_keyring, lifeboat_process  # noqa: F401  (a fixture)
+from tests.integration.cli_helpers import lifeboat_process
 
 
 @pytest.fixture
@@ -62,7 +62,8 @@ def owned_by_a_role_and_read_by_another(pg15, dbname: str, roles) -> tuple[str, 
     reader = roles("backup_reader", "LOGIN PASSWORD 'reader-pw' NOCREATEDB NOCREATEROLE NOSUPERUSER")
     with psycopg.connect(pg15.conninfo(dbname), autocommit=True) as conn:
         for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall():
-            conn.execute(sql.SQL("ALTER TABLE public.{} OWNER TO {}").format(sql.Identifier(table), sql.Identifier(owner)))
+            conn.execute(sql.SQL("ALTER TABLE public.{} OWNER TO {}").format(sql.Identifier(table),
+                                                                            sql.Identifier(owner)))
         conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}; "
                              "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {0}").format(sql.Identifier(reader)))
     return owner, reader
@@ -135,7 +136,7 @@ def _kill_mid_restore(proc) -> None:
 
 
 def test_killed_test_restore_leaves_a_private_server_that_the_next_start_removes(
-        pg15, noise_db, make_profile, file_keyring, lifeboat_home):  # noqa: F811
+        pg15, noise_db, make_profile, keyring_file, lifeboat_home):
     make_profile(pg15, noise_db, name="noise")
     ws = Workspace.open()
     record = run_backup(ws, BackupRequest(profile="noise"))
@@ -153,7 +154,7 @@ def test_killed_test_restore_leaves_a_private_server_that_the_next_start_removes
 
 
 def test_killed_test_restore_on_a_server_leaves_a_scratch_database_that_the_next_start_drops(
-        pg15, noise_db, make_profile, file_keyring, lifeboat_home):  # noqa: F811
+        pg15, noise_db, make_profile, keyring_file, lifeboat_home):
     make_profile(pg15, noise_db, name="noise")
     ws = Workspace.open()
     record = run_backup(ws, BackupRequest(profile="noise"))

@@ -22,7 +22,7 @@ import pytest
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
-from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes

@@ -13,7 +13,7 @@ from desktop.core.localpg.cluster import free_port
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
-from tests.integration.test_cli import backup_id, failed_cleanly, keyring_file, lifeboat, ok  # noqa: F401
+from tests.integration.cli_helpers import backup_id, failed_cleanly, ok
 
 
 @pytest.fixture

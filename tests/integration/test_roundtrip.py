@@ -12,7 +12,7 @@ from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.rebuild import rebuild_catalog
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.localpg.cluster import embedded_server_bin_dir
+from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres.tools import tools_for_server
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
@@ -222,5 +222,6 @@ def test_catalog_rebuilds_from_a_folder(ws, make_profile, pg15, chinook_db, tmp_
     result = rebuild_catalog(fresh, Path(record.path).parent)
     assert result.added == [record.id]
     rebuilt = fresh.catalog.get(record.id)
-    assert (rebuilt.sha256, rebuilt.row_counts, rebuilt.size_bytes) == (record.sha256, record.row_counts, record.size_bytes)
+    assert (rebuilt.sha256, rebuilt.row_counts, rebuilt.size_bytes) == (
+        record.sha256, record.row_counts, record.size_bytes)
     assert rebuild_catalog(fresh, Path(record.path).parent).already_known == [record.id]

@@ -1,7 +1,7 @@
 """The activity dialog: records newest first, filters, the intact/changed
 state with the line, CSV export of what is shown."""
 import csv
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QPushButton

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QPushButton
 
 from desktop.core.jobs.delete import delete_backup
 from desktop.ui.trash_dialog import TrashDialog, move_to_trash
-from tests.core.test_trash import add_backup
+from tests.catalog_entries import add_backup
 from tests.ui.screens import save_screenshot
 
 YES, CANCEL = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Cancel

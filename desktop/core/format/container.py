@@ -13,7 +13,7 @@ Layout (all integers big-endian)::
     records, each:       length u32 | raw Fernet token (urlsafe_b64decode of the token)
     footer (16 bytes):   u64 offset of the manifest record's length prefix | b"LFBT_END"
 
-The header JSON (see `crypto_header`) is written compactly with sorted keys,
+The header JSON (see header.py) is written compactly with sorted keys,
 and must be exactly that on reading::
 
     {"chunk_size": int, "file_id": "<32 hex: 16 random bytes>",

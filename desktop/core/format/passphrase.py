@@ -1,7 +1,7 @@
 """Choosing the passphrase that protects an exported copy: rules and a strength hint.
 
 An exported copy is opened with nothing but its passphrase, on a machine
-that may belong to anyone who finds the drive; scrypt (crypto_header) slows
+that may belong to anyone who finds the drive; scrypt (header.py) slows
 each guess, the length of the passphrase does the rest. The hint counts
 characters from the kinds used (a rough entropy estimate): a long phrase of
 ordinary words beats a short one full of symbols.

@@ -3,7 +3,7 @@
 Row counts come from the snapshot pg_dump reads (see snapshot.py); the file
 and the catalog entry are only called complete once the file is on disk.
 """
-import secrets as random
+import secrets
 import shutil
 import tarfile
 from dataclasses import dataclass, field
@@ -46,6 +46,22 @@ class BackupRequest:
     kind: str = "manual"
 
 
+@dataclass
+class DumpContext:
+    """What one backup's dump needs: the source and its snapshot, the manifest
+    it fills in, the file it writes, and the job's progress and cancel."""
+    ws: Workspace
+    profile: Profile
+    password: Optional[str] = field(repr=False)
+    tools: PgTools
+    snapshot: ExportedSnapshot
+    manifest: Manifest
+    out: AtomicFile
+    installation_key: bytes = field(repr=False)
+    tracker: ProgressTracker
+    cancel: CancelToken
+
+
 def validate_options(options: BackupOptions) -> None:
     if options.format not in FORMATS:
         raise UsageError(f"Unknown backup format {options.format!r}; choose one of {', '.join(FORMATS)}.")
@@ -57,7 +73,7 @@ def validate_options(options: BackupOptions) -> None:
         raise UsageError("Parallel jobs need the directory format (--format directory).")
 
 
-@audited("backup")
+@audited("backup", profile="request.profile")
 def run_backup(
     ws: Workspace,
     request: BackupRequest,
@@ -88,8 +104,8 @@ def run_backup(
             with out:  # any failure below removes the partial file
                 snapshot = ExportedSnapshot(conn)
                 try:
-                    size, sha256, file_id = _dump(profile, password, tools, snapshot, manifest,
-                                                  out, installation_key, ws, tracker, cancel)
+                    size, sha256, file_id = _dump(DumpContext(ws, profile, password, tools, snapshot, manifest,
+                                                              out, installation_key, tracker, cancel))
                 finally:
                     snapshot.close()
             _read_back(path, installation_key, manifest)
@@ -125,7 +141,7 @@ def _read_back(path: Path, installation_key: bytes, manifest: Manifest) -> None:
 
 def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools) -> Manifest:
     return Manifest(
-        backup_id=random.token_hex(6),
+        backup_id=secrets.token_hex(6),
         profile=profile.name,
         environment=profile.environment,
         database=profile.dbname,
@@ -141,20 +157,20 @@ def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools
     )
 
 
-def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, installation_key, ws, tracker, cancel):
-    total_bytes = sum(table.size_bytes for table in snapshot.tables)
-    tracker.update(phase="Reading the database structure", total=total_bytes)
-    snapshot.start_counting(cancel)
-    watch = LockWatch(profile, password, tool_app_name("backup"), tracker, cancel,
-                      ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
-    with child_env(profile, password, private_dir=ws.paths.private_dir) as env:
+def _dump(job: DumpContext) -> tuple[int, str, str]:
+    """Size, SHA-256 and file id of the file written and committed."""
+    snapshot, manifest, tracker = job.snapshot, job.manifest, job.tracker
+    tracker.update(phase="Reading the database structure", total=sum(t.size_bytes for t in snapshot.tables))
+    snapshot.start_counting(job.cancel)
+    watch = LockWatch(job.profile, job.password, tool_app_name("backup"), tracker, job.cancel,
+                      job.ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
+    with child_env(job.profile, job.password, private_dir=job.ws.paths.private_dir) as env:
         env["PGAPPNAME"] = watch.app_name
-        sink = EncryptingSink(out, installation_key)
+        sink = EncryptingSink(job.out, job.installation_key)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
-            argv = _pg_dump_argv(tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds)
-            counts = _dump_and_count(argv, env, manifest.format, ws.paths.staging_dir, sink, progress,
-                                     snapshot, watch, cancel)
+            argv = _pg_dump_argv(job.tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds)
+            counts = _dump_and_count(job, argv, env, sink, progress, watch)
             manifest.row_counts = {t.key: counts[t.key] for t in snapshot.tables if t.dump_label in progress.dumped}
             manifest.dump_bytes = sink.bytes_in
             manifest.finished_at = utc_now()
@@ -163,21 +179,21 @@ def _dump(profile, password, tools, snapshot, manifest, out: AtomicFile, install
         except BaseException:
             sink.abort()
             raise
-        out.commit()
-    return out.size, out.sha256, sink.file_id.hex()
+        job.out.commit()
+    return job.out.size, job.out.sha256, sink.file_id.hex()
 
 
-def _dump_and_count(argv, env, fmt: str, staging_dir: Path, sink, progress: "_DumpProgress",
-                    snapshot: ExportedSnapshot, watch: LockWatch, cancel: CancelToken) -> dict[str, int]:
+def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "_DumpProgress",
+                    watch: LockWatch) -> dict[str, int]:
     """pg_dump, then the row counts, with the lock watch beside both (both wait for table locks)."""
     try:
         with watch:
-            if fmt == "directory":
-                with job_folder(staging_dir) as staging:
-                    _dump_directory(argv, env, Path(staging), sink, progress, cancel)
+            if job.manifest.format == "directory":
+                with job_folder(job.ws.paths.staging_dir) as staging:
+                    _dump_directory(argv, env, Path(staging), sink, progress, job.cancel)
             else:
-                _run_pg_dump(argv, env, sink, progress, cancel)
-            return snapshot.finish_counting()
+                _run_pg_dump(argv, env, sink, progress, job.cancel)
+            return job.snapshot.finish_counting()
     except DumpFailed as exc:
         raise watch.failure(exc, "no backup file was kept.") or exc
 

@@ -1,9 +1,9 @@
 """Keeping this installation's backup key recoverable: export it to a file
 protected by a passphrase, put it back from that file, or start a new key
-on purpose (issue 11, "Keys and installations").
+on purpose (RELIABILITY.md, "Keys and installations").
 
 The recovery file holds the key wrapped exactly as an exported backup's
-data key is (crypto_header.passphrase_slot: scrypt, capped parameters), with
+data key is (format/header.passphrase_slot: scrypt, capped parameters), with
 a fixed marker where a backup has its file id, so a backup's slot can never
 pass for a key file. It never holds the key in the clear.
 """

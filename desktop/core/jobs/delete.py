@@ -23,7 +23,7 @@ from desktop.core.workspace import Workspace
 log = logging.getLogger("lifeboat.trash")
 
 
-@audited("trash")
+@audited("trash", backup_id="backup_id")
 def delete_backup(ws: Workspace, backup_id: str, confirm: Optional[str] = None,
                   now: Optional[datetime] = None) -> BackupRecord:
     """Move a backup to the trash. The last proven-restorable backup of a
@@ -58,14 +58,14 @@ def is_last_proven_backup(ws: Workspace, record: BackupRecord) -> bool:
     )
 
 
-@audited("untrash")
+@audited("untrash", backup_id="backup_id")
 def restore_from_trash(ws: Workspace, backup_id: str) -> BackupRecord:
     record = ws.catalog.get(backup_id, in_trash=True)
     ws.catalog.take_out_of_trash(record.id)
     return ws.catalog.get(record.id)
 
 
-@audited("purge")
+@audited("purge", backup_id="backup_id")
 def purge_backup(ws: Workspace, backup_id: str) -> BackupRecord:
     """Remove a trashed backup for good: its file first, then its catalog entry."""
     record = ws.catalog.get(backup_id, in_trash=True)

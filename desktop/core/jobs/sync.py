@@ -133,7 +133,7 @@ def plan_sync(ws: Workspace, request: SyncRequest) -> SyncPlan:
     return SyncPlan(source, target, tables, links, changes)
 
 
-@audited("sync")
+@audited("sync", profile="request.into", backup_id="request.source")
 def run_sync(
     ws: Workspace,
     request: SyncRequest,
@@ -146,8 +146,8 @@ def run_sync(
     tracker = ProgressTracker(_numbered(report, 1))
     safety_id = take_safety_backup(ws, plan.target, tracker, cancel)
     try:
-        source_backup = run_backup(ws, BackupRequest(profile=plan.source.name, options=BackupOptions(tables=plan.tables)),
-                                   _numbered(report, 2), cancel)
+        source_request = BackupRequest(profile=plan.source.name, options=BackupOptions(tables=plan.tables))
+        source_backup = run_backup(ws, source_request, _numbered(report, 2), cancel)
         restore = RestoreRequest(
             source=source_backup.id, into=plan.target.name, clean=True, replace=not plan.tables,
             sql_before=plan.sql_before(), sql_after=plan.sql_after(), confirm=request.confirm,
@@ -169,7 +169,8 @@ def run_sync(
 
 
 def _refuse_unsafe(source: Profile, target: Profile, request: SyncRequest) -> None:
-    if source.name == target.name or (source.host, source.port, source.dbname) == (target.host, target.port, target.dbname):
+    same_database = (source.host, source.port, source.dbname) == (target.host, target.port, target.dbname)
+    if source.name == target.name or same_database:
         raise UsageError("The sync would copy a database onto itself. Choose two different connections.")
     if target.read_only:
         raise ProfileReadOnly(

@@ -25,7 +25,7 @@ class VerifyResult:
     checksum_compared: bool  # False for a file the catalog does not know
 
 
-@audited("verify")
+@audited("verify", backup_id="id_or_file")
 def verify_backup(
     ws: Workspace,
     id_or_file: str,

@@ -19,8 +19,9 @@ import keyring
 import keyring.backend
 
 from desktop.core.errors import ClusterError
-from desktop.core.localpg.cluster import LocalCluster, embedded_server_bin_dir, find_server_bin_dirs
+from desktop.core.localpg.cluster import LocalCluster
 from desktop.core.localpg.samples import load_chinook, load_pagila
+from desktop.core.localpg.server_programs import embedded_server_bin_dir, find_server_bin_dirs
 from desktop.core.progress import ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.profiles import Profile
 from desktop.core.store.secret_store import SessionKeyring
@@ -77,7 +78,8 @@ class DemoEnvironment:
             tracker.update(phase="Starting a private database server", done=0, total=_STEPS)
             # fsync off: a throwaway cluster has nothing to lose in a crash, and
             # loading the samples is several times faster without it.
-            self.cluster = LocalCluster(self._bin_dir or demo_server_bin_dir(), self.folder / "cluster" / "data", fast=True)
+            self.cluster = LocalCluster(self._bin_dir or demo_server_bin_dir(), self.folder / "cluster" / "data",
+                                        fast=True)
             self.cluster.start()
             tracker.update(phase="Loading the sample databases", item="Pagila and Chinook", done=1)
             self._load_samples()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from desktop.core.durable import fsync_dir, fsync_file
+from desktop.core.durable import replace_file
 
 log = logging.getLogger("lifeboat.inflight")
 
@@ -108,13 +108,7 @@ class _Claim:
 def _write(record: Record) -> None:
     # Written whole and renamed, so a reader never sees half a record; made
     # durable before the resource it names exists.
-    partial = record.path.with_suffix(".partial")
-    with open(partial, "w", encoding="utf-8") as out:
-        json.dump({"kind": record.kind, "details": record.details}, out)
-        out.flush()
-        fsync_file(out.fileno())
-    os.replace(partial, record.path)
-    fsync_dir(record.path.parent)
+    replace_file(record.path, json.dumps({"kind": record.kind, "details": record.details}).encode("utf-8"))
 
 
 def _read(path: Path) -> Record | None:

@@ -12,7 +12,10 @@ import logging
 import time
 
 from desktop.core.errors import LifeboatError
+from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, remove_leftover_scratch
 from desktop.core.localpg import inflight
+from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
+from desktop.core.localpg.private_server import remove_leftover
 from desktop.core.store.audited import audit_log_of
 
 log = logging.getLogger("lifeboat.leftover_resources")
@@ -38,13 +41,10 @@ def remove_leftovers(ws) -> list[str]:
 
 
 def _remover(kind: str):
-    # Imported here: the jobs import the Workspace, which calls this module.
-    if kind == "private_server":
-        from desktop.core.localpg.private_server import remove_leftover
+    if kind == PRIVATE_SERVER_KIND:
         return lambda ws, record: remove_leftover(record)
-    if kind == "scratch_database":
-        from desktop.core.jobs.restore.proof import remove_leftover_scratch
-        return remove_leftover_scratch
+    if kind == SCRATCH_KIND:
+        return lambda ws, record: remove_leftover_scratch(ws.profiles, record)
     raise LifeboatError(f"An unknown kind of leftover ({kind}) was recorded by a newer Lifeboat.", detail=kind)
 
 

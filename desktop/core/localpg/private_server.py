@@ -2,7 +2,7 @@
 rights on any real server and touches none.
 
 It is a LocalCluster (cluster.py, the same code as the demo's and the test
-suite's servers) run from Lifeboat's own PostgreSQL 18 (pgtools.py,
+suite's servers) run from Lifeboat's own PostgreSQL 18 (postgres/tools.py,
 own_postgresql_dir: the bundle's pgtools/, or build/pgtools/ from source)
 or, failing that, the newest server installed on this computer. It listens
 on 127.0.0.1 only, on a free port, with scram-sha-256 and a random password
@@ -27,8 +27,9 @@ from pathlib import Path
 
 from desktop.core.errors import ClusterError, LifeboatError
 from desktop.core.localpg import inflight
-from desktop.core.localpg.cluster import LocalCluster, find_server_bin_dirs, has_server_programs
+from desktop.core.localpg.cluster import LocalCluster
 from desktop.core.localpg.server_account import give_to, reachable_by, server_account
+from desktop.core.localpg.server_programs import find_server_bin_dirs, has_server_programs
 from desktop.core.postgres.tools import bundled_tools_dir
 from desktop.core.store.profiles import Profile
 

@@ -6,7 +6,7 @@ cancel stops everything it started, and has its stderr read on a thread so
 a full pipe can never stall it.
 
 A child dies with Lifeboat. A pg_restore or psql that outlived a killed
-Lifeboat could go on and commit what it had (issue 10). On Linux the kernel
+Lifeboat could go on and commit what it had. On Linux the kernel
 sends it SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG
 follows the forking *thread*, not the process): every job starts its tools
 on the thread that then waits for them, and must keep doing so. Its own

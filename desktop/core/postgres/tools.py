@@ -32,7 +32,7 @@ _WELL_KNOWN_DIRS = (
     r"C:\Program Files\PostgreSQL\*\bin",
 )
 # Where packaging/fetch_pgtools.py unpacks PostgreSQL in a source checkout.
-SOURCE_PGTOOLS = Path(__file__).resolve().parents[2] / "build" / "pgtools"
+SOURCE_PGTOOLS = Path(__file__).resolve().parents[3] / "build" / "pgtools"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def version_text(server_version_num: int) -> str:
 def platform_target() -> str:
     """This computer's name in packaging/fetch_pgtools.py's TARGETS ("linux-x86_64")."""
     machine = platform.machine().lower()
-    arch = {"amd64": "x86_64", "arm64": "aarch64" if sys.platform.startswith("linux") else "arm64"}.get(machine, machine)
+    arm = "aarch64" if sys.platform.startswith("linux") else "arm64"
+    arch = {"amd64": "x86_64", "arm64": arm}.get(machine, machine)
     if sys.platform == "win32":
         return "windows-amd64"
     if sys.platform == "darwin":

@@ -31,7 +31,7 @@ from typing import Optional, TextIO
 
 from filelock import FileLock
 
-from desktop.core.durable import fsync_dir, fsync_file
+from desktop.core.durable import fsync_dir, fsync_file, replace_file
 from desktop.core.errors import LifeboatError
 from desktop.core.redact import redact
 from desktop.core.store.audit_seal import AuditSeal, split_mac, with_mac
@@ -119,7 +119,8 @@ class AuditLog:
                 record = AuditRecord(
                     seq=seq + 1, time=now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                     who=_who(), action=action, profile=redact(profile or ""),
-                    database=redact(database or ""), backup_id=redact(backup_id or ""), result=result, duration_s=round(duration_s, 3),
+                    database=redact(database or ""), backup_id=redact(backup_id or ""), result=result,
+                    duration_s=round(duration_s, 3),
                     message=scrub(message or ""), prev=prev,
                 )
                 line = self._signed(record) + b"\n"
@@ -187,14 +188,7 @@ class AuditLog:
             fsync_dir(self.path.parent)
 
     def _write_head(self, seq: int, line_hash: str) -> None:
-        tmp = self.head_path.with_name(self.head_path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, f"{seq} {line_hash}\n".encode())
-            fsync_file(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.head_path)
+        replace_file(self.head_path, f"{seq} {line_hash}\n".encode())
 
     # --- reading -------------------------------------------------------
     def records(self) -> list[AuditRecord]:
@@ -254,7 +248,8 @@ class AuditLog:
         if seq > len(lines):
             if not lines:
                 return 1, f"the log was removed (the catalog says it held {seq} records)."
-            return len(lines) + 1, f"the last {seq - len(lines)} record(s) were removed (the catalog says the log had {seq})."
+            return len(lines) + 1, (f"the last {seq - len(lines)} record(s) were removed "
+                                    f"(the catalog says the log had {seq}).")
         if seq >= 1 and _line_hash(lines[seq - 1]) != head_hash:
             return seq, "this record was changed after it was written."
         if len(lines) - seq > 1:

@@ -1,8 +1,8 @@
 """What anchors the activity log outside the files an attacker edits together.
 
-The hash chain and its head file (audit.py) show an edit, but someone who
+The hash chain and its head file (audit_log.py) show an edit, but someone who
 appends a correctly chained record, or deletes the log together with its
-head file, went unseen (issue 11). So:
+head file, would go unseen. So:
 
 - every record carries an HMAC-SHA256 keyed by a secret in the keyring
   (namespaced per installation like every entry): a record written without

@@ -1,11 +1,14 @@
-"""`@audited("backup")`: one line on a job function records it in the activity log.
+"""`@audited("restore", profile="request.into", backup_id="request.source")`:
+one line on a job function records it in the activity log.
 
 The CLI and the window call the same job functions, so decorating the job is
-the one place both get their records from. The record's subject (profile,
-database, backup id) is read from the call's arguments by their names
-(`request`, `id_or_file`, `backup_id`, `profile`, `name`) and, once the job
-has returned, from its result (`profile`, `database`, `backup_id` or `id`,
-`manifest`). A password argument is never looked at.
+the one place both get their records from. The decorator names where the
+record's subject comes from: `profile` and `backup_id` are each an argument
+of the job ("backup_id") or an attribute of one ("request.into"); a profile
+argument that is a Profile gives its database too. Once the job has
+returned, its result fills in what is still unknown (`profile`, `database`,
+`backup_id` or `id`, `manifest`). No other argument is looked at, so a
+password never is.
 
 Writing the record never changes the job's outcome: should the log be
 unwritable, the job's own result or error still reaches the user and the
@@ -26,15 +29,21 @@ log = logging.getLogger("lifeboat.audit")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def audited(action: str) -> Callable[[F], F]:
+def audited(action: str, *, profile: str = "", backup_id: str = "") -> Callable[[F], F]:
+    """`profile` and `backup_id`: "argument" or "argument.attribute" of the job."""
+    sources = {field: where for field, where in (("profile", profile), ("backup_id", backup_id)) if where}
+
     def decorate(function: F) -> F:
         signature = inspect.signature(function)
+        for where in sources.values():
+            if where.split(".")[0] not in signature.parameters:
+                raise TypeError(f"@audited({action!r}): {function.__name__} has no argument {where!r}")
 
         @functools.wraps(function)
         def run(*args, **kwargs):
             call = signature.bind(*args, **kwargs).arguments
             owner = next(iter(call.values()))  # the Workspace (or ProfileStore) the job runs in
-            subject = _subject_of_call(call)
+            subject = _subject_of_call(call, sources)
             started = time.monotonic()
             try:
                 result = function(*args, **kwargs)
@@ -54,20 +63,17 @@ def audited(action: str) -> Callable[[F], F]:
     return decorate
 
 
-def _subject_of_call(call: dict) -> dict:
+def _subject_of_call(call: dict, sources: dict[str, str]) -> dict:
     subject = {"profile": "", "database": "", "backup_id": ""}
-    request = call.get("request")
-    if request is not None:
-        subject["profile"] = getattr(request, "into", None) or getattr(request, "profile", None) or ""
-        subject["backup_id"] = getattr(request, "source", None) or ""
-    for name in ("id_or_file", "backup_id", "source"):
-        if isinstance(call.get(name), str):
-            subject["backup_id"] = call[name]
-    profile = call.get("profile")
-    if hasattr(profile, "dbname"):
-        subject.update(profile=profile.name, database=profile.dbname)
-    if isinstance(call.get("name"), str):
-        subject["profile"] = call["name"]
+    for field, where in sources.items():
+        argument, _, attribute = where.partition(".")
+        value = call.get(argument)
+        if attribute:
+            value = getattr(value, attribute, None)
+        if field == "profile" and hasattr(value, "dbname"):  # a Profile
+            subject.update(profile=value.name, database=value.dbname)
+        elif isinstance(value, str):
+            subject[field] = value
     return subject
 
 

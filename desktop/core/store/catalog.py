@@ -60,7 +60,7 @@ _MIGRATIONS = [
         PRIMARY KEY (backup_id, location)
     );
     """,
-    # Trash (issue 5) and exported copies' own facts (issue 4): a copy has
+    # Trash and exported copies' own facts: a copy has
     # its own header, hence its own size and checksum, and may be split.
     """
     ALTER TABLE backups ADD COLUMN deleted_at TEXT;
@@ -68,7 +68,7 @@ _MIGRATIONS = [
     ALTER TABLE copies ADD COLUMN sha256 TEXT;
     ALTER TABLE copies ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;
     """,
-    # Issue 5: a safety backup is held (kept from delete and expiry) until the
+    # A safety backup is held (kept from delete and expiry) until the
     # production write it can undo was verified; the reason says which write.
     """
     ALTER TABLE backups ADD COLUMN held_for TEXT;

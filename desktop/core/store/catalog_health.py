@@ -1,4 +1,4 @@
-"""Telling a damaged catalog from a disk that cannot be written (issue 11).
+"""Telling a damaged catalog from a disk that cannot be written.
 
 A full disk, a read-only mount or an I/O error makes SQLite raise errors
 just as a damaged file does, and setting a healthy catalog aside then left an

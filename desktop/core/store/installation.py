@@ -1,9 +1,9 @@
 """This installation's identity: its id and the fingerprint of its backup key.
 
-The id namespaces the keyring (secrets.py): two LIFEBOAT_HOMEs of one OS
+The id namespaces the keyring (secret_store.py): two LIFEBOAT_HOMEs of one OS
 account (two users, a portable copy, the tests) share one keyring, and
 without it `profile add src` in one overwrote the password of `src` in the
-other (issue 11). The key's fingerprint (crypto.key_id, never the key) lets
+other. The key's fingerprint (crypto.key_id, never the key) lets
 Lifeboat notice that the keyring lost the key: it then refuses to back up
 rather than silently start a new key that older backups do not open with.
 Older keys (before `lifeboat key new`, or brought back from a recovery

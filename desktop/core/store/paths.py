@@ -3,8 +3,8 @@
 LIFEBOAT_HOME=DIR puts everything (config, catalog, default backup folder,
 logs) under DIR; otherwise the platform's per-user folders (platformdirs).
 
-All of it is private to the user: folders 0700 and files 0600 (issue 11: a
-catalog and a log readable by every account on the machine said which
+All of it is private to the user: folders 0700 and files 0600 (a
+catalog and a log readable by every account on the machine would say which
 databases exist, where, and when). `ensure()` also tightens what an older
 version created more open. On Windows the per-user folders' inherited ACL
 already keeps other accounts out; chmod there only sets the read-only bit.
@@ -43,7 +43,7 @@ class AppPaths:
 
     @property
     def audit_file(self) -> Path:
-        """The activity log (audit.py): append-only JSON lines, hash-chained."""
+        """The activity log (audit_log.py): append-only JSON lines, hash-chained."""
         return self.data_dir / "audit.jsonl"
 
     @property

@@ -189,7 +189,7 @@ class ProfileStore:
     def get(self, name: str) -> Profile:
         return _find(self._load(), name)
 
-    @audited("profile_add")
+    @audited("profile_add", profile="profile")
     def add(self, profile: Profile, password: str | None = None) -> Profile:
         validate(profile)
         profiles = self._load()
@@ -216,7 +216,7 @@ class ProfileStore:
                        read_only=False, has_password=False)
         return self.add(copy, self.password_for(original))
 
-    @audited("profile_update")
+    @audited("profile_update", profile="profile")
     def update(self, profile: Profile, password: str | None = None) -> Profile:
         """Replace the profile of the same name.
 
@@ -239,7 +239,7 @@ class ProfileStore:
         self._save(profiles)
         return profile
 
-    @audited("profile_remove")
+    @audited("profile_remove", profile="name")
     def remove(self, name: str) -> None:
         profiles = self._load()
         profile = _find(profiles, name)

@@ -25,7 +25,7 @@ from desktop.core.format.header import key_id
 if TYPE_CHECKING:
     from desktop.core.store.installation import Installation
 
-SERVICE = "Lifeboat"  # alone: the entries before issue 11, read only to migrate them
+SERVICE = "Lifeboat"  # alone: entries from before installations had ids, read only to migrate them
 _INSTALLATION_KEY = "installation-key"
 _AUDIT_KEY = "audit-key"
 

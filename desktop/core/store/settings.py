@@ -4,12 +4,10 @@
 whole, atomically, and private to the user.
 """
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from desktop.core.durable import fsync_dir, fsync_file
+from desktop.core.durable import replace_file
 from desktop.core.errors import LifeboatError
 from desktop.core.store.paths import AppPaths
 
@@ -71,26 +69,14 @@ def damaged_config_file(path: Path, what: str, exc: Exception) -> LifeboatError:
 def write_config_file(path: Path, data: dict) -> None:
     """Replace `path` with `data` as JSON: readers see the old or the new file, never half.
 
-    mkstemp creates the file 0600, so the content is private from the first byte.
+    The file is created 0600 (durable.AtomicFile), so the content is private from the first byte.
     """
-    tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            json.dump(data, tmp, indent=2, ensure_ascii=False)
-            tmp.write("\n")
-            tmp.flush()
-            fsync_file(tmp.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
-        fsync_dir(path.parent)
+        replace_file(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     except OSError as exc:
         raise LifeboatError(
             f"Lifeboat could not save {path} ({exc.strerror}). "
             f"Check that the drive has free space and that you may write in {path.parent}.",
             detail=repr(exc),
         ) from exc
-    finally:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)

@@ -80,7 +80,8 @@ class ExportPlan:
             return None
         names = ", ".join(item.record.id for item in self.items if item.too_large)
         return (f"This drive ({self.drive.filesystem or 'unknown format'}) cannot hold a file larger than "
-                f"{human_size(self.file_limit)} (FAT32 drives stop at 4 GB), and backup {names} is larger. Lifeboat can "
+                f"{human_size(self.file_limit)} (FAT32 drives stop at 4 GB), and backup {names} is larger. "
+                "Lifeboat can "
                 "split it into numbered parts that it puts back together when restoring, or you can "
                 "choose a drive formatted as exFAT or NTFS.")
 
@@ -122,6 +123,17 @@ def plan_export(ws: Workspace, backup_ids: list[str], dest: Path,
     return ExportPlan(drive, items, limit)
 
 
+@dataclass(frozen=True)
+class ExportRun:
+    """One export on its way to the drive: what was asked, the folder it
+    writes in, and the job's progress and cancel."""
+    ws: Workspace
+    request: ExportRequest
+    dest: Path
+    tracker: ProgressTracker
+    cancel: CancelToken
+
+
 @audited("export")
 def run_export(ws: Workspace, request: ExportRequest, report: ProgressCallback = ignore_progress,
                cancel: Optional[CancelToken] = None) -> ExportResult:
@@ -139,26 +151,27 @@ def run_export(ws: Workspace, request: ExportRequest, report: ProgressCallback =
     tracker = ProgressTracker(report)
     tracker.update(phase="Copying to the drive", total=2 * sum(i.copy_size for i in plan.items))
     result = ExportResult()
+    run = ExportRun(ws, request, dest, tracker, cancel)
     for item in plan.items:
         cancel.raise_if_cancelled()
         part_size = plan.file_limit if item.too_large else None
-        result.copies.append(_export_one(ws, item.record, dest, request, part_size, tracker, cancel))
+        result.copies.append(_export_one(run, item.record, part_size))
     return result
 
 
-def _export_one(ws: Workspace, record: BackupRecord, dest: Path, request: ExportRequest,
-                part_size: Optional[int], tracker: ProgressTracker, cancel: CancelToken) -> ExportedCopy:
+def _export_one(run: ExportRun, record: BackupRecord, part_size: Optional[int]) -> ExportedCopy:
+    ws, request, tracker = run.ws, run.request, run.tracker
     opened = open_backup(ws, record.id)
     header = crypto.with_passphrase(opened.header, opened.data_key, request.passphrase)
-    target = dest / parts.base_path(opened.path).name
+    target = run.dest / parts.base_path(opened.path).name
     _refuse_existing(target)
     start = tracker.last.done
-    writer = _copy(opened.path, target, header, part_size, tracker, start, cancel)
+    writer = _copy(run, opened.path, target, header, part_size, start)
     files = [target] if isinstance(writer, AtomicFile) else [p.final_path for p in writer.parts]
     try:
         tracker.update(phase="Reading the copy back to check it", item=target.name)
         _read_back(files[0], request.passphrase, writer.sha256, opened.manifest.dump_bytes,
-                   lambda done: tracker.update(done=start + writer.size + done), cancel)
+                   lambda done: tracker.update(done=start + writer.size + done), run.cancel)
         sheet = None
         if request.recovery_sheet:
             sheet = write_sheet(sheet_path(target),
@@ -180,13 +193,13 @@ def _refuse_existing(target: Path) -> None:
                 "overwrites a backup: choose another folder, or move the old copy away first.")
 
 
-def _copy(source: Path, target: Path, header: crypto.Header, part_size: Optional[int],
-          tracker: ProgressTracker, start: int, cancel: CancelToken) -> Union[AtomicFile, parts.PartsWriter]:
+def _copy(run: ExportRun, source: Path, target: Path, header: crypto.Header, part_size: Optional[int],
+          start: int) -> Union[AtomicFile, parts.PartsWriter]:
     writer = parts.PartsWriter(target, part_size) if part_size else AtomicFile(target)
 
     def copied(done: int) -> None:
-        cancel.raise_if_cancelled()
-        tracker.update(item=target.name, done=start + done, bytes_done=start + done)
+        run.cancel.raise_if_cancelled()
+        run.tracker.update(item=target.name, done=start + done, bytes_done=start + done)
 
     try:
         with parts.open_stream(source) as src:

@@ -21,11 +21,13 @@ still stop --clean, as they stop pg_restore: --replace takes everything away.
 """
 from dataclasses import replace
 from subprocess import PIPE
+from typing import Optional
 
 from desktop.core.errors import RestoreFailed
 from desktop.core.jobs.restore.checks import expected_counts
 from desktop.core.jobs.restore.links import incoming_links
 from desktop.core.jobs.restore.modes import FeederThread, dbname_arg, pg_restore_options, tool_output
+from desktop.core.jobs.restore.request import RestoreRequest, RestoreRun
 from desktop.core.postgres.connection import connect
 from desktop.core.postgres.process import ToolProcess
 from desktop.core.progress import ProgressTracker, ignore_progress
@@ -49,10 +51,11 @@ ORDER BY 4
 _KIND = {"v": "VIEW", "m": "MATERIALIZED VIEW"}
 
 
-def keep_outside_dependents(opened, tools, env, profile, password, request, cancel):
-    """The request, with SQL that keeps what depends on the archive from outside it."""
-    tables = list(expected_counts(opened.manifest, request.tables))
-    listing = _archive_listing(opened, tools, env, request, cancel)
+def keep_outside_dependents(run: RestoreRun, password: Optional[str]) -> RestoreRequest:
+    """The run's request, with SQL that keeps what depends on the archive from outside it."""
+    request, tools, env, profile = run.request, run.tools, run.env, run.profile
+    tables = list(expected_counts(run.opened.manifest, request.tables))
+    listing = _archive_listing(run)
     with connect(profile, password) as conn:
         links = incoming_links(conn, tables)
         views = [(key, kind) for schema, name, kind, key in conn.execute(_DEPENDENT_VIEWS, {"tables": tables})
@@ -67,13 +70,13 @@ def keep_outside_dependents(opened, tools, env, profile, password, request, canc
     return replace(request, sql_before=request.sql_before + before, sql_after=request.sql_after + after)
 
 
-def _archive_listing(opened, tools, env, request, cancel) -> str:
-    options = [option for option in pg_restore_options(request) if option not in ("--clean", "--if-exists")]
-    with ToolProcess([tools.pg_restore, "--list", *options], env, stdin=PIPE) as lister:
-        feeder = FeederThread(opened, lister, ProgressTracker(ignore_progress), cancel, may_stop_early=True,
-                              drain=False)
+def _archive_listing(run: RestoreRun) -> str:
+    options = [option for option in pg_restore_options(run.request) if option not in ("--clean", "--if-exists")]
+    with ToolProcess([run.tools.pg_restore, "--list", *options], run.env, stdin=PIPE) as lister:
+        feeder = FeederThread(run.opened, lister, ProgressTracker(ignore_progress), run.cancel,
+                              may_stop_early=True, drain=False)
         listing = b"".join(tool_output(lister))
-        feeder.complete(cancel)
+        feeder.complete(run.cancel)
     return listing.decode("utf-8", "replace")
 
 

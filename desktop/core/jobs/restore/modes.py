@@ -3,8 +3,8 @@
 - custom archive, one job: streamed into `pg_restore --single-transaction --exit-on-error`;
 - custom archive for a server older than the tools (>= 17 into <= 16):
   `pg_restore --file=-` -> drop `SET transaction_timeout` -> psql, in one
-  transaction that Lifeboat commits (restore_psql);
-- plain SQL: streamed into psql the same way (restore_psql);
+  transaction that Lifeboat commits (psql.py);
+- plain SQL: streamed into psql the same way (psql.py);
 - parallel jobs or directory format: decrypted into the private staging
   folder first (pg_restore --jobs cannot read a pipe), removed afterwards.
 
@@ -30,6 +30,7 @@ from desktop.core.errors import Cancelled, RestoreFailed
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
 from desktop.core.jobs.backup import CONNECTION_LOST
+from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.open_backup import plaintext
 from desktop.core.postgres.process import ToolProcess, Watchdog
 from desktop.core.postgres.snapshot import split_table_key
@@ -71,14 +72,14 @@ def needs_script_route(tools: PgTools, server_num: int) -> bool:
     return tools.major >= 17 and major_of(server_num) < 17
 
 
-def restore_custom_stream(opened, tools, env, profile, request, tracker, cancel) -> None:
-    argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
-            dbname_arg(profile.dbname), *pg_restore_options(request)]
-    with ToolProcess(argv, env, stdin=PIPE, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
-        with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
-            finished = _feed(opened, proc.stdin, tracker, cancel, watchdog)
+def restore_custom_stream(run: RestoreRun) -> None:
+    argv = [run.tools.pg_restore, "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
+            dbname_arg(run.profile.dbname), *pg_restore_options(run.request)]
+    with ToolProcess(argv, run.env, stdin=PIPE, stdout=None, on_stderr_line=tracker_lines(run.tracker)) as proc:
+        with Watchdog(proc, run.cancel, STALL_SECONDS) as watchdog:
+            finished = _feed(run.opened, proc.stdin, run.tracker, run.cancel, watchdog)
             code = proc.wait()
-        check_exit(proc, code, cancel, finished or may_stop_early(request))
+        check_exit(proc, code, run.cancel, finished or may_stop_early(run.request))
 
 
 def _feed(opened, sink, tracker, cancel, watchdog, drain: bool = False) -> bool:
@@ -164,31 +165,32 @@ def tracker_lines(tracker: ProgressTracker):
     return on_line
 
 
-def restore_from_staging(staging_dir: Path, opened, tools, env, profile, request, tracker, cancel) -> None:
+def restore_from_staging(run: RestoreRun) -> None:
     # pg_restore --jobs reads the archive out of order, which needs a real
     # file; the staging folder is private (0700) and emptied afterwards.
-    with job_folder(staging_dir) as staging:
+    jobs = run.request.jobs
+    with job_folder(run.staging_dir) as staging:
         target = Path(staging) / "archive"
-        tracker.update(phase="Decrypting to a private temporary file")
-        decrypt_into(opened, target, tracker, cancel)
-        argv = [tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
-                dbname_arg(profile.dbname), *pg_restore_options(request)]
-        argv.append(f"--jobs={request.jobs}" if request.jobs > 1 else "--single-transaction")
-        with ToolProcess([*argv, target], env, stdout=None, on_stderr_line=tracker_lines(tracker)) as proc:
-            with Watchdog(proc, cancel, STALL_SECONDS):
+        run.tracker.update(phase="Decrypting to a private temporary file")
+        decrypt_into(run, target)
+        argv = [run.tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
+                dbname_arg(run.profile.dbname), *pg_restore_options(run.request)]
+        argv.append(f"--jobs={jobs}" if jobs > 1 else "--single-transaction")
+        with ToolProcess([*argv, target], run.env, stdout=None, on_stderr_line=tracker_lines(run.tracker)) as proc:
+            with Watchdog(proc, run.cancel, STALL_SECONDS):
                 code = proc.wait()
-            check_exit(proc, code, cancel, finished=True, atomic=request.jobs == 1)
+            check_exit(proc, code, run.cancel, finished=True, atomic=jobs == 1)
 
 
-def decrypt_into(opened, target: Path, tracker, cancel) -> None:
-    with checked_plaintext(opened, tracker) as (blocks, _):
-        if opened.manifest.format == "directory":
-            with tarfile.open(fileobj=ChunkReader(cancellable(blocks, cancel)), mode="r|") as archive:
+def decrypt_into(run: RestoreRun, target: Path) -> None:
+    with checked_plaintext(run.opened, run.tracker) as (blocks, _):
+        if run.opened.manifest.format == "directory":
+            with tarfile.open(fileobj=ChunkReader(cancellable(blocks, run.cancel)), mode="r|") as archive:
                 archive.extractall(target, filter="data")
             return
         with open(target, "xb") as out:
             for block in blocks:
-                cancel.raise_if_cancelled()
+                run.cancel.raise_if_cancelled()
                 out.write(block)
 
 

@@ -40,7 +40,7 @@ SELECT current_setting('server_version'), current_setting('server_version_num'):
 FROM pg_roles r WHERE r.rolname = current_user
 """
 
-# The engine's own test of "already holds tables" (restore.py), so that a
+# The engine's own test of "already holds tables" (run.py), so that a
 # target called empty here is one the engine restores into without --replace.
 _HAS_TABLES = """
 SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

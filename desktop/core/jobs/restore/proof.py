@@ -23,20 +23,19 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
-import psycopg
 from psycopg import sql
 
 from desktop.core.errors import (
     LifeboatError,
     ProfileReadOnly,
     RestoreFailed,
-    UnknownProfile,
     VerificationFailed,
 )
 from desktop.core.format.manifest import utc_now
 from desktop.core.jobs.restore.archive_needs import archive_needs
 from desktop.core.jobs.restore.checks import RestoreCheck
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
+from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, drop_scratch
 from desktop.core.localpg import inflight
 from desktop.core.localpg.private_server import PrivateServer, private_server
 from desktop.core.open_backup import OpenedBackup, open_backup
@@ -48,8 +47,6 @@ from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.restore_proof")
-_FORCE_FROM = 130000  # DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13
-SCRATCH_KIND = "scratch_database"
 START_PHASE = "Starting a private PostgreSQL server"
 NEEDS_PHASE = "Checking what the backup needs"
 STOP_PHASE = "Stopping the private server and removing its files"
@@ -80,7 +77,7 @@ def scratch_database_name(backup_id: str) -> str:
     return f"lifeboat_verify_{backup_id}"
 
 
-@audited("test_restore")
+@audited("test_restore", backup_id="id_or_file")
 def prove_restorable(
     ws: Workspace,
     id_or_file: str,
@@ -176,33 +173,9 @@ def _prove_on_profile(ws, opened: OpenedBackup, id_or_file: str, host: Profile, 
     return result
 
 
-def drop_scratch(scratch: Profile, password: Optional[str]) -> None:
-    with connect(scratch, password, dbname="postgres") as conn:
-        force = " WITH (FORCE)" if conn.info.server_version >= _FORCE_FROM else ""
-        try:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}" + force).format(sql.Identifier(scratch.dbname)))
-        except psycopg.Error as exc:
-            raise RestoreFailed(
-                f"Lifeboat could not remove the test database {scratch.dbname} on {scratch.host}. "
-                "Ask an administrator to drop it.", detail=str(exc)) from exc
-
-
 def _drop_quietly(scratch: Profile, password: Optional[str]) -> None:
     # The job's own error is what the user must see; a failed drop goes to the log.
     try:
         drop_scratch(scratch, password)
     except LifeboatError as exc:
         log.warning("%s | %s", exc.message, exc.detail)
-
-
-def remove_leftover_scratch(ws: Workspace, record: inflight.Record) -> str:
-    """Drops a scratch database a killed test restore left; returns what it did, in words."""
-    details = record.details
-    where = f"{details['host']}:{details['port']}"
-    try:
-        host = ws.profiles.get(details["profile"])
-    except UnknownProfile:
-        return (f"The test database {details['dbname']} on {where} was left by an interrupted test restore, "
-                f"and its connection \"{details['profile']}\" was removed since: ask an administrator to drop it.")
-    drop_scratch(replace(host, dbname=details["dbname"]), ws.profiles.password_for(host))
-    return f"Removed the test database {details['dbname']} on {where}, left by an interrupted test restore."

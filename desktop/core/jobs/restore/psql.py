@@ -2,7 +2,7 @@
 
 psql is NOT started with `-1`: `psql -1` commits when its input ends, so a
 Lifeboat killed mid-restore (its end of the pipe closed by the kernel)
-committed half a database (issue 10). Instead Lifeboat writes `BEGIN;`
+would commit half a database. Instead Lifeboat writes `BEGIN;`
 first and `COMMIT;` last, and only once everything checked out: every
 chunk of the file authenticated, the producer (`pg_restore --file=-`)
 exited 0, and the file's SHA-256 is the one the catalog recorded. When the
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from subprocess import DEVNULL, PIPE
 
 from desktop.core.jobs.restore.modes import STALL_SECONDS, check_exit, checked_plaintext, dbname_arg
+from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.postgres.process import ToolProcess, Watchdog
 from desktop.core.postgres.sqlfilter import one_transaction_script
 from desktop.core.postgres.tools import PgTools, major_of
@@ -31,10 +32,10 @@ def _psql_argv(tools: PgTools, profile: Profile) -> list:
     return [tools.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--no-password", dbname_arg(profile.dbname)]
 
 
-def run_psql(tools, env, profile, script: Iterator[bytes], server_major: int, cancel,
-             before_commit: Callable[[], None] = lambda: None) -> None:
+def run_psql(run: RestoreRun, script: Iterator[bytes], before_commit: Callable[[], None] = lambda: None) -> None:
     """Runs `script` in one transaction; `before_commit` raises to keep it from committing."""
-    with ToolProcess(_psql_argv(tools, profile), env, stdin=PIPE, stdout=DEVNULL) as psql:
+    cancel, server_major = run.cancel, major_of(run.server_num)
+    with ToolProcess(_psql_argv(run.tools, run.profile), run.env, stdin=PIPE, stdout=DEVNULL) as psql:
         committed = False
         with Watchdog(psql, cancel, STALL_SECONDS) as watchdog:
             try:
@@ -54,12 +55,12 @@ def run_psql(tools, env, profile, script: Iterator[bytes], server_major: int, ca
         check_exit(psql, code, cancel, finished=committed)
 
 
-def restore_plain(opened, tools, env, server_num, profile, tracker, cancel, before: bytes, after: bytes) -> None:
+def restore_plain(run: RestoreRun, before: bytes, after: bytes) -> None:
     """A plain SQL backup, with `before` and `after` in the same transaction."""
     def script() -> Iterator[bytes]:
         yield before
-        with checked_plaintext(opened, tracker) as (blocks, _):
+        with checked_plaintext(run.opened, run.tracker) as (blocks, _):
             yield from blocks
         yield after
 
-    run_psql(tools, env, profile, script(), major_of(server_num), cancel)
+    run_psql(run, script())

@@ -2,23 +2,23 @@
 
 Single-job restores run in one transaction (`pg_restore --single-transaction
 --exit-on-error`, or psql with a BEGIN; sent first and a COMMIT; that only
-Lifeboat sends, last: restore_psql) and each chunk is authenticated before
+Lifeboat sends, last: psql.py) and each chunk is authenticated before
 its bytes reach the tool: a damaged file, a failed statement, a cancel or a
 killed Lifeboat ends the tool before it commits, and the target is left
 exactly as it was. Parallel jobs need a real file (pg_restore cannot seek in
 a pipe), decrypted into the private staging folder and removed after.
 
 Before anything is read, the file must be the one the catalog names
-(backupfile.check_identity), and a restore that would restore nothing
+(open_backup.check_identity), and a restore that would restore nothing
 (a table filter matching no table, nothing left after structure/data only,
 an archive without tables) is refused.
 
 --replace: the target becomes exactly the backup. It always runs as ONE
-transaction through psql (restore_script: wipe everything, then the
+transaction through psql (script.py: wipe everything, then the
 archive), for every format; --jobs is ignored for it (parallel workers
 commit on their own). A killed or failed replace leaves the target as it was.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import psycopg
@@ -39,6 +39,7 @@ from desktop.core.jobs.restore.checks import RestoreCheck, check_restored, expec
 from desktop.core.jobs.restore.clean import keep_outside_dependents
 from desktop.core.jobs.restore.modes import needs_script_route, restore_custom_stream, restore_from_staging
 from desktop.core.jobs.restore.psql import restore_plain
+from desktop.core.jobs.restore.request import RestoreRequest, RestoreRun
 from desktop.core.jobs.restore.script import restore_through_script, wipe_sql
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.open_backup import OpenedBackup, check_identity, open_backup
@@ -49,30 +50,6 @@ from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker
 from desktop.core.store.audited import audited
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
-
-
-@dataclass
-class RestoreRequest:
-    source: str
-    into: str
-    create: bool = False
-    clean: bool = False
-    tables: list[str] = field(default_factory=list)
-    schema_only: bool = False
-    data_only: bool = False
-    no_owner: bool = False
-    no_acl: bool = False
-    jobs: int = 1
-    confirm: Optional[str] = None
-    # The target becomes exactly the backup: every user schema is dropped
-    # first, in the same transaction (CLI --replace, undo, full sync).
-    replace: bool = False
-    # SQL run in the restore's own transaction before and after the archive
-    # (a table-by-table sync drops and re-adds the links pointing at it).
-    sql_before: str = ""
-    sql_after: str = ""
-    # A safety backup the caller already took (sync takes it as its first step).
-    safety_backup_id: Optional[str] = None
 
 
 @dataclass
@@ -88,7 +65,7 @@ class RestoreResult:
         return self.check.ok
 
 
-@audited("restore")
+@audited("restore", profile="request.into", backup_id="request.source")
 def run_restore(
     ws: Workspace,
     request: RestoreRequest,
@@ -114,8 +91,9 @@ def run_restore(
     safety_id = request.safety_backup_id
     if profile.is_production and not created and not safety_id:
         safety_id = take_safety_backup(ws, profile, tracker, cancel)
+    run = RestoreRun(opened, request, profile, server_num, tools, tracker, cancel, ws.paths.staging_dir)
     try:
-        result = _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel)
+        result = _restore_and_check(ws, run, password)
     except LifeboatError as exc:
         exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
         raise
@@ -125,17 +103,19 @@ def run_restore(
     return result
 
 
-def _restore_and_check(ws, opened, tools, server_num, profile, password, request, tracker, cancel) -> RestoreResult:
-    tracker.update(phase="Restoring", total=opened.size)
-    watch = LockWatch(profile, password, tool_app_name("restore"), tracker, cancel,
+def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str]) -> RestoreResult:
+    opened, profile, request = run.opened, run.profile, run.request
+    run.tracker.update(phase="Restoring", total=opened.size)
+    watch = LockWatch(profile, password, tool_app_name("restore"), run.tracker, run.cancel,
                       ws.settings.lock_wait_minutes * 60)
-    partial = request.jobs > 1 and _route(request, opened, tools, server_num) == "staging"
+    partial = request.jobs > 1 and _route(run) == "staging"
     try:
         with child_env(profile, password, private_dir=ws.paths.private_dir) as env, watch:
             env["PGAPPNAME"] = watch.app_name
+            run = replace(run, env=env)
             if _keeps_outside_dependents(request, opened):
-                request = keep_outside_dependents(opened, tools, env, profile, password, request, cancel)
-            _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel)
+                run = replace(run, request=keep_outside_dependents(run, password))
+            _restore(run)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
             "The database may be partly restored; restore again, or use the safety backup."
@@ -143,9 +123,9 @@ def _restore_and_check(ws, opened, tools, server_num, profile, password, request
     except RestoreFailed as exc:
         raise watch.failure(exc, "the database may be partly restored; restore again, or use the safety backup."
                             if partial else "the database was left as it was before.") or exc
-    tracker.update(phase="Checking the restored database")
-    check = check_restored(profile, password, opened.manifest, request.tables,
-                           expect_rows=not request.schema_only)
+    run.tracker.update(phase="Checking the restored database")
+    check = check_restored(profile, password, opened.manifest, run.request.tables,
+                           expect_rows=not run.request.schema_only)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
 
 
@@ -155,31 +135,31 @@ def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> 
             and not (request.sql_before or request.sql_after))
 
 
-def _route(request: RestoreRequest, opened: OpenedBackup, tools: PgTools, server_num: int) -> str:
-    """How the bytes reach the server (restore_modes' docstring lists the routes)."""
-    if opened.manifest.format == "plain":
+def _route(run: RestoreRun) -> str:
+    """How the bytes reach the server (modes.py's docstring lists the routes)."""
+    request, fmt = run.request, run.opened.manifest.format
+    if fmt == "plain":
         return "plain"
-    if request.replace or request.sql_before or request.sql_after or needs_script_route(tools, server_num):
+    if request.replace or request.sql_before or request.sql_after or needs_script_route(run.tools, run.server_num):
         return "script"
-    if request.jobs > 1 or opened.manifest.format == "directory":
+    if request.jobs > 1 or fmt == "directory":
         return "staging"
     return "stream"
 
 
-def _restore(ws, opened, tools, env, server_num, profile, request, tracker, cancel) -> None:
-    route = _route(request, opened, tools, server_num)
+def _restore(run: RestoreRun) -> None:
+    route = _route(run)
+    request = run.request
     if route == "plain":
         # A plain script has no DROP statements: --clean wipes first, as --replace does.
         before = wipe_sql() if request.replace or request.clean else b""
-        restore_plain(opened, tools, env, server_num, profile, tracker, cancel,
-                      before + request.sql_before.encode(), request.sql_after.encode())
+        restore_plain(run, before + request.sql_before.encode(), request.sql_after.encode())
     elif route == "script":
-        restore_through_script(opened, tools, env, server_num, profile, request, ws.paths.staging_dir,
-                               tracker, cancel)
+        restore_through_script(run)
     elif route == "staging":
-        restore_from_staging(ws.paths.staging_dir, opened, tools, env, profile, request, tracker, cancel)
+        restore_from_staging(run)
     else:
-        restore_custom_stream(opened, tools, env, profile, request, tracker, cancel)
+        restore_custom_stream(run)
 
 
 def take_safety_backup(ws: Workspace, profile: Profile, tracker: ProgressTracker, cancel: CancelToken) -> str:

@@ -2,14 +2,14 @@
 
 pg_restore --single-transaction cannot run anything but the archive, so the
 archive goes through `pg_restore --file=-` as a script, and psql runs
-`before + script + after` in one transaction (restore_psql): all of it
+`before + script + after` in one transaction (psql.py): all of it
 commits, or none of it. Used by:
 - --replace (also undo and a whole-database sync): `before` is wipe_sql(),
   so the database ends up holding exactly what the backup holds
   (pg_restore --clean only drops the objects the archive names);
 - a table-by-table sync: `before` drops the links other tables have to the
   replaced ones, `after` adds them again, which re-checks every row;
-- PostgreSQL >= 17 tools into a server <= 16 (restore_modes.needs_script_route).
+- PostgreSQL >= 17 tools into a server <= 16 (modes.needs_script_route).
 
 A directory-format backup is decrypted into the private staging folder
 first (pg_restore reads a directory, not a pipe) and then goes the same way.
@@ -17,7 +17,7 @@ first (pg_restore reads a directory, not a pipe) and then goes the same way.
 and a replace must be all or nothing, so it runs in one transaction (no
 build-beside-and-swap yet).
 """
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
@@ -31,8 +31,8 @@ from desktop.core.jobs.restore.modes import (
     tool_output,
 )
 from desktop.core.jobs.restore.psql import run_psql
+from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.postgres.process import ToolProcess
-from desktop.core.postgres.tools import major_of
 from desktop.core.scratch import job_folder
 
 # Everything that a backup could hold goes first, in the restore's own
@@ -80,35 +80,35 @@ def wipe_sql() -> bytes:
     return _WIPE
 
 
-def restore_through_script(opened, tools, env, server_num, profile, request, staging_dir, tracker, cancel) -> None:
+def restore_through_script(run: RestoreRun) -> None:
+    request = run.request
     before = (wipe_sql() if request.replace else b"") + request.sql_before.encode()
     after = request.sql_after.encode()
     # With replace everything is gone already: pg_restore's own DROPs would only add noise.
     options = pg_restore_options(replace(request, clean=request.clean and not request.replace))
-    argv = [tools.pg_restore, "--no-password", "--exit-on-error", "--file=-", *options]
-    if opened.manifest.format == "directory":
-        with job_folder(staging_dir) as staging:
-            tracker.update(phase="Decrypting to a private temporary file")
-            decrypt_into(opened, Path(staging) / "archive", tracker, cancel)
-            tracker.update(phase="Restoring")
-            with ToolProcess([*argv, Path(staging) / "archive"], env, stdin=DEVNULL) as producer:
+    argv = [run.tools.pg_restore, "--no-password", "--exit-on-error", "--file=-", *options]
+    if run.opened.manifest.format == "directory":
+        with job_folder(run.staging_dir) as staging:
+            run.tracker.update(phase="Decrypting to a private temporary file")
+            decrypt_into(run, Path(staging) / "archive")
+            run.tracker.update(phase="Restoring")
+            with ToolProcess([*argv, Path(staging) / "archive"], run.env, stdin=DEVNULL) as producer:
                 def produced() -> None:
-                    check_exit(producer, producer.wait(), cancel, finished=True)
+                    check_exit(producer, producer.wait(), run.cancel, finished=True)
 
-                _psql(tools, env, profile, server_num, cancel, before, tool_output(producer), after, produced)
+                _psql(run, before, tool_output(producer), after, produced)
         return
-    with ToolProcess(argv, env, stdin=PIPE) as producer:
+    with ToolProcess(argv, run.env, stdin=PIPE) as producer:
         stops_early = may_stop_early(request)
-        feeder = FeederThread(opened, producer, tracker, cancel, stops_early, drain=stops_early)
-        _psql(tools, env, profile, server_num, cancel, before, feeder.script(), after,
-              lambda: feeder.complete(cancel))
+        feeder = FeederThread(run.opened, producer, run.tracker, run.cancel, stops_early, drain=stops_early)
+        _psql(run, before, feeder.script(), after, lambda: feeder.complete(run.cancel))
 
 
-def _psql(tools, env, profile, server_num, cancel, before: bytes, body: Iterator[bytes], after: bytes,
-          before_commit) -> None:
+def _psql(run: RestoreRun, before: bytes, body: Iterator[bytes], after: bytes,
+          before_commit: Callable[[], None]) -> None:
     def script() -> Iterator[bytes]:
         yield before
         yield from body
         yield after
 
-    run_psql(tools, env, profile, script(), major_of(server_num), cancel, before_commit)
+    run_psql(run, script(), before_commit)

@@ -1,0 +1,30 @@
+"""Catalog entries for tests: the manifest a backup job would write, and a
+completed backup with a small stand-in file."""
+from pathlib import Path
+
+from desktop.core.format.manifest import BackupOptions, Manifest
+from desktop.core.workspace import Workspace
+
+
+def manifest(backup_id: str, profile: str = "shop", started_at: str = "2026-01-02T03:04:05Z",
+             **kw) -> Manifest:
+    fields = dict(
+        backup_id=backup_id, profile=profile, environment="production", database="shop db",
+        host="db.example.com", port=5432, kind="manual", options=BackupOptions(),
+        server_version="15.18", server_version_num=150018, pg_dump_version="15.18",
+        started_at=started_at,
+    )
+    return Manifest(**{**fields, **kw})
+
+
+def add_backup(ws: Workspace, backup_id: str, environment: str = "development", proven: bool = False,
+               database: str = "shop") -> Path:
+    m = manifest(backup_id, environment=environment, database=database)
+    path = ws.paths.backups_dir / f"{backup_id}.dump.lifeboat"
+    path.write_bytes(b"encrypted bytes")
+    ws.catalog.start(m, path)
+    m.finished_at = "2026-01-02T03:05:00Z"
+    ws.catalog.complete(m, path, size=15, sha256="ab" * 32, file_id=backup_id * 4)
+    if proven:
+        ws.catalog.set_proven_restorable(backup_id, "2026-02-01T00:00:00Z")
+    return path
