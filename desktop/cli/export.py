@@ -54,14 +54,20 @@ def read_passphrase(args, confirm: bool) -> Optional[str]:
     return first
 
 
-def export(ws: Workspace, args) -> int:
+def new_passphrase(args, missing: str) -> str:
+    """A passphrase that is to protect a file: typed twice on a terminal, and strong enough."""
     passphrase = read_passphrase(args, confirm=True)
     if passphrase is None:
-        raise UsageError("An export needs a passphrase: give --passphrase-file F or --passphrase-stdin, "
-                         "or run it on a terminal to be asked.")
+        raise UsageError(missing)
     problem = passphrase_problem(passphrase)
     if problem:
         raise UsageError(problem)
+    return passphrase
+
+
+def export(ws: Workspace, args) -> int:
+    passphrase = new_passphrase(args, "An export needs a passphrase: give --passphrase-file F or "
+                                      "--passphrase-stdin, or run it on a terminal to be asked.")
     request = ExportRequest(backup_ids=args.ids, dest=args.to, passphrase=passphrase,
                             split=args.split, recovery_sheet=not args.no_recovery_sheet)
     result = run_with_progress(lambda report, cancel: run_export(ws, request, report, cancel))

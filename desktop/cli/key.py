@@ -4,10 +4,9 @@ this installation's backup key. The passphrase comes as for `export`:
 """
 from pathlib import Path
 
-from desktop.cli.export import passphrase_flags, read_passphrase
+from desktop.cli.export import new_passphrase, passphrase_flags, read_passphrase
 from desktop.core.errors import UsageError
 from desktop.core.format.header import key_id
-from desktop.core.format.passphrase import passphrase_problem
 from desktop.core.jobs.backup_key import export_key, import_key, new_key
 from desktop.core.workspace import Workspace
 
@@ -30,13 +29,8 @@ def key_command(ws: Workspace, args) -> int:
 
 
 def _export(ws: Workspace, args) -> int:
-    passphrase = read_passphrase(args, confirm=True)
-    if passphrase is None:
-        raise UsageError("The key file needs a passphrase: give --passphrase-file F or --passphrase-stdin, "
-                         "or run this in a terminal to type one.")
-    problem = passphrase_problem(passphrase)
-    if problem:
-        raise UsageError(problem)
+    passphrase = new_passphrase(args, "The key file needs a passphrase: give --passphrase-file F or "
+                                      "--passphrase-stdin, or run this in a terminal to type one.")
     path = export_key(ws, args.to, passphrase)
     print(f"Wrote this installation's backup key (id {key_id(ws.secrets.installation_key())}) to {path}, "
           "protected by the passphrase. Keep the file and the passphrase apart, somewhere safe.")

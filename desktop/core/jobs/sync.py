@@ -35,7 +35,7 @@ from desktop.core.errors import (
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.links import IncomingLink, incoming_links
-from desktop.core.jobs.restore.plan import TableChange, ordered, rows_now, table_changes
+from desktop.core.jobs.restore.plan import TableChange, TableLosses, ordered, rows_now, table_changes
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore, take_safety_backup
 from desktop.core.postgres.connection import connect
 from desktop.core.postgres.snapshot import list_tables
@@ -60,20 +60,12 @@ class SyncRequest:
 
 
 @dataclass
-class SyncPlan:
+class SyncPlan(TableLosses):
     source: Profile
     target: Profile
     tables: list[str]  # schema.table keys; empty for the whole database
     links: list[IncomingLink]
     changes: list[TableChange] = field(default_factory=list)
-
-    @property
-    def lost(self) -> list[TableChange]:
-        return [change for change in self.changes if change.lost]
-
-    @property
-    def fallen(self) -> list[TableChange]:
-        return [change for change in self.changes if change.fell]
 
     def loss_lines(self) -> list[str]:
         """Each table the target would lose, and each whose rows would fall, in words."""

@@ -122,9 +122,8 @@ class TableChange:
         return f"{self.name}: {self.now.words()} before, {self.after:,} now"
 
 
-@dataclass
-class RestorePlan:
-    target: TargetState
+class TableLosses:
+    """What a plan with `changes` takes away: shared by a restore's and a sync's plan."""
     changes: list[TableChange]
 
     @property
@@ -134,6 +133,12 @@ class RestorePlan:
     @property
     def fallen(self) -> list[TableChange]:
         return [change for change in self.changes if change.fell]
+
+
+@dataclass
+class RestorePlan(TableLosses):
+    target: TargetState
+    changes: list[TableChange]
 
     def lines(self) -> list[str]:
         return [change.words() for change in ordered(self.changes)]
