@@ -20,7 +20,6 @@ from desktop.cli import safety as cli_safety
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
 from desktop.core.format.manifest import FORMATS
-from desktop.core.localpg.leftovers import remove_leftovers
 from desktop.core.store.logs import setup_logging
 from desktop.core.workspace import Workspace
 
@@ -161,7 +160,6 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return 2
         ws = Workspace.open()
         setup_logging(ws.paths)
-        remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
         commands.recover_catalog(ws)
         code = commands.dispatch(ws, args)
         sys.stdout.flush()  # here, not at exit: a closed pipe must reach the handler below

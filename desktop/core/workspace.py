@@ -9,6 +9,7 @@ from pathlib import Path
 
 from desktop.core.errors import LifeboatError
 from desktop.core.format import container as crypto
+from desktop.core.localpg.leftovers import remove_leftovers
 from desktop.core.scratch import clean_at_start
 from desktop.core.store.audited import audit_log_of
 from desktop.core.store.catalog import Catalog
@@ -53,6 +54,7 @@ class Workspace:
         )
         if removed:
             _record_removal(ws, removed)
+        remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
         return ws
 
     def tool_dirs(self) -> list[Path]:

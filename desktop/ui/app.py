@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from desktop.core.jobs.delete import purge_expired
 from desktop.core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
-from desktop.core.localpg.leftovers import remove_leftovers
 from desktop.core.store.logs import setup_logging
 from desktop.core.store.paths import app_paths
 from desktop.core.workspace import Workspace
@@ -105,12 +104,10 @@ def _start_demo():
 
 def _housekeeping(window: MainWindow) -> BackgroundJob:
     """After the window shows: refill a damaged catalog from the backup folder,
-    purge what outstayed the trash, remove what a killed test restore left (a
-    private server, a scratch database); then the window shows what is true now."""
+    purge what outstayed the trash; then the window shows what is true now."""
     ws = window.ws
 
     def work(report, cancel):
-        remove_leftovers(ws)
         rebuilt = recover_damaged_catalog(ws)
         purge_expired(ws)
         return rebuilt

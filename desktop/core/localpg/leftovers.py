@@ -1,9 +1,8 @@
 """At start: remove the private servers and scratch databases interrupted
 jobs left, and say so in the activity log.
 
-Scratch files (staging, password files) are core/scratch.py's and go when a
-Workspace opens; these need the jobs that made them, so the front ends (CLI
-and window) call remove_leftovers right after opening their Workspace.
+Scratch files (staging, password files) are core/scratch.py's. Both go
+when a Workspace opens (the CLI's, the window's, off its GUI thread).
 Without records (the usual case) it lists one empty folder and returns; it
 connects to a server only when a record names a scratch database there
 (inflight.py).
