@@ -1,0 +1,59 @@
+"""When schedules are due: wall-clock slots in the user's time zone, catch-up once."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from desktop.core.errors import UsageError
+from desktop.core.schedule.model import latest_slot, new_schedule, next_run
+from desktop.core.schedule.store import ScheduleStore
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def test_daily_runs_at_the_local_time_across_a_daylight_saving_change():
+    daily = new_schedule("shop", "daily", at="02:30", now=CREATED)
+    assert next_run(daily, utc(2026, 3, 28, 12), BERLIN) == utc(2026, 3, 29, 1, 30)   # 02:30 falls in the gap: runs at 03:30 CEST
+    assert next_run(daily, utc(2026, 3, 29, 12), BERLIN) == utc(2026, 3, 30, 0, 30)   # 02:30 CEST
+    assert next_run(daily, utc(2026, 1, 10, 12), BERLIN) == utc(2026, 1, 11, 1, 30)   # 02:30 CET
+
+
+def test_weekly_and_monthly_slots():
+    weekly = new_schedule("shop", "weekly", at="18:00", on=["mon", "thu"], now=CREATED)
+    assert next_run(weekly, utc(2026, 12, 1, 12), timezone.utc) == utc(2026, 12, 3, 18)  # Tue → Thu
+    assert next_run(weekly, utc(2026, 12, 3, 18), timezone.utc) == utc(2026, 12, 7, 18)  # Thu → Mon
+    monthly = new_schedule("shop", "monthly", at="01:00", on=["31"], now=CREATED)
+    assert next_run(monthly, utc(2026, 2, 1), timezone.utc) == utc(2026, 2, 28, 1)       # short month: last day
+    hourly = new_schedule("shop", "hourly", at="00:15", now=CREATED)
+    assert next_run(hourly, utc(2026, 5, 5, 9, 20), timezone.utc) == utc(2026, 5, 5, 10, 15)
+
+
+def test_missed_slots_make_one_run_and_nothing_is_due_before_the_schedule_existed():
+    daily = new_schedule("shop", "daily", at="02:00", now=utc(2026, 6, 10, 12))
+    assert latest_slot(daily, utc(2026, 6, 11, 1), timezone.utc) is None
+    # Off for five days: the newest missed slot only.
+    assert latest_slot(daily, utc(2026, 6, 16, 9), timezone.utc) == utc(2026, 6, 16, 2)
+
+
+@pytest.mark.parametrize("every, at, on", [
+    ("daily", "25:00", None), ("weekly", "02:00", ["someday"]), ("monthly", "02:00", ["32"]),
+    ("fortnightly", "02:00", None), ("hourly", "02:00", ["mon"]),
+])
+def test_nonsense_is_refused_in_plain_words(every, at, on):
+    with pytest.raises(UsageError):
+        new_schedule("shop", every, at=at, on=on)
+
+
+def test_schedules_are_stored_and_found_by_id_prefix(tmp_path):
+    from desktop.core.store.paths import app_paths
+    store = ScheduleStore(app_paths({"LIFEBOAT_HOME": str(tmp_path)}).ensure())
+    added = store.add(new_schedule("shop", "weekly", on=["fri"]))
+    assert store.get(added.id[:4]) == added
+    assert store.for_profile("shop") == [added]
+    store.remove(added.id)
+    assert store.list() == []
