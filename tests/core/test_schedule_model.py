@@ -1,5 +1,5 @@
 """When schedules are due: wall-clock slots in the user's time zone, catch-up once."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,11 +9,11 @@ from desktop.core.schedule.model import latest_slot, new_schedule, next_run
 from desktop.core.schedule.store import ScheduleStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
-CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def test_daily_runs_at_the_local_time_across_a_daylight_saving_change():
@@ -25,19 +25,19 @@ def test_daily_runs_at_the_local_time_across_a_daylight_saving_change():
 
 def test_weekly_and_monthly_slots():
     weekly = new_schedule("shop", "weekly", at="18:00", on=["mon", "thu"], now=CREATED)
-    assert next_run(weekly, utc(2026, 12, 1, 12), timezone.utc) == utc(2026, 12, 3, 18)  # Tue → Thu
-    assert next_run(weekly, utc(2026, 12, 3, 18), timezone.utc) == utc(2026, 12, 7, 18)  # Thu → Mon
+    assert next_run(weekly, utc(2026, 12, 1, 12), UTC) == utc(2026, 12, 3, 18)  # Tue → Thu
+    assert next_run(weekly, utc(2026, 12, 3, 18), UTC) == utc(2026, 12, 7, 18)  # Thu → Mon
     monthly = new_schedule("shop", "monthly", at="01:00", on=["31"], now=CREATED)
-    assert next_run(monthly, utc(2026, 2, 1), timezone.utc) == utc(2026, 2, 28, 1)       # short month: last day
+    assert next_run(monthly, utc(2026, 2, 1), UTC) == utc(2026, 2, 28, 1)       # short month: last day
     hourly = new_schedule("shop", "hourly", at="00:15", now=CREATED)
-    assert next_run(hourly, utc(2026, 5, 5, 9, 20), timezone.utc) == utc(2026, 5, 5, 10, 15)
+    assert next_run(hourly, utc(2026, 5, 5, 9, 20), UTC) == utc(2026, 5, 5, 10, 15)
 
 
 def test_missed_slots_make_one_run_and_nothing_is_due_before_the_schedule_existed():
     daily = new_schedule("shop", "daily", at="02:00", now=utc(2026, 6, 10, 12))
-    assert latest_slot(daily, utc(2026, 6, 11, 1), timezone.utc) is None
+    assert latest_slot(daily, utc(2026, 6, 11, 1), UTC) is None
     # Off for five days: the newest missed slot only.
-    assert latest_slot(daily, utc(2026, 6, 16, 9), timezone.utc) == utc(2026, 6, 16, 2)
+    assert latest_slot(daily, utc(2026, 6, 16, 9), UTC) == utc(2026, 6, 16, 2)
 
 
 @pytest.mark.parametrize("every, at, on", [

@@ -8,7 +8,7 @@ Times are wall-clock times in the user's time zone (settings), so "daily at
 """
 import secrets
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Optional
 
 from desktop.core.errors import UsageError
@@ -84,7 +84,7 @@ def new_schedule(profile: str, every: str, at: Optional[str] = None, on: Optiona
     elif on:
         raise UsageError("--on is for weekly (days such as mon,thu) or monthly (a day of the month) schedules.")
     schedule = Schedule(id=secrets.token_hex(4), profile=profile, every=every, at=at or "02:00", on=on,
-                        created_at=(now or datetime.now(timezone.utc)).isoformat(), **extra)
+                        created_at=(now or datetime.now(UTC)).isoformat(), **extra)
     validate(schedule)
     return schedule
 
@@ -150,7 +150,7 @@ def _month_day(schedule: Schedule, day) -> int:
 def _utc(local: datetime, tz: tzinfo) -> datetime:
     # fold=0: an ambiguous autumn hour runs once, at its first occurrence; a
     # spring-forward gap time runs at the instant it maps to.
-    return local.replace(tzinfo=tz).astimezone(timezone.utc)
+    return local.replace(tzinfo=tz).astimezone(UTC)
 
 
 def _clock(text: str) -> tuple[int, int]:
