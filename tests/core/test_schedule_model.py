@@ -18,7 +18,7 @@ def utc(*args) -> datetime:
 
 def test_daily_runs_at_the_local_time_across_a_daylight_saving_change():
     daily = new_schedule("shop", "daily", at="02:30", now=CREATED)
-    assert next_run(daily, utc(2026, 3, 28, 12), BERLIN) == utc(2026, 3, 29, 1, 30)   # 02:30 falls in the gap: runs at 03:30 CEST
+    assert next_run(daily, utc(2026, 3, 28, 12), BERLIN) == utc(2026, 3, 29, 1, 30)  # in the gap: 03:30 CEST
     assert next_run(daily, utc(2026, 3, 29, 12), BERLIN) == utc(2026, 3, 30, 0, 30)   # 02:30 CEST
     assert next_run(daily, utc(2026, 1, 10, 12), BERLIN) == utc(2026, 1, 11, 1, 30)   # 02:30 CET
 

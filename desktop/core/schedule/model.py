@@ -97,7 +97,8 @@ def validate(schedule: Schedule) -> None:
             raise UsageError(f"Weekly schedules run on days named {', '.join(WEEKDAYS)} (for example mon,thu).")
     if schedule.every == "monthly":
         if len(schedule.on) != 1 or not schedule.on[0].isdigit() or not 1 <= int(schedule.on[0]) <= 31:
-            raise UsageError("Monthly schedules run on one day of the month, 1 to 31 (a short month uses its last day).")
+            raise UsageError("Monthly schedules run on one day of the month, 1 to 31 "
+                             "(a short month uses its last day).")
     if min(asdict(schedule.keep).values()) < 0:
         raise UsageError("Retention counts cannot be negative.")
 
