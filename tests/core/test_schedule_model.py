@@ -6,7 +6,10 @@ import pytest
 
 from desktop.core.errors import UsageError
 from desktop.core.schedule.model import latest_slot, new_schedule, next_run
+from desktop.core.schedule.status import connection_status
 from desktop.core.schedule.store import ScheduleStore
+from desktop.core.workspace import Workspace
+from tests.catalog_entries import add_backup
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -57,3 +60,20 @@ def test_schedules_are_stored_and_found_by_id_prefix(tmp_path):
     assert store.for_profile("shop") == [added]
     store.remove(added.id)
     assert store.list() == []
+
+
+def test_a_connection_is_overdue_after_twice_its_interval_without_a_completed_backup():
+    ws = Workspace.open()
+    add_backup(ws, "b1")  # completed 2026-01-02T03:05Z, profile "shop"
+    daily = new_schedule("shop", "daily", at="02:00", now=CREATED)
+
+    def status(now, **settings):
+        for key, value in settings.items():
+            setattr(ws.settings, key, value)
+        return connection_status("shop", [daily], ws.catalog, ws.settings, now)
+
+    fresh = status(utc(2026, 1, 3, 12), time_zone="UTC")
+    assert fresh.next_run == utc(2026, 1, 4, 2) and not fresh.overdue
+    assert status(utc(2026, 1, 4, 3, 6)).overdue            # 48 h and a minute later
+    assert not status(utc(2026, 1, 4, 3, 6), stale_after_hours={"shop": 72}).overdue
+    assert not connection_status("shop", [], ws.catalog, ws.settings, utc(2027, 1, 1)).overdue

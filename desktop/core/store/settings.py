@@ -4,7 +4,7 @@
 whole, atomically, and private to the user.
 """
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from desktop.core.durable import replace_file
@@ -20,6 +20,15 @@ class Settings:
     trash_days: int = 7
     # How long a job waits for a table another program has locked before it gives up.
     lock_wait_minutes: float = 10
+    # Where new backups go when no --dest is given; None: AppPaths.backups_dir.
+    backups_dir: str | None = None
+    # A backup with no progress for this long is stopped as stalled (and says so).
+    stall_minutes: float = 30
+    # IANA name (Europe/Berlin) for schedule times; None: this computer's zone.
+    time_zone: str | None = None
+    # Per connection: hours without a successful backup before it counts as
+    # overdue; a connection not named here uses twice its schedule's interval.
+    stale_after_hours: dict[str, float] = field(default_factory=dict)
 
 
 def load_settings(paths: AppPaths) -> Settings:
