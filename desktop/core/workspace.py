@@ -10,6 +10,7 @@ from pathlib import Path
 from desktop.core.errors import LifeboatError
 from desktop.core.format import container as crypto
 from desktop.core.localpg.leftovers import remove_leftovers
+from desktop.core.schedule.store import ScheduleStore
 from desktop.core.scratch import clean_at_start
 from desktop.core.store.audited import audit_log_of
 from desktop.core.store.catalog import Catalog
@@ -30,6 +31,7 @@ class Workspace:
     profiles: ProfileStore
     catalog: Catalog
     settings: Settings
+    schedules: ScheduleStore
 
     @classmethod
     def open(cls, environ=os.environ, secrets: Secrets | None = None) -> "Workspace":
@@ -51,6 +53,7 @@ class Workspace:
             profiles=ProfileStore(paths, secrets),
             catalog=catalog,
             settings=load_settings(paths),
+            schedules=ScheduleStore(paths),
         )
         if removed:
             _record_removal(ws, removed)

@@ -33,7 +33,9 @@ ACTION_WORDS = {
     "profile_add": "Connection added", "profile_update": "Connection changed",
     "profile_remove": "Connection removed", "sync": "Sync", "test_restore": "Test restore",
     "cleanup": "Leftovers removed", "key_new": "New backup key", "key_export": "Backup key exported",
-    "key_import": "Backup key restored",
+    "key_import": "Backup key restored", "schedule_add": "Schedule added", "schedule_remove": "Schedule removed",
+    "schedule_run": "Scheduled run", "retention": "Old backups tidied", "alert": "Alert sent",
+    "settings": "Settings changed", "refresh": "Development refreshed", "mask_policy": "Masking rules changed",
 }
 RESULT_WORDS = {"ok": "Done", "failed": "Failed", "cancelled": "Cancelled"}
 ALL = "All"

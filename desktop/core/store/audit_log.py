@@ -39,7 +39,9 @@ from desktop.core.store.audit_seal import AuditSeal, split_mac, with_mac
 log = logging.getLogger("lifeboat.audit")
 ACTIONS = ("backup", "restore", "verify", "export", "import", "delete", "trash", "untrash", "purge",
            "profile_add", "profile_update", "profile_remove", "sync", "test_restore",
-           "cleanup", "key_new", "key_export", "key_import")
+           "cleanup", "key_new", "key_export", "key_import",
+           "schedule_add", "schedule_remove", "schedule_run", "retention", "alert", "settings",
+           "refresh", "mask_policy")
 RESULTS = ("ok", "failed", "cancelled")
 GENESIS = "0" * 64
 MESSAGE_LIMIT = 500
