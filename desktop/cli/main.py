@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                "on throwaway sample databases.",
     )
     parser.add_argument("--version", action="store_true", help="print the app, Qt and pg_dump versions")
+    # Handled before this parser (desktop/__main__.py); listed so --help shows it.
+    parser.add_argument("--demo", action="store_true", help="open the window on throwaway sample databases")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _profile_parsers(sub)
     _backup_parser(sub)

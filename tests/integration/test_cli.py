@@ -40,6 +40,19 @@ def test_version(lifeboat):
     assert any(line.startswith("pg_restore ") for line in lines)
 
 
+def test_help_lists_the_demo_and_the_window_without_a_display_says_what_to_do(lifeboat):
+    assert "--demo" in ok(lifeboat("--help")).stdout
+    env = {key: value for key, value in child_env().items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for args in ([], ["--demo"]):
+        result = subprocess.run([sys.executable, "-m", "desktop", *args], cwd=REPO, env=env,
+                                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            "No display found: run Lifeboat from your desktop, or use the `lifeboat` commands "
+            "(see `lifeboat --help`).")
+
+
 def test_profile_add_from_a_url_moves_the_password_to_the_keyring(lifeboat, pg15, chinook_db,
                                                                    keyring_file, lifeboat_home):
     url = f"postgresql://{pg15.superuser}:{pg15.password}@{pg15.host}:{pg15.port}/{chinook_db}?sslmode=require"
