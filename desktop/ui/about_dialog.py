@@ -36,6 +36,8 @@ COMPONENTS = (
     ("platformdirs", "platformdirs", "MIT"),
     ("psutil", "psutil", "BSD-3-Clause"),
     ("filelock", "filelock", "Unlicense"),
+    ("tzlocal (this computer's time zone)", "tzlocal", "MIT"),
+    ("tzdata (time zone database)", "tzdata", "Apache-2.0"),
     ("PostgreSQL client tools (pg_dump, pg_restore, psql, libpq)", None, "PostgreSQL License"),
     ("Chinook sample database (demo)", None, "MIT"),
     ("Pagila sample database (demo)", None, "PostgreSQL-style (MIT-like)"),

@@ -1,24 +1,67 @@
-"""Help menu: Show log opens the log file, About lists versions and licences."""
-from PySide6.QtWidgets import QApplication
+"""Help menu: the user guide and the log read in the app, a problem report
+with no secret in it, About with versions and licences."""
+import zipfile
 
-from desktop.core.store.logs import LOG_NAME, setup_logging
-from desktop.ui.help_menu import log_file_url, show_about
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from desktop.core.store.logs import setup_logging
+from desktop.ui.help_menu import save_problem_report, show_about
+from desktop.ui.help_windows import GuideWindow, LogViewer
 from desktop.ui.main_window import MainWindow
 from tests.ui.screens import save_screenshot
 
 
-def test_main_window_has_show_log_and_about(qtbot, ws):
+def test_main_window_help_menu(qtbot, ws):
     window = MainWindow(ws)
     qtbot.addWidget(window)
     menu = window.findChild(type(window.menuBar().actions()[0].menu()), "helpMenu")
     assert menu is not None and menu.accessibleName() == "Help"
-    assert [a.text() for a in menu.actions()] == ["Show log", "Export backup key…", "About Lifeboat"]
+    assert [a.text() for a in menu.actions()] == [
+        "User guide", "Show log", "Report a problem…", "Export backup key…", "About Lifeboat"]
 
 
-def test_show_log_points_at_the_log_file_once_there_is_one(ws):
-    assert log_file_url(ws).toLocalFile() == str(ws.paths.log_dir)
+def test_the_user_guide_covers_the_everyday_jobs(qtbot):
+    guide = GuideWindow()
+    qtbot.addWidget(guide)
+    guide.resize(720, 600)
+    guide.show()
+    text = guide.text.toPlainText()
+    for heading in ("Your first backup", "Restoring into development", "Exporting to a drive",
+                    "What the badges and columns mean", "When a restore fails"):
+        assert heading in text
+    save_screenshot(guide, "user_guide", shows=("guideText", "closeButton"))
+
+
+def test_the_log_viewer_shows_the_newest_lines_in_the_app(qtbot, ws):
+    viewer = LogViewer(ws)
+    qtbot.addWidget(viewer)
+    assert "Nothing has been written" in viewer.text.toPlainText()
     setup_logging(ws.paths).info("something happened")
-    assert log_file_url(ws).toLocalFile() == str(ws.paths.log_dir / LOG_NAME)
+    qtbot.mouseClick(viewer.findChild(QPushButton, "refreshLogButton"), Qt.MouseButton.LeftButton)
+    assert "something happened" in viewer.text.toPlainText()
+    viewer.resize(900, 560)
+    viewer.show()
+    save_screenshot(viewer, "log_viewer", shows=("logText", "refreshLogButton", "openLogFolderButton"))
+
+
+def test_a_problem_report_holds_the_log_and_versions_but_no_secret(qtbot, ws, tmp_path):
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    setup_logging(ws.paths).info("could not connect to postgresql://shop:s3cret-pw@db.example.com/shop")
+    with qtbot.waitSignal(save_problem_report(window, ws, tmp_path).succeeded, timeout=30000):
+        pass
+    saved = window.findChild(QMessageBox, "problemReportSaved")
+    assert "without their passwords" in saved.text()
+    saved.close()
+    [report] = tmp_path.glob("Lifeboat problem report *.zip")
+    assert report.name in saved.text()
+    with zipfile.ZipFile(report) as archive:
+        names = set(archive.namelist())
+        content = b"".join(archive.read(name) for name in names)
+    assert {"versions.txt", "settings.json", "connections.txt", "backups.txt", "logs/lifeboat.log"} <= names
+    assert b"Qt " in content and b"could not connect" in content
+    assert b"s3cret-pw" not in content
 
 
 def test_about_lists_versions_and_licences(qtbot, ws):

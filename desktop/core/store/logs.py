@@ -9,6 +9,7 @@ import logging
 import logging.handlers
 import os
 import stat
+from collections import deque
 
 from desktop.core.redact import redact
 from desktop.core.store.paths import AppPaths
@@ -53,3 +54,12 @@ def setup_logging(paths: AppPaths) -> logging.Logger:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     return logger
+
+
+def log_tail(paths: AppPaths, max_lines: int = 2000) -> str:
+    """The newest lines of the log, for the in-app viewer ("" before anything was logged)."""
+    try:
+        with open(paths.log_dir / LOG_NAME, encoding="utf-8", errors="replace") as log:
+            return "".join(deque(log, maxlen=max_lines))
+    except FileNotFoundError:
+        return ""
