@@ -5,9 +5,11 @@ A mixin of MainWindow: each opener wires the dialog's change signal to the
 window's refresh, so every view shows what is true after it."""
 from typing import Optional
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 
+from desktop.core.errors import LifeboatError
+from desktop.core.launch import lifeboat_command
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.ui.activity_dialog import ActivityDialog
@@ -87,6 +89,13 @@ class WindowDialogs:
     # --- connections ---------------------------------------------------------
     def add_profile(self) -> ProfileDialog:
         return self._open_profile_dialog(None)
+
+    def open_demo_window(self) -> None:
+        command = [*lifeboat_command(), "--demo"]
+        if not QProcess.startDetached(command[0], command[1:]):
+            error_box(self, "The demo did not start",
+                      LifeboatError("Lifeboat could not start its demo window. Try again; if it still does not "
+                                    "start, Help › Show log has the details.")).open()
 
     def edit_profile(self, profile: Profile) -> ProfileDialog:
         return self._open_profile_dialog(profile)

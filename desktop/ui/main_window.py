@@ -65,6 +65,7 @@ class MainWindow(WindowDialogs, QMainWindow):
 
         self.welcome = WelcomePage(self)
         self.welcome.add_connection_requested.connect(self.add_profile)
+        self.welcome.demo_requested.connect(self.open_demo_window)
         self.catalog_view = CatalogView(self)
         self.catalog_view.selection_changed.connect(self._update_actions)
         self.catalog_view.activated.connect(self.show_details)

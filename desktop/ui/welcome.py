@@ -3,7 +3,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.ui import palette
-from desktop.ui.widgets import HINT_STYLE
+from desktop.ui.widgets import HINT_STYLE, named
 
 _STEPS = (
     ("Add a connection",
@@ -40,6 +40,7 @@ def _label(text: str, object_name: str, scale: float = 1.0, bold: bool = False) 
 
 class WelcomePage(QWidget):
     add_connection_requested = Signal()
+    demo_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -71,11 +72,15 @@ class WelcomePage(QWidget):
         button_row.addStretch(1)
         column.addLayout(button_row)
 
-        demo = _label(
-            "Just looking? Start Lifeboat with <code style=\"white-space: nowrap\">lifeboat --demo"
-            "</code> to try every step on sample databases that are removed again when you quit.",
-            "welcomeDemoHint")
-        demo.setTextFormat(Qt.TextFormat.RichText)
+        demo_button = named(QPushButton("Try it with sample databases"), "welcomeDemoButton",
+                            "Try it with sample databases")
+        demo_button.clicked.connect(self.demo_requested)
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(demo_button)
+        demo_row.addStretch(1)
+        column.addLayout(demo_row)
+        demo = _label("Just looking? This opens a second window with sample databases to try every step on; "
+                      "they are removed again when you close it.", "welcomeDemoHint")
         demo.setStyleSheet(HINT_STYLE)
         column.addWidget(demo)
 

@@ -21,6 +21,22 @@ def test_the_button_asks_for_a_connection(qtbot):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
     texts = [label.text() for label in page.findChildren(QLabel)]
-    assert any("lifeboat --demo" in text for text in texts)
     assert {"Add a connection", "Back up", "Restore into development"} <= set(texts)
-    save_screenshot(page, "welcome", shows=("welcomeAddConnectionButton",))
+    save_screenshot(page, "welcome", shows=("welcomeAddConnectionButton", "welcomeDemoButton"))
+
+
+def test_the_demo_button_starts_lifeboat_on_sample_databases(qtbot, ws, monkeypatch):
+    """A second Lifeboat process, detached, as `lifeboat --demo` (the demo itself: test_demo_journey)."""
+    from PySide6.QtCore import QProcess
+
+    from desktop.core.launch import lifeboat_command
+    from desktop.ui.main_window import MainWindow
+
+    started = []
+    monkeypatch.setattr(QProcess, "startDetached", lambda program, args: started.append([program, *args]) or True)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    button = window.welcome.findChild(QPushButton, "welcomeDemoButton")
+    assert button.accessibleName() == "Try it with sample databases"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert started == [[*lifeboat_command(), "--demo"]]
