@@ -13,6 +13,7 @@ from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.delete import delete_backup, purge_expired
+from desktop.core.jobs.label import label_backup
 from desktop.core.jobs.rebuild import rebuild_catalog, rebuild_summary, recover_damaged_catalog
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
@@ -258,6 +259,12 @@ def delete(ws: Workspace, args) -> int:
     return 0
 
 
+def label(ws: Workspace, args) -> int:
+    record = label_backup(ws, args.id, args.text)
+    print(f"Backup {record.id}: " + (f"note set to {record.label!r}." if record.label else "note removed."))
+    return 0
+
+
 def catalog_rebuild(ws: Workspace, args) -> int:
     result = run_with_progress(lambda report, cancel: rebuild_catalog(ws, args.dir, report, cancel))
     print(f"Added {len(result.added)} backups; {len(result.already_known)} were already known.")
@@ -267,4 +274,4 @@ def catalog_rebuild(ws: Workspace, args) -> int:
 
 
 _COMMANDS = {"backup": backup, "list": list_backups, "show": show_backup, "verify": verify,
-             "restore": restore, "decrypt": decrypt, "delete": delete}
+             "restore": restore, "decrypt": decrypt, "delete": delete, "label": label}

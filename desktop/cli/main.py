@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("id")
     delete.add_argument("--confirm", metavar="DBNAME",
                         help="the database's name: needed for the only proven-restorable backup of production")
+    label = sub.add_parser("label", help="give a backup a note, shown in the list (\"\" removes it)")
+    label.add_argument("id")
+    label.add_argument("text")
     catalog = sub.add_parser("catalog", help="catalog maintenance")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True, parser_class=_Parser)
     rebuild = catalog_sub.add_parser("rebuild", help="add every backup file in a folder to the catalog")

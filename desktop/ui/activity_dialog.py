@@ -36,6 +36,7 @@ ACTION_WORDS = {
     "key_import": "Backup key restored", "schedule_add": "Schedule added", "schedule_remove": "Schedule removed",
     "schedule_run": "Scheduled run", "retention": "Old backups tidied", "alert": "Alert sent",
     "settings": "Settings changed", "refresh": "Development refreshed", "mask_policy": "Masking rules changed",
+    "label": "Note changed",
 }
 RESULT_WORDS = {"ok": "Done", "failed": "Failed", "cancelled": "Cancelled"}
 ALL = "All"

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.jobs.label import LABEL_LIMIT
 from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.catalog_model import status_icon
-from desktop.ui.widgets import HINT_STYLE
+from desktop.ui.widgets import HINT_STYLE, named
 
 COPIED_FOR_MS = 2000
 
@@ -38,6 +39,7 @@ class BackupDetailsDialog(QDialog):
     verify_requested = Signal(object)
     test_restore_requested = Signal(object)
     delete_requested = Signal(object)
+    note_saved = Signal(object, str)  # the record, its new note ("" removes it)
 
     def __init__(self, record: BackupRecord, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -50,6 +52,13 @@ class BackupDetailsDialog(QDialog):
         self.path_field, self.copy_path = self._copyable(
             record.path, "path", "Backup file path", "Copy the file path")
         self.counts = self._counts_table()
+        self.note_field = named(QLineEdit(record.label, self), "noteField", "Note on this backup")
+        self.note_field.setPlaceholderText("A note for this backup, e.g. before the 3.2 migration")
+        self.note_field.setMaxLength(LABEL_LIMIT)
+        self.save_note = named(QPushButton("Save note", self), "saveNoteButton", "Save the note")
+        self.save_note.setEnabled(False)
+        self.note_field.textChanged.connect(lambda text: self.save_note.setEnabled(text.strip() != record.label))
+        self.save_note.clicked.connect(self._save_note)
         self.restore_button = self._button("Restore\u2026", "restoreButton", "Restore this backup",
                                            self.restore_requested)
         self.verify_button = self._button("Verify", "verifyButton", "Verify this backup", self.verify_requested)
@@ -125,6 +134,7 @@ class BackupDetailsDialog(QDialog):
         ]
         if record.proven_restorable_at:
             facts.append(("Last proven restorable", fmt.full_datetime(record.proven_restorable_at)))
+        form.addRow("Note:", _row(self.note_field, self.save_note))
         for label, value in facts:
             form.addRow(f"{label}:", _value_label(value, self))
         form.addRow("SHA-256:", _row(self.sha256_field, self.copy_sha256))
@@ -244,6 +254,10 @@ class BackupDetailsDialog(QDialog):
     def _request(self, signal) -> None:
         signal.emit(self.record)
         self.accept()
+
+    def _save_note(self) -> None:
+        self.note_saved.emit(self.record, self.note_field.text())
+        self.save_note.setEnabled(False)
 
     def _copy(self, text: Optional[str], button: QPushButton) -> None:
         QGuiApplication.clipboard().setText(text or "")

@@ -26,7 +26,7 @@ from desktop.ui.badges import ENVIRONMENTS, badge_colour
 
 _Index = QModelIndex | QPersistentModelIndex
 
-_HEADERS = ("Date", "Connection", "Environment", "Status", "Size", "Tables", "Rows", "Checksum", "Proven", "Location")
+_HEADERS = ("Date", "Connection", "Environment", "Status", "Size", "Tables", "Rows", "Note", "Proven", "Location")
 _HEADER_TIPS = (
     "When the backup started, in this computer's time zone",
     "The connection (profile) the backup was made from",
@@ -35,14 +35,14 @@ _HEADER_TIPS = (
     "Size of the encrypted backup file",
     "Number of tables in the backup",
     "Total number of rows in all tables, counted when the backup was made",
-    "Start of the file's SHA-256 fingerprint",
-    "Last proven restorable by a test restore",
+    "Your note on the backup (Details… to change it); safety and scheduled backups say so",
+    "When a test restore last brought this backup back in full: a backup you know you can restore",
     "Folder holding the backup file",
 )
 
 
 class CatalogModel(QAbstractTableModel):
-    DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, CHECKSUM, PROVEN, LOCATION = range(10)
+    DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, NOTE, PROVEN, LOCATION = range(10)
     SortRole = Qt.ItemDataRole.UserRole + 1
     RecordRole = Qt.ItemDataRole.UserRole + 2
     EnvironmentRole = Qt.ItemDataRole.UserRole + 3  # "production" / "development", for the badge
@@ -143,10 +143,10 @@ def _display(record: BackupRecord, column: int) -> str:
         return fmt.count_text(len(record.row_counts)) if finished else fmt.MISSING
     if column == CatalogModel.ROWS:
         return fmt.count_text(record.total_rows) if finished else fmt.MISSING
-    if column == CatalogModel.CHECKSUM:
-        return fmt.short_checksum(record.sha256)
+    if column == CatalogModel.NOTE:
+        return fmt.note_text(record)
     if column == CatalogModel.PROVEN:
-        return fmt.local_date(record.proven_restorable_at)
+        return fmt.proven_text(record.proven_restorable_at)
     return fmt.folder_of(record.path)
 
 
@@ -160,8 +160,6 @@ def _sort_value(record: BackupRecord, column: int) -> Any:
         return len(record.row_counts) if record.status == "completed" else -1
     if column == CatalogModel.ROWS:
         return record.total_rows if record.status == "completed" else -1
-    if column == CatalogModel.CHECKSUM:
-        return record.sha256 or ""
     if column == CatalogModel.PROVEN:
         return record.proven_restorable_at or ""
     if column == CatalogModel.LOCATION:
@@ -180,11 +178,12 @@ def _tooltip(record: BackupRecord, column: int) -> Optional[str]:
         return record.error or fmt.status_text(record.status)
     if column == CatalogModel.SIZE and record.size_bytes is not None:
         return f"{record.size_bytes:,} bytes"
-    if column == CatalogModel.CHECKSUM and record.sha256:
-        return f"SHA-256: {record.sha256}"
+    if column == CatalogModel.NOTE and record.kind != "manual":
+        return fmt.kind_text(record.kind)
     if column == CatalogModel.PROVEN:
-        proven = fmt.full_datetime(record.proven_restorable_at) if record.proven_restorable_at else "never"
-        return f"Last proven restorable by a test restore: {proven}"
+        if not record.proven_restorable_at:
+            return "Not test-restored yet: Details… › Test restore… proves it can be brought back"
+        return f"A test restore brought this backup back in full on {fmt.full_datetime(record.proven_restorable_at)}"
     if column == CatalogModel.LOCATION and record.path:
         return record.path
     return None
@@ -270,7 +269,8 @@ class CatalogFilter(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_search(self, text: str) -> None:
-        """Every word typed must appear in the connection, database, id, status or file path."""
+        """Every word typed must appear in what the row shows (its date as shown, connection,
+        database, status, note) or in the name of one of its tables."""
         self._change_filter("_terms", text.casefold().split())
 
     def set_profile(self, name: Optional[str]) -> None:
@@ -296,7 +296,7 @@ class CatalogFilter(QSortFilterProxyModel):
         if not self._terms:
             return True
         haystack = " ".join(
-            (record.profile, record.database, record.id, record.status,
-             fmt.status_text(record.status), record.path or "")
+            (fmt.local_datetime(record.started_at), record.profile, record.database, record.id,
+             fmt.status_text(record.status), fmt.note_text(record), *record.row_counts)
         ).casefold()
         return all(term in haystack for term in self._terms)

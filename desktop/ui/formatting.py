@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
+from desktop.core.store.catalog import BackupRecord
 from desktop.core.units import human_duration, human_size  # noqa: F401 (the UI imports both from here)
 from desktop.ui import palette
 
@@ -116,8 +117,16 @@ def difference_text(difference: int) -> str:
     return f"+{difference:,}" if difference > 0 else f"\u2212{-difference:,}"
 
 
-def short_checksum(sha256: Optional[str]) -> str:
-    return sha256[:12] if sha256 else MISSING
+def proven_text(iso: Optional[str]) -> str:
+    """'Test-restored on 2 Dec 2026', or the dash."""
+    return f"Test-restored on {local_date(iso)}" if iso else MISSING
+
+
+def note_text(record: BackupRecord) -> str:
+    """The user's note; without one, what kind of backup it is when not one made by hand."""
+    if record.label:
+        return record.label
+    return {"safety": "Safety copy before a restore", "scheduled": "Scheduled"}.get(record.kind, "")
 
 
 def folder_of(path: Optional[str]) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from desktop.core.errors import LifeboatError
+from desktop.core.jobs.label import label_backup
 from desktop.core.launch import lifeboat_command
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
@@ -17,6 +18,7 @@ from desktop.ui.backup_details import BackupDetailsDialog
 from desktop.ui.error_dialog import error_box
 from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.import_dialog import ImportDialog
+from desktop.ui.jobs import run_in_background
 from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.restore.test_dialog import RestoreTestDialog
 from desktop.ui.restore.wizard import RestoreWizard
@@ -83,8 +85,13 @@ class WindowDialogs:
         dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
         dialog.test_restore_requested.connect(self.open_test_restore)
         dialog.delete_requested.connect(lambda r: self.delete_selected(r) and dialog.accept())
+        dialog.note_saved.connect(self.save_note)
         dialog.open()
         return dialog
+
+    def save_note(self, record: BackupRecord, text: str):
+        return run_in_background(self, "Save the note", lambda report, cancel: label_backup(self.ws, record.id, text),
+                                 success=self.catalog_view.upsert, error_title="The note was not saved")
 
     # --- connections ---------------------------------------------------------
     def add_profile(self) -> ProfileDialog:

@@ -252,3 +252,15 @@ def test_ctrl_c_stops_a_backup_cleanly(lifeboat, pg15, noise_db, make_profile, l
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (noise_db,)
             ).fetchone()[0] == 0
     wait_for(pg_dump_gone, timeout=10, what="pg_dump's session to end")
+
+
+def test_lifeboat_label_from_the_command_line(lifeboat):
+    from desktop.core.workspace import Workspace
+    from tests.catalog_entries import add_backup
+
+    add_backup(Workspace.open(), "c2def")
+    result = lifeboat("label", "c2d", "before the 3.2 migration")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(lifeboat("list", "--json").stdout)
+    assert listed[0]["label"] == "before the 3.2 migration"
+    assert lifeboat("label", "nope", "x").returncode == 2

@@ -93,6 +93,15 @@ def test_a_running_backup_cannot_be_deleted_from_here(qtbot):
     assert "still running" in dialog.findChild(QLabel, "detailsNotice").text()
 
 
+def test_a_note_is_saved_through_the_window(qtbot):
+    dialog = open_dialog(qtbot, record("a1", label="old"))
+    assert dialog.note_field.text() == "old" and not dialog.save_note.isEnabled()
+    dialog.note_field.setText("before the 3.2 migration")
+    with qtbot.waitSignal(dialog.note_saved) as saved:
+        qtbot.mouseClick(dialog.save_note, Qt.MouseButton.LeftButton)
+    assert (saved.args[0].id, saved.args[1]) == ("a1", "before the 3.2 migration")
+
+
 def test_controls_have_accessible_names(qtbot):
     dialog = open_dialog(qtbot, record("a1"))
     names = {w.accessibleName() for w in (

@@ -70,7 +70,7 @@ def proxy_over(model) -> CatalogFilter:
 def test_cells_read_in_words(model, paris):
     assert [cell(model, 0, c) for c in range(model.columnCount())] == [
         "27 Nov 2026 14:02", "Shop production", "PRODUCTION", "Completed", "1.5 GB", "2", "48,210",
-        "abababababab", "—", "/srv/backups",
+        "", "—", "/srv/backups",
     ]
     assert cell(model, 1, CatalogModel.ENVIRONMENT) == "Development"
     assert cell(model, 1, CatalogModel.SIZE) == "2.0 KB"
@@ -81,7 +81,6 @@ def test_cells_read_in_words(model, paris):
 
 
 def test_tooltips_hold_the_full_values(model, paris):
-    assert cell(model, 0, CatalogModel.CHECKSUM, TOOLTIP) == "SHA-256: " + "ab" * 32
     assert cell(model, 0, CatalogModel.LOCATION, TOOLTIP) == "/srv/backups/a1.dump.lifeboat"
     assert cell(model, 0, CatalogModel.SIZE, TOOLTIP) == "1,610,612,736 bytes"
     assert "Friday 27 November 2026, 14:02:00 (UTC+01:00)" in cell(model, 0, CatalogModel.DATE, TOOLTIP)
@@ -93,12 +92,21 @@ def test_proven_shows_the_local_date_of_the_last_test_restore(qapp, paris):
     model = CatalogModel()
     model.set_records([record("p1", proven_restorable_at="2026-11-27T23:30:00Z"), record("p2")])
     # 23:30 UTC is already the next day in Paris.
-    assert [cell(model, row, CatalogModel.PROVEN) for row in (0, 1)] == ["28 Nov 2026", "—"]
+    assert [cell(model, row, CatalogModel.PROVEN) for row in (0, 1)] == ["Test-restored on 28 Nov 2026", "—"]
     assert [cell(model, row, CatalogModel.PROVEN, CatalogModel.SortRole) for row in (0, 1)] == [
         "2026-11-27T23:30:00Z", ""]
-    assert model.headerData(CatalogModel.PROVEN, Qt.Orientation.Horizontal, TOOLTIP) == (
-        "Last proven restorable by a test restore")
-    assert cell(model, 0, CatalogModel.PROVEN, TOOLTIP).startswith("Last proven restorable by a test restore: Saturday")
+    assert "you know you can restore" in model.headerData(CatalogModel.PROVEN, Qt.Orientation.Horizontal, TOOLTIP)
+    assert cell(model, 0, CatalogModel.PROVEN, TOOLTIP).startswith("A test restore brought this backup back in full "
+                                                                   "on Saturday")
+    assert "Test restore…" in cell(model, 1, CatalogModel.PROVEN, TOOLTIP)
+
+
+def test_the_note_column_shows_the_users_note_or_what_made_the_backup(qapp):
+    model = CatalogModel()
+    model.set_records([record("n1", label="before the 3.2 migration"), record("n2", kind="safety"),
+                       record("n3", kind="scheduled"), record("n4")])
+    assert [cell(model, row, CatalogModel.NOTE) for row in range(4)] == [
+        "before the 3.2 migration", "Safety copy before a restore", "Scheduled", ""]
 
 
 def test_production_is_coloured_and_labelled(model):
@@ -160,11 +168,14 @@ def shown_ids(proxy) -> list[str]:
     ("c3", ["c3"]),                           # the id
     ("in progress", ["d4"]),                  # the status in words
     ("failed", ["c3"]),
-    ("/srv/backups/e5", ["e5"]),              # the file's path
+    ("27 nov", ["a1"]),                       # the date as the list shows it
+    ("14:02", ["a1"]),
+    ("nov 2026 customers", ["a1"]),           # a table inside the backup
+    ("srv", []),                              # not the file's path: the list does not show it
     ("production completed", ["a1", "e5"]),   # every word must match
     ("no such thing", []),
 ])
-def test_search_matches_connection_database_id_status_and_path(model, text, ids):
+def test_search_matches_what_the_list_shows_and_the_tables_inside(model, paris, text, ids):
     proxy = proxy_over(model)
     proxy.set_search(text)
     assert shown_ids(proxy) == ids

@@ -41,7 +41,7 @@ ACTIONS = ("backup", "restore", "verify", "export", "import", "delete", "trash",
            "profile_add", "profile_update", "profile_remove", "sync", "test_restore",
            "cleanup", "key_new", "key_export", "key_import",
            "schedule_add", "schedule_remove", "schedule_run", "retention", "alert", "settings",
-           "refresh", "mask_policy")
+           "refresh", "mask_policy", "label")
 RESULTS = ("ok", "failed", "cancelled")
 GENESIS = "0" * 64
 MESSAGE_LIMIT = 500

@@ -21,59 +21,9 @@ from desktop.core.durable import PARTIAL_SUFFIX
 from desktop.core.errors import UnknownBackup, UsageError
 from desktop.core.format.manifest import Manifest, utc_now
 from desktop.core.store import catalog_health
+from desktop.core.store.catalog_schema import MIGRATIONS
 
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
-
-_MIGRATIONS = [
-    """
-    CREATE TABLE backups (
-        id TEXT PRIMARY KEY,
-        profile TEXT NOT NULL,
-        environment TEXT NOT NULL,
-        database TEXT NOT NULL,
-        host TEXT NOT NULL DEFAULT '',
-        port INTEGER NOT NULL DEFAULT 5432,
-        status TEXT NOT NULL,
-        kind TEXT NOT NULL DEFAULT 'manual',
-        format TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        path TEXT,
-        size_bytes INTEGER,
-        sha256 TEXT,
-        file_id TEXT,
-        server_version TEXT,
-        pg_dump_version TEXT,
-        options TEXT NOT NULL DEFAULT '{}',
-        row_counts TEXT NOT NULL DEFAULT '{}',
-        error TEXT,
-        owner_pid INTEGER,
-        owner_started REAL,
-        proven_restorable_at TEXT
-    );
-    CREATE INDEX backups_profile ON backups(profile, started_at);
-    CREATE TABLE copies (
-        backup_id TEXT NOT NULL REFERENCES backups(id) ON DELETE CASCADE,
-        location TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        verified_at TEXT,
-        PRIMARY KEY (backup_id, location)
-    );
-    """,
-    # Trash and exported copies' own facts: a copy has
-    # its own header, hence its own size and checksum, and may be split.
-    """
-    ALTER TABLE backups ADD COLUMN deleted_at TEXT;
-    ALTER TABLE copies ADD COLUMN size_bytes INTEGER;
-    ALTER TABLE copies ADD COLUMN sha256 TEXT;
-    ALTER TABLE copies ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;
-    """,
-    # A safety backup is held (kept from delete and expiry) until the
-    # production write it can undo was verified; the reason says which write.
-    """
-    ALTER TABLE backups ADD COLUMN held_for TEXT;
-    """,
-]
 
 
 @dataclass
@@ -101,6 +51,7 @@ class BackupRecord:
     proven_restorable_at: Optional[str] = None
     deleted_at: Optional[str] = None
     held_for: Optional[str] = None
+    label: str = ""
     copies: list = field(default_factory=list)
 
     @property
@@ -131,6 +82,7 @@ class BackupRecord:
             "proven_restorable_at": self.proven_restorable_at,
             "deleted_at": self.deleted_at,
             "held_for": self.held_for,
+            "label": self.label,
             "copies": self.copies,
         }
 
@@ -187,7 +139,7 @@ class Catalog:
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise catalog_health.QuickCheckFailed("quick_check failed")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
         finally:
             conn.close()
@@ -292,6 +244,10 @@ class Catalog:
     def set_proven_restorable(self, backup_id: str, when: str) -> None:
         with self._db() as db:
             db.execute("UPDATE backups SET proven_restorable_at = ? WHERE id = ?", (when, backup_id))
+
+    def set_label(self, backup_id: str, label: str) -> None:
+        with self._db() as db:
+            db.execute("UPDATE backups SET label = ? WHERE id = ?", (label, backup_id))
 
     def hold(self, backup_id: str, reason: Optional[str]) -> None:
         """Keeps a backup from delete and expiry while `reason` is set (None releases it)."""
