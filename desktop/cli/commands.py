@@ -148,6 +148,9 @@ def profile_test(ws: Workspace, args) -> int:
         print(f"Tools: pg_dump {report.tools.version} in {report.tools.bin_dir}")
     for warning in report.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
+    if report.read_only_sql:
+        print(f"Whoever runs the database can make a login that can only read with:\n{report.read_only_sql}",
+              file=sys.stderr)
     return 0
 
 

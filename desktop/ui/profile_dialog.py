@@ -8,7 +8,17 @@ unlocked).
 import html
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.errors import InvalidProfile, ProfileExists
 from desktop.core.postgres.connection import ConnectionReport, test_connection
@@ -20,6 +30,7 @@ from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.profile_form import ProfileForm
 from desktop.ui.widgets import named
 
+BACKUP_LOGIN_LINK = "#backup-login"
 _UNTESTED_HINT = "Testing first catches a wrong address or password. You can also save without testing."
 _RESULT_TONES = {  # (background, border)
     "neutral": (palette.NEUTRAL_TINT, palette.NEUTRAL_BORDER), "success": (palette.SUCCESS_TINT, palette.SUCCESS),
@@ -41,7 +52,21 @@ def report_html(report: ConnectionReport) -> str:
     if not report.can_write:
         facts.append("This user can only read data: good for backups.")
     paragraphs = ["<br>".join(facts)] + [f"\u26a0 {html.escape(warning)}" for warning in report.warnings]
+    if report.read_only_sql:
+        paragraphs.append(f'<a href="{BACKUP_LOGIN_LINK}">How do I make a backup-only login?</a>')
     return "".join(f'<p style="margin: 0 0 6px 0;">{text}</p>' for text in paragraphs)
+
+
+def backup_login_box(parent: QWidget, sql: str) -> QMessageBox:
+    box = named(QMessageBox(QMessageBox.Icon.Information, "A login for backups only",
+                            "Backups only need to read the database. A login that can only read cannot change or "
+                            "delete anything, even by mistake. Whoever runs the database can create one with the "
+                            "lines below (with a password of their choice); then edit this connection to use it.",
+                            QMessageBox.StandardButton.Ok, parent),
+                "backupLoginHelp", "A login for backups only")
+    box.setInformativeText(sql)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box
 
 
 class ProfileDialog(QDialog):
@@ -52,6 +77,8 @@ class ProfileDialog(QDialog):
         self.saved_profile: Profile | None = None
         self.test_job: BackgroundJob | None = None
         self.save_job: BackgroundJob | None = None
+        self.last_report: ConnectionReport | None = None
+        self.help_box: QMessageBox | None = None
         self._error_box = None
         title = "Edit connection" if profile else "Add a connection"
         self.setWindowTitle(title)
@@ -83,7 +110,10 @@ class ProfileDialog(QDialog):
         self.test_result.setObjectName("testResult")
         self.test_result.setAccessibleName("Connection test result")
         self.test_result.setWordWrap(True)
-        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                 | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                                 | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.test_result.linkActivated.connect(self._show_backup_login_help)
         self._result_frame = QFrame()
         self._result_frame.setObjectName("testResultFrame")
         frame_layout = QVBoxLayout(self._result_frame)
@@ -126,8 +156,14 @@ class ProfileDialog(QDialog):
                                           finished=lambda: self.test_button.setEnabled(True))
 
     def _on_test_succeeded(self, report: ConnectionReport) -> None:
+        self.last_report = report
         self._set_result(report_html(report), "warning" if report.warnings else "success")
         self.save_button.setDefault(True)
+
+    def _show_backup_login_help(self, _link: str) -> None:
+        if self.last_report and self.last_report.read_only_sql:
+            self.help_box = backup_login_box(self, self.last_report.read_only_sql)
+            self.help_box.open()
 
     def _on_test_failed(self, error: BaseException) -> None:
         message, _details = error_text(error)

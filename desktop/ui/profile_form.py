@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -141,8 +142,10 @@ class ProfileForm(QWidget):
         form.addRow("User:", self.user_field)
         self._add_error_rows("user")
         form.addRow("Password:", self._password_row())
+        form.addRow("", self._advanced_toggle())
         form.addRow("SSL mode:", self._ssl_combo())
         form.addRow("Root certificate:", self._root_cert_row())
+        self._show_advanced(False)
         form.addRow("Environment:", self._environment())
         form.addRow("", self._environment_note)
         self.read_only_check = named(
@@ -177,6 +180,23 @@ class ProfileForm(QWidget):
         row.addWidget(self.show_password)
         return row
 
+    def _advanced_toggle(self) -> QToolButton:
+        """Encryption settings fold away: the default suits most servers, and a pasted URL sets them."""
+        self.advanced_button = named(QToolButton(), "advancedButton", "Advanced: encryption settings")
+        self.advanced_button.setText("Advanced: encryption (SSL)")
+        self.advanced_button.setToolTip("How the connection is encrypted. The default suits most servers; "
+                                        "hosting services usually need Require.")
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setAutoRaise(True)
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.toggled.connect(self._show_advanced)
+        return self.advanced_button
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self._form.setRowVisible(self.ssl_combo, shown)
+        self._form.setRowVisible(self._root_cert_row_layout, shown)
+
     def _ssl_combo(self) -> QComboBox:
         self.ssl_combo = named(QComboBox(), "sslModeCombo", "SSL mode")
         for index, (label, mode, tip) in enumerate(SSL_CHOICES):
@@ -190,7 +210,7 @@ class ProfileForm(QWidget):
         choose = named(QPushButton("Choose\u2026"), "rootCertButton", "Choose root certificate file")
         choose.setAutoDefault(False)
         choose.clicked.connect(self._choose_root_cert)
-        row = QHBoxLayout()
+        row = self._root_cert_row_layout = QHBoxLayout()
         row.addWidget(self.root_cert_field, 1)
         row.addWidget(choose)
         return row
@@ -231,6 +251,7 @@ class ProfileForm(QWidget):
             "Kept in the keyring; leave empty to keep it" if profile.has_password else "No password stored")
         self.ssl_combo.setCurrentIndex(max(0, self.ssl_combo.findData(profile.sslmode)))
         self.root_cert_field.setText(profile.sslrootcert or "")
+        self.advanced_button.setChecked(bool(profile.sslmode or profile.sslrootcert))
         (self.production_radio if profile.is_production else self.development_radio).setChecked(True)
         self._on_environment_changed()
         self.read_only_check.setChecked(profile.read_only)
@@ -264,7 +285,7 @@ class ProfileForm(QWidget):
             return
         self._url_error.hide()
         self._apply_url(fields, password)
-        if pasted:
+        if password:  # out of sight as soon as it is whole: it moved to the masked field
             self._strip_url_password()
 
     def _apply_url(self, fields: dict, password: str | None) -> None:
@@ -275,6 +296,8 @@ class ProfileForm(QWidget):
         self.ssl_combo.setCurrentIndex(max(0, self.ssl_combo.findData(fields.get("sslmode"))))
         if fields.get("sslrootcert"):
             self.root_cert_field.setText(fields["sslrootcert"])
+        if fields.get("sslmode") or fields.get("sslrootcert"):
+            self.advanced_button.setChecked(True)
         if password:
             self.password_field.setText(password)
         if not self._name_typed:
@@ -287,10 +310,13 @@ class ProfileForm(QWidget):
         except InvalidProfile:
             return
         if password:
+            # Typing goes on where it was: the cursor keeps its distance from the end.
+            from_end = len(text) - self.url_field.cursorPosition()
             self._url_busy = True
             try:
                 self.url_field.setText(url_without_password(text))
                 self._last_url_length = len(self.url_field.text())
+                self.url_field.setCursorPosition(max(0, len(self.url_field.text()) - from_end))
             finally:
                 self._url_busy = False
 

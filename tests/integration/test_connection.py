@@ -59,7 +59,8 @@ def test_superuser_report(pg15):
 def test_production_superuser_earns_the_read_only_advice(pg15):
     profile = superuser_profile(pg15, environment="production")
     report = connection.test_connection(profile, pg15.password)
-    assert any("IN ROLE pg_read_all_data" in warning for warning in report.warnings)
+    assert any("can only read is safer" in warning for warning in report.warnings)
+    assert "IN ROLE pg_read_all_data" in report.read_only_sql
 
 
 def test_read_only_role_cannot_write(pg15, reader):
@@ -67,7 +68,7 @@ def test_read_only_role_cannot_write(pg15, reader):
     profile = superuser_profile(pg15, user=user, environment="production")
     report = connection.test_connection(profile, password)
     assert report.can_write is False
-    assert report.warnings == []
+    assert report.warnings == [] and report.read_only_sql is None
 
 
 def test_wrong_password(pg15):

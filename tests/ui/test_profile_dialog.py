@@ -79,13 +79,21 @@ def test_pasted_url_fills_fields_and_the_password_goes_to_the_keyring(qtbot, dia
     assert ws.profiles.get("shop").environment == "development"
 
 
-def test_typing_a_url_strips_the_password_when_the_field_is_left(qtbot, dialog):
-    qtbot.keyClicks(dialog.form.url_field, "postgres://bob:pw@db.example.com/app")
+def test_typing_a_url_hides_the_password_as_soon_as_it_is_whole(qtbot, dialog):
+    qtbot.keyClicks(dialog.form.url_field, "postgres://bob:pw@d")
+    assert dialog.form.url_field.text() == "postgres://bob@d"  # gone from sight while still typing
+    qtbot.keyClicks(dialog.form.url_field, "b.example.com/app")
+    assert dialog.form.url_field.text() == "postgres://bob@db.example.com/app"
     assert dialog.form.password_field.text() == "pw"
-    assert dialog.form.url_field.text() == "postgres://bob:pw@db.example.com/app"  # not while typing
-    dialog.form.name_field.setFocus()
-    qtbot.waitUntil(lambda: dialog.form.url_field.text() == "postgres://bob@db.example.com/app")
-    assert dialog.form.password_field.text() == "pw"
+    assert dialog.form.host_field.text() == "db.example.com"
+
+
+def test_encryption_settings_fold_away_until_needed(qtbot, dialog):
+    form = dialog.form
+    assert not form.ssl_combo.isVisibleTo(dialog) and not form.root_cert_field.isVisibleTo(dialog)
+    paste(qtbot, form.url_field, "postgresql://alex@db.example.com/shop?sslmode=require")
+    assert form.advanced_button.isChecked() and form.ssl_combo.isVisibleTo(dialog)
+    assert form.ssl_combo.currentData() == "require"
 
 
 def test_a_bad_url_says_what_a_url_looks_like(qtbot, dialog):
@@ -103,10 +111,16 @@ def test_test_connection_shows_the_server_version(qtbot, dialog, pg15):
     text = dialog.test_result.text()
     assert "Connected" in text and f"PostgreSQL {pg15.version}" in text
     assert "pg_dump" in text
-    # A production profile logging in as a superuser earns the read-only advice.
-    assert dialog.result_tone == "warning" and "read-only role" in text
+    # A production connection logging in as a superuser earns the read-only advice;
+    # the SQL for whoever runs the database waits behind a link.
+    assert dialog.result_tone == "warning" and "can only read is safer" in text
+    assert "CREATE ROLE" not in text and "How do I make a backup-only login?" in text
     assert dialog.save_button.isDefault()
     save_screenshot(dialog, "add_connection_tested", shows=("testResult",))
+    dialog.test_result.linkActivated.emit("#backup-login")
+    assert "IN ROLE pg_read_all_data" in dialog.help_box.informativeText()
+    save_screenshot(dialog.help_box, "backup_login_help")
+    dialog.help_box.close()
 
 
 def test_wrong_password_is_explained_inline(qtbot, dialog, pg15):

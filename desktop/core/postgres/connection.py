@@ -175,6 +175,9 @@ class ConnectionReport:
     in_recovery: bool
     tools: PgTools | None
     warnings: list[str] = field(default_factory=list)
+    # With the "can change data" warning: the SQL for whoever runs the database
+    # to make a login that can only read (shown on request, not in the warning).
+    read_only_sql: str | None = None
 
 
 # True when the role could change data: superuser, a write privilege on any
@@ -217,8 +220,13 @@ def test_connection(profile: Profile, password: str | None, extra_tool_dirs=()) 
         tools = tools_for_server(version_num, extra_tool_dirs)
     except ToolsNotFound as exc:
         warnings.append(exc.message)
+    read_only_sql = None
     if profile.is_production and can_write:
-        warnings.append(_read_only_advice(profile, version_num))
+        warnings.append(
+            f"The production connection \"{profile.name}\" logs in as {profile.user}, who can change data. "
+            "Backups only need to read, so a login that can only read is safer."
+        )
+        read_only_sql = _read_only_sql(version_num)
     if in_recovery:
         # Recovery conflicts cancel long queries on a standby after 30 s by
         # default (max_standby_streaming_delay), which a long dump is.
@@ -236,6 +244,7 @@ def test_connection(profile: Profile, password: str | None, extra_tool_dirs=()) 
     return ConnectionReport(
         server_version=version, server_version_num=version_num, database_size_bytes=size,
         can_write=can_write, in_recovery=in_recovery, tools=tools, warnings=warnings,
+        read_only_sql=read_only_sql,
     )
 
 
@@ -243,22 +252,15 @@ def test_connection(profile: Profile, password: str | None, extra_tool_dirs=()) 
 test_connection.__test__ = False
 
 
-def _read_only_advice(profile: Profile, server_version_num: int) -> str:
+def _read_only_sql(server_version_num: int) -> str:
     if major_of(server_version_num) >= 14:
-        sql = "CREATE ROLE backup_reader LOGIN PASSWORD '...' IN ROLE pg_read_all_data;"
-    else:  # pg_read_all_data arrived in PostgreSQL 14
-        sql = (
-            "CREATE ROLE backup_reader LOGIN PASSWORD '...'; "
-            "GRANT USAGE ON SCHEMA public TO backup_reader; "
-            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO backup_reader; "
-            "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO backup_reader; "
-            "(repeat the grants for each schema)"
-        )
-    return (
-        f"The production profile \"{profile.name}\" logs in as {profile.user}, who can change "
-        "data. Backups only need to read: a read-only role is safer. An administrator can "
-        f"create one with: {sql}"
-    )
+        return "CREATE ROLE backup_reader LOGIN PASSWORD '...' IN ROLE pg_read_all_data;"
+    # pg_read_all_data arrived in PostgreSQL 14
+    return ("CREATE ROLE backup_reader LOGIN PASSWORD '...';\n"
+            "GRANT USAGE ON SCHEMA public TO backup_reader;\n"
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO backup_reader;\n"
+            "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO backup_reader;\n"
+            "-- and the same grants for each other schema")
 
 
 @contextmanager
