@@ -117,6 +117,11 @@ def difference_text(difference: int) -> str:
     return f"+{difference:,}" if difference > 0 else f"\u2212{-difference:,}"
 
 
+def backup_name(record: BackupRecord) -> str:
+    """How people tell backups apart: 'shop, 2 Dec 2026 03:54' (ids stay in Details and --json)."""
+    return f"{record.profile}, {local_datetime(record.started_at)}"
+
+
 def proven_text(iso: Optional[str]) -> str:
     """'Test-restored on 2 Dec 2026', or the dash."""
     return f"Test-restored on {local_date(iso)}" if iso else MISSING

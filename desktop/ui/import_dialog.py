@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.errors import LifeboatError
 from desktop.core.format.manifest import FILE_SUFFIX
 from desktop.core.jobs.export.import_copies import ImportResult, run_import
 from desktop.core.workspace import Workspace
+from desktop.ui import formatting as fmt
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
@@ -127,6 +129,12 @@ class ImportDialog(QDialog):
             progress=self._progressed, success=self._succeeded, finished=self._update)
         return self.job
 
+    def _name_of(self, backup_id: str) -> str:
+        try:
+            return fmt.backup_name(self.ws.catalog.get(backup_id))
+        except LifeboatError:  # in the trash meanwhile: the id is all there is to say
+            return f"backup {backup_id}"
+
     def _progressed(self, progress) -> None:
         if progress.fraction is not None:
             self.progress.setValue(int(progress.fraction * 100))
@@ -135,9 +143,9 @@ class ImportDialog(QDialog):
     def _succeeded(self, result: ImportResult) -> None:
         self.progress.setValue(100)
         for item in result.added:
-            self.results.addItem(f"Added: {item.source.name} (backup {item.backup_id})")
+            self.results.addItem(f"Added: {item.source.name} ({self._name_of(item.backup_id)})")
         for path, backup_id in result.already_known:
-            self.results.addItem(f"Already on this computer: {path.name} (backup {backup_id})")
+            self.results.addItem(f"Already on this computer: {path.name} ({self._name_of(backup_id)})")
         for _, message in result.failed:
             self.results.addItem(f"Not added: {message}")
         added = len(result.added)

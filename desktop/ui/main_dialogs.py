@@ -13,6 +13,7 @@ from desktop.core.jobs.label import label_backup
 from desktop.core.launch import lifeboat_command
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
+from desktop.ui import formatting as fmt
 from desktop.ui.activity_dialog import ActivityDialog
 from desktop.ui.backup_details import BackupDetailsDialog
 from desktop.ui.error_dialog import error_box
@@ -59,7 +60,8 @@ class WindowDialogs:
         if record is None or not move_to_trash(self, self.ws, record):
             return False
         self.after_change()
-        self.statusBar().showMessage(f"Moved backup {record.id} to the trash (Trash… puts it back).", 10000)
+        self.statusBar().showMessage(f"Moved the backup {fmt.backup_name(record)} to the trash "
+                                     "(Trash… puts it back).")
         return True
 
     def open_trash(self) -> TrashDialog:

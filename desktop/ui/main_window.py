@@ -15,6 +15,7 @@ from desktop.core.postgres.connection import test_connection
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
+from desktop.ui import formatting as fmt
 from desktop.ui.backup_options import BackupOptionsPanel
 from desktop.ui.catalog_view import CatalogView
 from desktop.ui.error_dialog import error_box
@@ -156,7 +157,7 @@ class MainWindow(WindowDialogs, QMainWindow):
     def start_job(self, title: str, function, on_success, what: str = "backup") -> BackgroundJob:
         job = run_in_background(
             self, title, function, success=on_success, failure=lambda error: self._job_failed(title, error),
-            cancelled=lambda error: self.statusBar().showMessage(error.message, 10000),
+            cancelled=lambda error: self.statusBar().showMessage(error.message),
             progress=self.progress_panel, what=what,
         )
         self.jobs.append(job)
@@ -195,7 +196,7 @@ class MainWindow(WindowDialogs, QMainWindow):
     def _backup_done(self, record: BackupRecord) -> None:
         text = (f"Backup of {record.profile} completed: {len(record.row_counts)} tables, "
                 f"{record.total_rows:,} rows, {human_size(record.size_bytes)}.")
-        self.statusBar().showMessage(text, 15000)
+        self.statusBar().showMessage(text)  # until the next action says something else
         self.notifier.notify("Backup completed", text)
         self.refresh_catalog()
         self.catalog_view.select(record.id)
@@ -205,7 +206,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         if record is None:
             return None
         return self.start_job(
-            f"Check of backup {record.id}",
+            f"Check of the backup {fmt.backup_name(record)}",
             lambda report, cancel: verify_backup(self.ws, record.id, report, cancel),
             self._verify_done, what="check",
         )

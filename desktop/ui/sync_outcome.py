@@ -73,9 +73,8 @@ class SyncOutcome(QWidget):
         self.lost.show_changes(losses, done=True)
         self.lost.setVisible(bool(losses))
         self.safety.setText(
-            f"Before copying, Lifeboat took a safety backup of {plan.target.dbname} (backup id "
-            f"{result.safety_backup_id}) and a backup of {plan.source.dbname} (backup id "
-            f"{result.source_backup_id}). Both are in the backup list.")
+            f"Before copying, Lifeboat took a safety backup of {plan.target.dbname} and a backup of "
+            f"{plan.source.dbname}. Both are in the backup list.")
         self.safety.setVisible(True)
         fill_verification_table(self.check_table, check)
         self.undo.show_offer(result.safety_backup_id)

@@ -171,7 +171,8 @@ def test_production_target_needs_the_exact_database_name(qtbot, ws, make_profile
     safety_id = restored.args[0].safety_backup_id
     safety = ws.catalog.get(safety_id)
     assert safety.kind == "safety" and safety.status == "completed" and safety.database == target
-    assert safety_id in wizard.progress_page.safety.text()
+    assert safety_id not in wizard.progress_page.safety.text()  # plain words, no ids
+    assert "Safety copy before a restore" in wizard.progress_page.safety.text()
     assert wizard.progress_page.safety.isVisible()
 
 

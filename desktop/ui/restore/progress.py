@@ -217,8 +217,8 @@ class ProgressPage(QWizardPage):
                                f"\u201cMismatch\u201d below; {again} can be restored again.", palette.DANGER)
         if result.safety_backup_id:
             self.safety.setText(
-                f"Before restoring, Lifeboat took a safety backup of {result.database} "
-                f"(backup id {result.safety_backup_id}). It is in the backup list: restore it to undo this restore.")
+                f"Before restoring, Lifeboat took a safety backup of {result.database}. It is in the backup list, "
+                "marked \u201cSafety copy before a restore\u201d: restore it to undo this restore.")
             self.safety.setVisible(True)
         self.undo.show_offer(result.safety_backup_id)
         self._fill_table(result.check)

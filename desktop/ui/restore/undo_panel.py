@@ -52,7 +52,7 @@ class UndoPanel(QWidget):
         self.button.setAccessibleName(f"Undo: put {self.offer.database} back as it was at {when}")
         self.explain.setText(
             f"Changed your mind, or something looks wrong? Lifeboat can put {self.offer.database} back exactly "
-            f"as it was before, from the safety backup {self.offer.safety_backup_id}. Everything written since "
+            f"as it was before, from the safety backup taken at {when}. Everything written since "
             f"is replaced. Type {self.offer.database} to confirm:")
         self.typed.clear()
         self.typed.setPlaceholderText(self.offer.database)
