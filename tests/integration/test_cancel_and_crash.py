@@ -82,7 +82,7 @@ def test_cancel_mid_restore_leaves_the_target_as_it_was(ws, pg15, noise_db, fres
     def cancel_once_data_is_going_in(progress):
         # By now the tool has run --clean's DROPs (or the plain route's
         # DROP SCHEMA) and is loading rows, all inside its one transaction.
-        if "processing data for table" in progress.item or progress.done > half:
+        if progress.phase.startswith("Copying rows") or progress.done > half:
             cancel.cancel()
 
     with pytest.raises(Cancelled) as caught:

@@ -31,11 +31,12 @@ from desktop.core.format.manifest import BackupOptions
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
 from desktop.core.jobs.backup import CONNECTION_LOST
 from desktop.core.jobs.restore.request import RestoreRun
+from desktop.core.jobs.restore.steps import RestoreSteps
 from desktop.core.open_backup import plaintext
 from desktop.core.postgres.process import ToolProcess, Watchdog
 from desktop.core.postgres.snapshot import split_table_key
 from desktop.core.postgres.tools import PgTools, major_of
-from desktop.core.progress import CancelToken, ProgressTracker
+from desktop.core.progress import CancelToken
 from desktop.core.scratch import job_folder
 
 STALL_SECONDS = 60 * 60
@@ -66,6 +67,10 @@ def _table_options(tables: list[str]) -> list[str]:
     return [*(f"--schema={schema}" for schema in schemas), *(f"--table={name}" for _, name in keys)]
 
 
+def restore_steps(run: RestoreRun) -> RestoreSteps:
+    return RestoreSteps(run.tracker, len(run.opened.manifest.row_counts))
+
+
 def needs_script_route(tools: PgTools, server_num: int) -> bool:
     # pg_restore >= 17 sends `SET transaction_timeout`, which servers <= 16
     # reject (pgadmin4 #8044): go through a script and drop that line.
@@ -75,7 +80,7 @@ def needs_script_route(tools: PgTools, server_num: int) -> bool:
 def restore_custom_stream(run: RestoreRun) -> None:
     argv = [run.tools.pg_restore, "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
             dbname_arg(run.profile.dbname), *pg_restore_options(run.request)]
-    with ToolProcess(argv, run.env, stdin=PIPE, stdout=None, on_stderr_line=tracker_lines(run.tracker)) as proc:
+    with ToolProcess(argv, run.env, stdin=PIPE, stdout=None, on_stderr_line=restore_steps(run)) as proc:
         with Watchdog(proc, run.cancel, STALL_SECONDS) as watchdog:
             finished = _feed(run.opened, proc.stdin, run.tracker, run.cancel, watchdog)
             code = proc.wait()
@@ -155,16 +160,6 @@ def tool_output(producer: ToolProcess) -> Iterator[bytes]:
         yield block
 
 
-def tracker_lines(tracker: ProgressTracker):
-    def on_line(line: str) -> None:
-        for marker in ("processing data for table ", "creating "):
-            at = line.find(marker)
-            if at >= 0:
-                tracker.update(item=line[at:].strip())
-                return
-    return on_line
-
-
 def restore_from_staging(run: RestoreRun) -> None:
     # pg_restore --jobs reads the archive out of order, which needs a real
     # file; the staging folder is private (0700) and emptied afterwards.
@@ -176,7 +171,7 @@ def restore_from_staging(run: RestoreRun) -> None:
         argv = [run.tools.pg_restore, "--verbose", "--no-password", "--exit-on-error",
                 dbname_arg(run.profile.dbname), *pg_restore_options(run.request)]
         argv.append(f"--jobs={jobs}" if jobs > 1 else "--single-transaction")
-        with ToolProcess([*argv, target], run.env, stdout=None, on_stderr_line=tracker_lines(run.tracker)) as proc:
+        with ToolProcess([*argv, target], run.env, stdout=None, on_stderr_line=restore_steps(run)) as proc:
             with Watchdog(proc, run.cancel, STALL_SECONDS):
                 code = proc.wait()
             check_exit(proc, code, run.cancel, finished=True, atomic=jobs == 1)
