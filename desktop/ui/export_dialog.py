@@ -32,6 +32,7 @@ from desktop.core.jobs.export.run import ExportPlan, ExportRequest, ExportResult
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.workspace import Workspace
 from desktop.ui import palette
+from desktop.ui.error_dialog import error_text
 from desktop.ui.formatting import human_size
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
@@ -198,7 +199,7 @@ class ExportDialog(QDialog):
         try:
             self.plan = plan_export(self.ws, [r.id for r in self.records], dest, self.file_limit)
         except LifeboatError as exc:
-            self.drive_facts.setText(exc.message)
+            self.drive_facts.setText(error_text(exc)[0])
             self.split_box.hide()
             return
         drive = self.plan.drive

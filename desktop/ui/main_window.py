@@ -18,7 +18,7 @@ from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
 from desktop.ui.backup_options import BackupOptionsPanel
 from desktop.ui.catalog_view import CatalogView
-from desktop.ui.error_dialog import error_box
+from desktop.ui.error_dialog import error_box, error_text
 from desktop.ui.formatting import human_size
 from desktop.ui.help_menu import add_help_menu
 from desktop.ui.jobs import BackgroundJob, run_in_background
@@ -157,7 +157,7 @@ class MainWindow(WindowDialogs, QMainWindow):
     def start_job(self, title: str, function, on_success, what: str = "backup") -> BackgroundJob:
         job = run_in_background(
             self, title, function, success=on_success, failure=lambda error: self._job_failed(title, error),
-            cancelled=lambda error: self.statusBar().showMessage(error.message),
+            cancelled=lambda error: self.statusBar().showMessage(error_text(error)[0]),
             progress=self.progress_panel, what=what,
         )
         self.jobs.append(job)

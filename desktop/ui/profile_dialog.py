@@ -225,7 +225,7 @@ class ProfileDialog(QDialog):
         if isinstance(error, ProfileExists):
             self.form.show_name_error("Another connection already has this name. Choose another one.")
         elif isinstance(error, InvalidProfile):
-            self.form.show_general_error(error.message)
+            self.form.show_general_error(error_text(error)[0])
         else:
             # KeyringUnavailable above all: the store wrote nothing.
             self._error_box = error_box(self, "The connection was not saved", error)

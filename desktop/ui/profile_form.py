@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import InvalidProfile
 from desktop.core.store.profiles import Profile, parse_database_url, url_without_password, validate
 from desktop.ui.badges import environment_badge
+from desktop.ui.error_dialog import gui_words
 from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, named
 
 # (label, sslmode); libpq's own default is "prefer" (PostgreSQL docs, "Protection Provided in Different Modes").
@@ -280,7 +281,7 @@ class ProfileForm(QWidget):
             fields, password = parse_database_url(text)
         except InvalidProfile as exc:
             # While someone types, half a URL is no mistake yet.
-            self._url_error.setText(exc.message)
+            self._url_error.setText(gui_words(exc.message))
             self._url_error.setVisible(pasted)
             return
         self._url_error.hide()
@@ -368,7 +369,7 @@ class ProfileForm(QWidget):
         try:
             validate(profile)
         except InvalidProfile as exc:
-            self.show_general_error(exc.message)
+            self.show_general_error(gui_words(exc.message))
             return None
         return profile
 

@@ -1,5 +1,7 @@
 """Failures reach people as plain sentences, with the technical text behind "Show Details..."."""
-from desktop.core.errors import AuthenticationFailed
+import pytest
+
+from desktop.core.errors import AuthenticationFailed, LifeboatError
 from desktop.ui.error_dialog import error_box, error_text
 from tests.ui.screens import save_screenshot
 
@@ -24,3 +26,15 @@ def test_an_unexpected_error_never_shows_a_traceback(qtbot):
     assert "Traceback" not in message and "ZeroDivisionError" not in message
     assert "Nothing was deleted" in message
     assert "ZeroDivisionError" in details and "lifeboat.log" in details
+
+
+@pytest.mark.parametrize("core_says, window_says", [
+    ("Choose 'Replace everything' (--replace on the command line) to make it so.",
+     "Choose 'Replace everything' to make it so."),
+    ("Type the database name (on the command line: --confirm shop).", "Type the database name."),
+    ("Use 'skip ownership and permissions' (--no-owner --no-acl), or ask.",
+     "Use 'skip ownership and permissions', or ask."),
+    ("There is no profile called 'x' (profiles: a, b).", "There is no connection called 'x' (connections: a, b)."),
+])
+def test_the_window_says_core_messages_in_its_own_words(core_says, window_says):
+    assert error_text(LifeboatError(core_says))[0] == window_says

@@ -170,7 +170,7 @@ def test_validation_is_shown_inline_and_nothing_is_saved(qtbot, dialog, ws):
     dialog.form.name_field.setText(".hidden")
     save(qtbot, dialog, expect_accept=False)
     general = dialog.findChild(QLabel, "profileError")
-    assert general.isVisible() and "cannot be a profile name" in general.text()
+    assert general.isVisible() and "cannot be a connection name" in general.text()
     assert not dialog.findChild(QLabel, "portError").isVisible()
 
 
