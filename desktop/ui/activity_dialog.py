@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,6 +23,7 @@ from desktop.core.store.audited import audit_log_of
 from desktop.core.workspace import Workspace
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_box
+from desktop.ui.file_choosers import choose_file_to_save
 from desktop.ui.formatting import local_datetime
 
 COLUMNS = ("When", "Who", "What", "Connection", "Database", "Backup", "Result", "Took", "Details")
@@ -45,6 +45,7 @@ ALL = "All"
 class ActivityDialog(QDialog):
     def __init__(self, ws: Workspace, parent: Optional[QWidget] = None):
         super().__init__(parent)
+        self.ws = ws
         self.log = audit_log_of(ws)
         self.setWindowTitle("Activity")
         self.setObjectName("activityDialog")
@@ -153,8 +154,8 @@ class ActivityDialog(QDialog):
                 self.table.setItem(row, column, item)
 
     def _choose_csv_file(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export activity as CSV", "lifeboat-activity.csv",
-                                              "CSV files (*.csv)")
+        name = choose_file_to_save(self, self.ws, "reports", "Export activity as CSV", "lifeboat-activity.csv",
+                                   "CSV files (*.csv)")
         if name:
             self.export_csv(Path(name))
 

@@ -12,7 +12,6 @@ from PySide6.QtCore import QStorageInfo, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,27 +32,12 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.core.workspace import Workspace
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
-from desktop.ui.formatting import human_size
+from desktop.ui.file_choosers import choose_folder, external_drives
+from desktop.ui.formatting import human_size, local_datetime
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
-# Where desktops mount removable and external drives (udisks, macOS, the usual /mnt).
-_EXTERNAL_ROOTS = ("/media/", "/run/media/", "/mnt/", "/Volumes/")
 _STRENGTH_COLOURS = (palette.DANGER, palette.DANGER, palette.CAUTION_TEXT, palette.SUCCESS, palette.SUCCESS)
-
-
-def external_drives() -> list[QStorageInfo]:
-    """Mounted drives a person would plug in: under the removable-media folders, or
-    another drive letter on Windows; never the system drive."""
-    system = QStorageInfo.root().rootPath()
-    found = []
-    for volume in QStorageInfo.mountedVolumes():
-        root = volume.rootPath()
-        if not (volume.isValid() and volume.isReady()) or volume.isReadOnly() or root == system:
-            continue
-        if root.startswith(_EXTERNAL_ROOTS) or (len(root) <= 3 and root[1:2] == ":"):
-            found.append(volume)
-    return found
 
 
 def drive_label(volume: QStorageInfo) -> str:
@@ -83,7 +67,7 @@ class ExportDialog(QDialog):
 
     # --- layout ----------------------------------------------------------
     def _build(self, drives: list[QStorageInfo]) -> None:
-        what = ", ".join(f"{r.database} ({r.started_at[:16].replace('T', ' ')})" for r in self.records)
+        what = ", ".join(f"{r.database} ({local_datetime(r.started_at)})" for r in self.records)
         intro = QLabel(f"Put an encrypted copy of the backup of {what} on another drive. Anyone with the "
                        "passphrase can open it on any computer with Lifeboat, so keep the passphrase "
                        "somewhere safe and apart from the drive.", self)
@@ -168,7 +152,7 @@ class ExportDialog(QDialog):
             self.set_destination(Path(root) / "Lifeboat Backups")
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose where to save the copies")
+        folder = choose_folder(self, self.ws, "export", "Choose where to save the copies")
         if folder:
             self.set_destination(Path(folder))
 

@@ -10,7 +10,6 @@ from typing import Optional
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from desktop.core.format.manifest import FILE_SUFFIX
 from desktop.core.jobs.export.import_copies import ImportResult, run_import
 from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
+from desktop.ui.file_choosers import choose_file_to_open, choose_folder
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
@@ -97,14 +97,13 @@ class ImportDialog(QDialog):
         self.source_field.setText(str(path))
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the folder holding the exported backups")
+        folder = choose_folder(self, self.ws, "import", "Choose the folder holding the exported backups")
         if folder:
             self.set_source(Path(folder))
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose an exported backup",
-            filter=f"Lifeboat backups (*{FILE_SUFFIX} *{FILE_SUFFIX}.001);;All files (*)")
+        path = choose_file_to_open(self, self.ws, "import", "Choose an exported backup",
+                                   f"Lifeboat backups (*{FILE_SUFFIX} *{FILE_SUFFIX}.001);;All files (*)")
         if path:
             self.set_source(Path(path))
 

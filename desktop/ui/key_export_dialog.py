@@ -11,7 +11,6 @@ from typing import Optional
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.core.format.passphrase import passphrase_problem
 from desktop.core.jobs.backup_key import export_key
 from desktop.core.workspace import Workspace
+from desktop.ui.file_choosers import choose_file_to_save
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
@@ -74,7 +74,8 @@ class KeyExportDialog(QDialog):
         return field
 
     def _choose(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the backup key", self.file_field.text())
+        name = choose_file_to_save(self, self.ws, "key", "Save the backup key",
+                                   Path(self.file_field.text()).name or "lifeboat-backup-key.txt")
         if name:
             self.file_field.setText(name)
 

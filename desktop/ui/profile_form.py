@@ -5,6 +5,7 @@ found in a pasted URL moves to the (masked) password field and the URL field
 keeps the URL without it (the dialog saves it to the keyring, never to a file).
 """
 import re
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -329,7 +330,7 @@ class ProfileForm(QWidget):
 
     def _choose_root_cert(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the server's root certificate", self.root_cert_field.text(),
+            self, "Choose the server's root certificate", self.root_cert_field.text() or str(Path.home()),
             "Certificates (*.crt *.pem *.cer);;All files (*)")
         if path:
             self.root_cert_field.setText(path)

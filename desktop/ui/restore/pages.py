@@ -12,7 +12,6 @@ from typing import Optional
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
@@ -31,6 +30,7 @@ from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui.badges import BadgeDelegate, badge_accessible_name
 from desktop.ui.error_dialog import error_text
+from desktop.ui.file_choosers import choose_file_to_open
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, wrapped_label
 
@@ -157,9 +157,8 @@ class ChooseBackupPage(QWizardPage):
         return self.file_job is not None and self.file_job.running
 
     def _ask_for_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a backup file", str(self.ws.paths.backups_dir),
-            f"Lifeboat backups (*{FILE_SUFFIX});;All files (*)")
+        path = choose_file_to_open(self, self.ws, "import", "Open a backup file",
+                                   f"Lifeboat backups (*{FILE_SUFFIX});;All files (*)")
         if path:
             self.add_file(Path(path))
 
