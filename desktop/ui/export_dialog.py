@@ -27,13 +27,21 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import LifeboatError
 from desktop.core.format.passphrase import passphrase_problem, strength
 from desktop.core.jobs.export.drives import is_fat
-from desktop.core.jobs.export.run import ExportPlan, ExportRequest, ExportResult, plan_export, run_export
+from desktop.core.jobs.export.run import (
+    ExportPlan,
+    ExportRequest,
+    ExportResult,
+    latest_of_each_connection,
+    plan_export,
+    run_export,
+)
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.workspace import Workspace
+from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.file_choosers import choose_folder, external_drives
-from desktop.ui.formatting import human_size, local_datetime
+from desktop.ui.formatting import human_size
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import named
 
@@ -55,7 +63,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.ws = ws
         self.file_limit = file_limit  # the drive's largest file, when not its filesystem's (tests)
-        self.records = records
+        self.records = self.chosen = records
         self.job: Optional[BackgroundJob] = None
         self.plan: Optional[ExportPlan] = None
         self.setObjectName("exportDialog")
@@ -67,11 +75,14 @@ class ExportDialog(QDialog):
 
     # --- layout ----------------------------------------------------------
     def _build(self, drives: list[QStorageInfo]) -> None:
-        what = ", ".join(f"{r.database} ({local_datetime(r.started_at)})" for r in self.records)
-        intro = QLabel(f"Put an encrypted copy of the backup of {what} on another drive. Anyone with the "
-                       "passphrase can open it on any computer with Lifeboat, so keep the passphrase "
-                       "somewhere safe and apart from the drive.", self)
+        intro = self.intro = named(QLabel(self._intro_text(), self), "exportIntro", "What is exported")
         intro.setWordWrap(True)
+        self.latest = latest_of_each_connection(self.ws.catalog)
+        self.every_connection_box = named(
+            QCheckBox(f"Instead, the latest backup of every connection ({len(self.latest)})", self),
+            "everyConnectionCheckBox", "Export the latest backup of every connection instead")
+        self.every_connection_box.setVisible(len(self.latest) > 1)
+        self.every_connection_box.toggled.connect(self._choose_backups)
         self.drive_list = named(QListWidget(self), "driveList", "Drives")
         for volume in drives:
             item = QListWidgetItem(drive_label(volume), self.drive_list)
@@ -130,6 +141,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         layout.addWidget(intro)
+        layout.addWidget(self.every_connection_box)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -142,6 +154,18 @@ class ExportDialog(QDialog):
         return field
 
     # --- choosing ----------------------------------------------------------
+    def _intro_text(self) -> str:
+        what = "; ".join(fmt.backup_name(record) for record in self.records)
+        copies = "an encrypted copy of the backup" if len(self.records) == 1 else "encrypted copies of the backups"
+        return (f"Put {copies} of {what} on another drive. Anyone with the passphrase can open them on any "
+                "computer with Lifeboat, so keep the passphrase somewhere safe and apart from the drive.")
+
+    def _choose_backups(self, every_connection: bool) -> None:
+        self.records = self.latest if every_connection else self.chosen
+        self.intro.setText(self._intro_text())
+        self.plan = None
+        self._update()
+
     def set_destination(self, folder: Path) -> None:
         self.folder_field.setText(str(folder))
         self._update()

@@ -24,7 +24,7 @@ from desktop.core.jobs.export.recovery_sheet import sheet_path, sheet_text, writ
 from desktop.core.open_backup import open_backup, open_file, plaintext
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.audited import audited
-from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog import BackupRecord, Catalog
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 
@@ -249,3 +249,12 @@ def _remove(files: list[Path], target: Path) -> None:
             path.unlink(missing_ok=True)
         except OSError:
             pass  # an unplugged drive: nothing left to remove there
+
+
+def latest_of_each_connection(catalog: Catalog) -> list[BackupRecord]:
+    """The newest completed backup of every connection: "take everything that matters" in one go."""
+    latest: dict[str, BackupRecord] = {}
+    for record in catalog.list():  # newest first
+        if record.status == "completed" and record.path:
+            latest.setdefault(record.profile, record)
+    return sorted(latest.values(), key=lambda record: record.profile.casefold())
