@@ -255,6 +255,10 @@ def _status_pixmap(status: str, size: int = 32) -> QPixmap:
     return pixmap
 
 
+# The status filter's "everything but failed and cancelled".
+WITHOUT_UNFINISHED = "without_unfinished"
+
+
 class CatalogFilter(QSortFilterProxyModel):
     """Sorts by CatalogModel.SortRole; shows rows matching the search, connection and status."""
 
@@ -291,7 +295,10 @@ class CatalogFilter(QSortFilterProxyModel):
         record: BackupRecord = model.data(model.index(source_row, 0, source_parent), CatalogModel.RecordRole)
         if self._profile is not None and record.profile != self._profile:
             return False
-        if self._status is not None and record.status != self._status:
+        if self._status == WITHOUT_UNFINISHED:
+            if record.status in ("failed", "cancelled"):
+                return False
+        elif self._status is not None and record.status != self._status:
             return False
         if not self._terms:
             return True

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -27,7 +28,7 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import BadgeDelegate
-from desktop.ui.catalog_model import CatalogFilter, CatalogModel, status_icon
+from desktop.ui.catalog_model import WITHOUT_UNFINISHED, CatalogFilter, CatalogModel, status_icon
 from desktop.ui.widgets import named
 
 EMPTY_TEXT = "No backups yet. Select a connection and press Back up now."
@@ -44,6 +45,7 @@ STATUSES_IN_MENU = ("completed", "in_progress", "failed", "cancelled")
 class CatalogView(QWidget):
     selection_changed = Signal(object)  # BackupRecord | None; also when the selected row's record changes
     activated = Signal(object)  # BackupRecord, on double-click or Enter
+    clear_unfinished_requested = Signal()
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -62,8 +64,13 @@ class CatalogView(QWidget):
         self.profile_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.status_filter = named(QComboBox(self), "catalogStatusFilter", "Show backups with status")
         self.status_filter.addItem(ALL_STATUSES, None)
+        self.status_filter.addItem("Without failed and cancelled", WITHOUT_UNFINISHED)
         for status in STATUSES_IN_MENU:
             self.status_filter.addItem(status_icon(status), fmt.status_text(status), status)
+        self.clear_unfinished = named(QPushButton(self), "clearUnfinishedButton",
+                                      "Clear failed and cancelled backups")
+        self.clear_unfinished.setToolTip("Move every failed and cancelled entry to the trash: none holds a backup")
+        self.clear_unfinished.clicked.connect(self.clear_unfinished_requested)
         self.summary = QLabel(self)
         self.summary.setObjectName("catalogSummary")
         self.summary.setContentsMargins(4, 2, 4, 0)
@@ -162,6 +169,7 @@ class CatalogView(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.profile_filter)
         filters.addWidget(self.status_filter)
+        filters.addWidget(self.clear_unfinished)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
@@ -182,6 +190,7 @@ class CatalogView(QWidget):
             shortcut.activated.connect(lambda: self._activate(self.table.currentIndex()))
         self.table.selectionModel().selectionChanged.connect(self._announce_selection)
         self.model.dataChanged.connect(self._announce_selection)
+        self.model.dataChanged.connect(self._refresh_state)
         for signal in (self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved,
                        self.proxy.layoutChanged):
             signal.connect(self._refresh_state)
@@ -200,7 +209,13 @@ class CatalogView(QWidget):
             self._announced = record
             self.selection_changed.emit(record)
 
+    def records(self) -> list[BackupRecord]:
+        return [self.model.record_at(row) for row in range(self.model.rowCount())]
+
     def _refresh_state(self) -> None:
+        unfinished = sum(record.status in ("failed", "cancelled") for record in self.records())
+        self.clear_unfinished.setText(f"Clear failed and cancelled ({unfinished})\u2026")
+        self.clear_unfinished.setVisible(unfinished > 0)
         total, shown = self.model.rowCount(), self.proxy.rowCount()
         if shown:
             self.stack.setCurrentWidget(self.table)

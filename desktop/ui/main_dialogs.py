@@ -24,7 +24,7 @@ from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.restore.test_dialog import RestoreTestDialog
 from desktop.ui.restore.wizard import RestoreWizard
 from desktop.ui.sync_dialog import SyncDialog
-from desktop.ui.trash_dialog import TrashDialog, move_to_trash
+from desktop.ui.trash_dialog import TrashDialog, clear_unfinished, move_to_trash
 
 
 class WindowDialogs:
@@ -63,6 +63,10 @@ class WindowDialogs:
         self.statusBar().showMessage(f"Moved the backup {fmt.backup_name(record)} to the trash "
                                      "(Trash… puts it back).")
         return True
+
+    def clear_unfinished(self) -> None:
+        if clear_unfinished(self, self.ws, self.catalog_view.records()):
+            self.after_change()
 
     def open_trash(self) -> TrashDialog:
         return self._open(TrashDialog(self.ws, self))

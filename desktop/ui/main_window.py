@@ -70,6 +70,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.catalog_view = CatalogView(self)
         self.catalog_view.selection_changed.connect(self._update_actions)
         self.catalog_view.activated.connect(self.show_details)
+        self.catalog_view.clear_unfinished_requested.connect(self.clear_unfinished)
         self.progress_panel = JobProgressPanel(self)
         self.progress_panel.hide()
         self.stats_panel = StatsPanel(self)

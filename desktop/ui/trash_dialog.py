@@ -43,15 +43,19 @@ from desktop.ui.jobs import BackgroundJob, run_in_background
 COLUMNS = ("Database", "Connection", "Backed up", "Size", "Deleted", "Removed for good")
 
 
+UNFINISHED = ("failed", "cancelled")
+
+
 def move_to_trash(parent: QWidget, ws: Workspace, record: BackupRecord) -> bool:
     """Ask, then move the backup to the trash. A second question, with the
     database name typed, guards the only proven-restorable production backup."""
     days = ws.settings.trash_days
+    afterwards = ("after that its file is removed from the disk for good." if record.status == "completed"
+                  else "it never became a backup, so there is no file to remove.")
     answer = QMessageBox.question(
         parent, "Move backup to the trash",
         f"Move the backup of {record.database} ({record.profile}) from {local_datetime(record.started_at)} "
-        f"to the trash?\n\nIt stays in the trash for {days} days, where you can put it back; "
-        "after that its file is removed from the disk for good.",
+        f"to the trash?\n\nIt stays in the trash for {days} days, where you can put it back; {afterwards}",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
     )
     if answer != QMessageBox.StandardButton.Yes:
@@ -72,6 +76,27 @@ def move_to_trash(parent: QWidget, ws: Workspace, record: BackupRecord) -> bool:
         error_box(parent, "Could not move the backup to the trash", exc).open()
         return False
     return True
+
+
+def clear_unfinished(parent: QWidget, ws: Workspace, records: list[BackupRecord]) -> int:
+    """Ask once, then move every failed and cancelled entry to the trash; how many went."""
+    unfinished = [record for record in records if record.status in UNFINISHED]
+    if not unfinished:
+        return 0
+    answer = QMessageBox.question(
+        parent, "Clear failed and cancelled backups",
+        f"Move the {len(unfinished)} failed and cancelled entries to the trash? None of them holds a backup "
+        "that could be restored, so no backup file is removed.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return 0
+    try:
+        for record in unfinished:
+            delete_backup(ws, record.id)
+    except Exception as exc:  # shown, never raised into Qt's event loop
+        error_box(parent, "Could not clear every entry", exc).open()
+    return len(unfinished)
 
 
 class TrashDialog(QDialog):

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.core.store.catalog import BackupRecord
-from desktop.ui.catalog_model import CatalogFilter, CatalogModel
+from desktop.ui.catalog_model import WITHOUT_UNFINISHED, CatalogFilter, CatalogModel
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -192,3 +192,5 @@ def test_filters_by_connection_and_status_and_keeps_them_while_rows_change(model
     proxy.set_status(None)
     proxy.set_profile(None)
     assert shown_ids(proxy) == ["a1", "b2", "c3", "d4", "e5"]
+    proxy.set_status(WITHOUT_UNFINISHED)
+    assert "c3" not in shown_ids(proxy)  # the failed one

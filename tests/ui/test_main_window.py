@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
@@ -69,6 +70,29 @@ def test_delete_asks_and_moves_to_the_trash(qtbot, ws, make_profile, pg15, chino
     assert [r.id for r in ws.catalog.list()] == [record.id]
     trash.close()
     win.open_activity().close()
+
+
+def test_failed_and_cancelled_entries_hide_with_one_filter_and_clear_together(qtbot, ws, monkeypatch):
+    from desktop.ui.catalog_model import WITHOUT_UNFINISHED
+    from tests.catalog_entries import add_backup, manifest
+
+    add_backup(ws, "good1")
+    for backup_id, status in (("fail1", "failed"), ("gone1", "cancelled")):
+        ws.catalog.start(manifest(backup_id), ws.paths.backups_dir / f"{backup_id}.dump.lifeboat")
+        ws.catalog.finish_unsuccessfully(backup_id, status, "it stopped")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    view = win.catalog_view
+    view.status_filter.setCurrentIndex(view.status_filter.findData(WITHOUT_UNFINISHED))
+    assert view.proxy.rowCount() == 1
+    assert view.clear_unfinished.text() == "Clear failed and cancelled (2)\u2026"
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(view.clear_unfinished, Qt.MouseButton.LeftButton)
+    assert "no backup file is removed" in asked[0]
+    assert [r.id for r in ws.catalog.list()] == ["good1"]
+    assert sorted(r.id for r in ws.catalog.list_trash()) == ["fail1", "gone1"]
+    assert view.clear_unfinished.isHidden()
 
 
 def test_toolbar_buttons_have_accessible_names(window):
