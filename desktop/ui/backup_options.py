@@ -41,7 +41,7 @@ from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_text
 from desktop.ui.formatting import human_size
 from desktop.ui.jobs import BackgroundJob, run_in_background
-from desktop.ui.widgets import named
+from desktop.ui.widgets import named, with_clear_button
 
 FORMAT_CHOICES = (  # (format, label, what it means)
     ("custom", "Custom — recommended",
@@ -154,7 +154,7 @@ class BackupOptionsPanel(QWidget):
         self.destination_edit = named(QLineEdit(str(self._ws.paths.backups_dir)), "destinationEdit",
                                        "Folder to save the backup in")
         self.destination_edit.setPlaceholderText(str(self._ws.paths.backups_dir))
-        self.destination_edit.setClearButtonEnabled(True)
+        with_clear_button(self.destination_edit)
         browse = named(QPushButton("Browse…"), "browseDestinationButton", "Choose the folder to save in")
         browse.clicked.connect(self._browse)
         destination_row = QHBoxLayout()
@@ -187,7 +187,7 @@ class BackupOptionsPanel(QWidget):
         self.all_tables_check.clicked.connect(self._on_all_tables_clicked)
         self.table_filter = named(QLineEdit(), "tableFilter", "Find a table")
         self.table_filter.setPlaceholderText("Find a table…")
-        self.table_filter.setClearButtonEnabled(True)
+        with_clear_button(self.table_filter)
         self.table_filter.textChanged.connect(self._apply_filter)
         top = QHBoxLayout()
         top.addWidget(self.all_tables_check)

@@ -29,7 +29,7 @@ from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import BadgeDelegate
 from desktop.ui.catalog_model import WITHOUT_UNFINISHED, CatalogFilter, CatalogModel, status_icon
-from desktop.ui.widgets import named
+from desktop.ui.widgets import named, with_clear_button
 
 EMPTY_TEXT = "No backups yet. Select a connection and press Back up now."
 NO_MATCH_TEXT = (
@@ -57,7 +57,7 @@ class CatalogView(QWidget):
 
         self.search = named(QLineEdit(self), "catalogSearch", "Search backups")
         self.search.setPlaceholderText("Search by date, connection, table or note\u2026")
-        self.search.setClearButtonEnabled(True)
+        with_clear_button(self.search)
         self.search.setMinimumWidth(240)
         self.profile_filter = named(QComboBox(self), "catalogProfileFilter", "Show backups of connection")
         self.profile_filter.addItem(ALL_CONNECTIONS, None)

@@ -30,6 +30,7 @@ from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.resources import app_icon
 from desktop.ui.stats_panel import StatsPanel
 from desktop.ui.welcome import WelcomePage
+from desktop.ui.widgets import fit_to_screen
 
 log = logging.getLogger("lifeboat.ui")
 _REFRESH_MS = 1000
@@ -250,7 +251,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         if geometry:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 760)
+            fit_to_screen(self, 1200, 700)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         running = [job for job in self.jobs if job.running]

@@ -29,7 +29,7 @@ from desktop.core.errors import InvalidProfile
 from desktop.core.store.profiles import Profile, parse_database_url, url_without_password, validate
 from desktop.ui.badges import environment_badge
 from desktop.ui.error_dialog import gui_words
-from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, named
+from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, named, with_clear_button
 
 # (label, sslmode); libpq's own default is "prefer" (PostgreSQL docs, "Protection Provided in Different Modes").
 SSL_CHOICES = (
@@ -96,7 +96,7 @@ class ProfileForm(QWidget):
     def _url_section(self) -> QWidget:
         self.url_field = named(QLineEdit(), "urlField", "Connection URL")
         self.url_field.setPlaceholderText("postgresql://user:password@host:5432/database?sslmode=require")
-        self.url_field.setClearButtonEnabled(True)
+        with_clear_button(self.url_field)
         self.url_field.textChanged.connect(self._on_url_changed)
         self.url_field.editingFinished.connect(self._strip_url_password)
         hint = QLabel(

@@ -38,7 +38,15 @@ from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.restore.loss_list import LossList
 from desktop.ui.sync_outcome import SyncOutcome
-from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, LOSSES_TITLE_STYLE, named, production_banner, wrapped_label
+from desktop.ui.widgets import (
+    ERROR_STYLE,
+    HINT_STYLE,
+    LOSSES_TITLE_STYLE,
+    fit_to_screen,
+    named,
+    production_banner,
+    wrapped_label,
+)
 
 TABLE_KEY_ROLE = Qt.ItemDataRole.UserRole
 # Ticking several table boxes in a row makes one plan, not one per click.
@@ -82,7 +90,7 @@ class SyncDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.reject)
         self._fill_profiles()
-        self.resize(820, 760)
+        fit_to_screen(self, 820, 700)
 
     # --- building -----------------------------------------------------
     def _build_choices(self) -> QWidget:

@@ -7,7 +7,7 @@ would otherwise spell out again.
 """
 from typing import TypeVar
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton, QWidget
 
 from desktop.ui import palette
 
@@ -25,6 +25,20 @@ def named(widget: W, object_name: str, accessible_name: str) -> W:
     widget.setObjectName(object_name)
     widget.setAccessibleName(accessible_name)
     return widget
+
+
+def with_clear_button(edit: QLineEdit) -> QLineEdit:
+    """The line edit's clear button, named: Qt leaves it nameless for screen readers."""
+    edit.setClearButtonEnabled(True)
+    for button in edit.findChildren(QToolButton):
+        named(button, f"{edit.objectName()}ClearButton", f"Clear {edit.accessibleName().lower()}")
+    return edit
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Open at this size, or smaller on a smaller screen (a 1366x768 laptop less its taskbar)."""
+    available = window.screen().availableGeometry()
+    window.resize(min(width, available.width()), min(height, available.height()))
 
 
 def text_style(colour: str, *, bold: bool = False) -> str:
