@@ -17,6 +17,7 @@ from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.backup_options import BackupOptionsPanel
 from desktop.ui.catalog_view import CatalogView
+from desktop.ui.connection_status import StatusRefresher
 from desktop.ui.error_dialog import error_box
 from desktop.ui.formatting import human_size
 from desktop.ui.help_menu import add_help_menu
@@ -62,6 +63,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.profile_list.edit_requested.connect(self.edit_profile)
         self.profile_list.remove_requested.connect(self.remove_profile)
         self.profile_list.test_requested.connect(self.test_profile)
+        self.profile_list.schedules_requested.connect(self.open_schedules)
+        self.connection_status = StatusRefresher(self.ws, self.profile_list.set_statuses, self)
 
         self.welcome = WelcomePage(self)
         self.welcome.add_connection_requested.connect(self.add_profile)
@@ -111,6 +114,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         profiles = self.ws.profiles.list()
         self.profile_list.set_profiles(profiles)
         self.catalog_view.set_profiles([p.name for p in profiles])
+        self.connection_status.refresh()  # last good backup, next run, overdue: after any change
         self.centre_stack.setCurrentWidget(self._catalog_page if profiles else self.welcome)
         if select:
             self.profile_list.select(select)
@@ -147,6 +151,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         completed = record is not None and record.status == "completed"
         self.backup_action.setEnabled(self.profile_list.current_profile() is not None and not busy)
         self.restore_action.setEnabled(not busy)
+        self.schedules_action.setEnabled(self.profile_list.current_profile() is not None)
         self.verify_action.setEnabled(completed and not busy)
         self.export_action.setEnabled(completed)
         self.delete_action.setEnabled(record is not None and record.status != "in_progress" and not busy)
@@ -170,6 +175,7 @@ class MainWindow(WindowDialogs, QMainWindow):
             self._refresh_timer.stop()
             self.progress_panel.hide()
         self.refresh_catalog()
+        self.connection_status.refresh()
         profile = self.profile_list.current_profile()
         self._on_profile_selected(profile)
 
