@@ -7,8 +7,9 @@ StatusRefresher recomputes them when the window asks (a backup finished, a
 schedule changed) and once a minute, as scheduled backups run outside the window.
 """
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Callable, Optional
+from typing import Optional
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QPainter
