@@ -62,18 +62,17 @@ class StatusRefresher(QObject):
     refresh() now, and by itself once a minute while the window lives."""
 
     def __init__(self, ws: Workspace, show: Callable[[dict[str, StatusWords]], None],
-                 parent: Optional[QObject] = None, now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 parent: Optional[QObject] = None):
         super().__init__(parent)
         self._ws = ws
         self._show = show
-        self._now = now
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
 
     def refresh(self) -> None:
         try:
-            words = connection_words(self._ws, self._now())
+            words = connection_words(self._ws, datetime.now(UTC))
         except LifeboatError as exc:  # a damaged schedules file or an unknown time zone: the lines stay empty
             log.warning("connection status not shown: %s | %s", exc.message, exc.detail)
             words = {}

@@ -49,6 +49,7 @@ def removal_question(schedule: Schedule, parent: QWidget) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Question, "Remove schedule",
                       f"Remove the schedule \u201c{schedule.describe()}\u201d?", parent=parent)
     box.setObjectName("removeScheduleQuestion")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setAccessibleName("Remove schedule")
     box.setInformativeText("No more backups will be made on this schedule. The backups it already made are kept.")
     remove = named(box.addButton("Remove schedule", QMessageBox.ButtonRole.DestructiveRole),
@@ -88,6 +89,7 @@ class ScheduleDialog(QDialog):
         tree.setStyleSheet("QTreeView::item { padding: 2px 12px 2px 0; }")
         header = tree.header()
         header.setStretchLastSection(True)
+        header.setMinimumSectionSize(120)  # the headings stay apart while the list is empty
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         tree.setMaximumHeight(150)
@@ -111,6 +113,7 @@ class ScheduleDialog(QDialog):
         self.problem = wrapped_label("", self, "scheduleProblem", ERROR_STYLE)
         self.add_button = named(QPushButton("Add schedule"), "addScheduleButton", "Add schedule")
         self.add_button.clicked.connect(self.add)
+        self.add_button.setDefault(True)  # Enter in the form adds, rather than closing and losing it
         add_row = QHBoxLayout()
         add_row.addWidget(self.problem, 1)
         add_row.addWidget(self.add_button)

@@ -105,7 +105,9 @@ class ScheduleForm(QTabWidget):
             spin.setSuffix(suffix)
             spin.setToolTip(tip)
             self.keep_spins[field] = spin
-            grid.addWidget(QLabel(label), row, 0)
+            caption = QLabel(label)
+            caption.setBuddy(spin)
+            grid.addWidget(caption, row, 0)
             grid.addWidget(spin, row, 1)
         grid.setColumnStretch(2, 1)
         grid.addWidget(wrapped_label(

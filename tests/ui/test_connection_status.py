@@ -26,11 +26,11 @@ def open_window(qtbot, ws) -> MainWindow:
 
 
 def settle(qtbot, window: MainWindow) -> None:
-    """Let the row count and the table list of the selected connection finish, as a person would see them."""
-    for job in (window.stats_panel.job, window.options_panel._load_job):
-        if job is not None and job.running:
-            with qtbot.waitSignal(job.finished, timeout=30000):
-                pass
+    """Let the row count of the selected connection finish, as a person would see it."""
+    job = window.stats_panel.job
+    if job is not None and job.running:
+        with qtbot.waitSignal(job.finished, timeout=30000):
+            pass
 
 
 def accessible_text(window: MainWindow, name: str) -> str:
