@@ -17,7 +17,6 @@ from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui.backup_options import BackupOptionsPanel
 from desktop.ui.catalog_view import CatalogView
-from desktop.ui.connection_status import StatusRefresher
 from desktop.ui.error_dialog import error_box
 from desktop.ui.formatting import human_size
 from desktop.ui.help_menu import add_help_menu
@@ -28,6 +27,7 @@ from desktop.ui.notifications import Notifier
 from desktop.ui.profile_list import ProfileList
 from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.resources import app_icon
+from desktop.ui.schedule_status import StatusRefresher
 from desktop.ui.stats_panel import StatsPanel
 from desktop.ui.welcome import WelcomePage
 

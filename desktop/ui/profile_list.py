@@ -28,7 +28,7 @@ from desktop.ui.badges import (
     badge_size,
     paint_badge,
 )
-from desktop.ui.connection_status import STATUS_ROLE, paint_status_lines, status_lines_height
+from desktop.ui.schedule_status import STATUS_ROLE, paint_status_lines, status_lines_height
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole
 _MARGIN = 8
@@ -259,7 +259,7 @@ class ProfileList(QWidget):
         return item
 
     def set_statuses(self, statuses: dict[str, StatusWords]) -> None:
-        """Each connection's last good backup, next run and overdue badge (connection_status.py)."""
+        """Each connection's last good backup, next run and overdue badge (schedule_status.py)."""
         self._statuses = statuses
         for row in range(self._list.count()):
             self._show_status(self._list.item(row))

@@ -11,9 +11,9 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.schedule.manage import add_schedule
 from desktop.core.schedule.model import new_schedule
 from desktop.ui import palette
-from desktop.ui.connection_status import REFRESH_MS
 from desktop.ui.main_window import MainWindow
 from desktop.ui.schedule_dialog import ScheduleDialog
+from desktop.ui.schedule_status import REFRESH_MS
 from tests.ui.screens import save_screenshot
 
 
