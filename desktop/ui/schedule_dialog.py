@@ -149,7 +149,7 @@ class ScheduleDialog(QDialog):
             item = QTreeWidgetItem([schedule.describe(), schedule_next_text(schedule, now, zone),
                                     keeps_text(schedule.keep).capitalize()])
             item.setData(0, _SCHEDULE_ROLE, schedule)
-            item.setToolTip(0, f"Schedule {schedule.id}" + (f", saved in {schedule.dest}" if schedule.dest else ""))
+            item.setToolTip(0, f"Saved in {schedule.dest}" if schedule.dest else "Saved in the usual backup folder")
             self.schedule_list.addTopLevelItem(item)
         self.empty_hint.setText(self._summary(len(schedules)))
         self._update_buttons()
@@ -201,7 +201,7 @@ class ScheduleDialog(QDialog):
 
     def _remove(self, schedule: Schedule) -> BackgroundJob:
         ws = self.ws
-        return self._run(f"Removing the schedule {schedule.describe().lower()}",
+        return self._run(f"Removing the schedule \u201c{schedule.describe()}\u201d",
                          lambda report, cancel: remove_schedule(ws, schedule.id))
 
     def _run(self, title: str, function) -> BackgroundJob:

@@ -69,6 +69,18 @@ def test_overdue_badge_only_for_a_schedule_without_a_recent_backup(qtbot, ws, ma
     settle(qtbot, window)
 
 
+def test_a_backup_made_outside_the_window_shows_on_the_next_tick(qtbot, ws, make_profile, pg15, chinook_db):
+    make_profile(pg15, chinook_db, name="Shop")
+    add_schedule(ws, new_schedule("Shop", "daily"))
+    window = open_window(qtbot, ws)
+    settle(qtbot, window)
+    assert window.profile_list.status_of("Shop").overdue
+    window.connection_status.timer.setInterval(20)  # a minute, in the window; no need to wait one here
+    run_backup(ws, BackupRequest("Shop"))  # as `lifeboat schedule run-due` would, from the OS scheduler
+    qtbot.waitUntil(lambda: not window.profile_list.status_of("Shop").overdue, timeout=5000)
+    assert window.profile_list.status_of("Shop").last == "Last good backup: just now"
+
+
 def _badge_drawn(window: MainWindow, name: str) -> bool:
     """Whether the overdue red appears on the right end of the connection's row."""
     items = window.profile_list.findChild(QListWidget, "profileList")
