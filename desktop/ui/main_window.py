@@ -64,7 +64,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.profile_list.remove_requested.connect(self.remove_profile)
         self.profile_list.test_requested.connect(self.test_profile)
         self.profile_list.schedules_requested.connect(self.open_schedules)
-        self.connection_status = StatusRefresher(self.ws, self.profile_list.set_statuses, self)
+        self.schedule_status = StatusRefresher(self.ws, self.profile_list.set_statuses, self)
 
         self.welcome = WelcomePage(self)
         self.welcome.add_connection_requested.connect(self.add_profile)
@@ -114,7 +114,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         profiles = self.ws.profiles.list()
         self.profile_list.set_profiles(profiles)
         self.catalog_view.set_profiles([p.name for p in profiles])
-        self.connection_status.refresh()  # last good backup, next run, overdue: after any change
+        self.schedule_status.refresh()  # last good backup, next run, overdue: after any change
         self.centre_stack.setCurrentWidget(self._catalog_page if profiles else self.welcome)
         if select:
             self.profile_list.select(select)
@@ -175,7 +175,7 @@ class MainWindow(WindowDialogs, QMainWindow):
             self._refresh_timer.stop()
             self.progress_panel.hide()
         self.refresh_catalog()
-        self.connection_status.refresh()
+        self.schedule_status.refresh()
         profile = self.profile_list.current_profile()
         self._on_profile_selected(profile)
 

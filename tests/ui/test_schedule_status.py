@@ -58,7 +58,7 @@ def test_overdue_badge_only_for_a_schedule_without_a_recent_backup(qtbot, ws, ma
     assert not blog.overdue and blog.next == "No schedule"
     assert accessible_text(window, "Shop live").endswith(", overdue")
     assert "overdue" not in accessible_text(window, "Blog")
-    assert window.connection_status.timer.isActive() and window.connection_status.timer.interval() == REFRESH_MS
+    assert window.schedule_status.timer.isActive() and window.schedule_status.timer.interval() == REFRESH_MS
     assert _badge_drawn(window, "Shop live") and not _badge_drawn(window, "Blog")
     save_screenshot(window, "main_window_overdue", shows=("profileList", "schedulesButton"))
 
@@ -75,7 +75,7 @@ def test_a_backup_made_outside_the_window_shows_on_the_next_tick(qtbot, ws, make
     window = open_window(qtbot, ws)
     settle(qtbot, window)
     assert window.profile_list.status_of("Shop").overdue
-    window.connection_status.timer.setInterval(20)  # a minute, in the window; no need to wait one here
+    window.schedule_status.timer.setInterval(20)  # a minute, in the window; no need to wait one here
     run_backup(ws, BackupRequest("Shop"))  # as `lifeboat schedule run-due` would, from the OS scheduler
     qtbot.waitUntil(lambda: not window.profile_list.status_of("Shop").overdue, timeout=5000)
     assert window.profile_list.status_of("Shop").last == "Last good backup: just now"
