@@ -1,4 +1,5 @@
-"""The Production / Development badge: a widget, a painter, and the delegate that paints it in a view.
+"""The Production / Development badge: a widget, a painter, and the delegate that paints it in a view;
+the same look serves other short labels ("Overdue") through paint_text_badge.
 
 Production is told apart by colour AND by its label, never by colour alone:
 about one man in twelve cannot tell this red from this green.
@@ -79,23 +80,30 @@ def environment_badge(environment: str, parent: QWidget | None = None) -> Enviro
 
 def badge_size(environment: str, font: QFont) -> QSize:
     """The size paint_badge needs with `font` (the view's font)."""
-    metrics = QFontMetrics(badge_font(font))
-    return QSize(
-        metrics.horizontalAdvance(badge_text(environment)) + 2 * _PADDING_X,
-        metrics.height() + 2 * _PADDING_Y,
-    )
+    return text_badge_size(badge_text(environment), font)
 
 
 def paint_badge(painter: QPainter, rect: QRect, environment: str, font: QFont) -> None:
     """Draw the badge filling `rect` (sized with badge_size) in a delegate's paint()."""
+    paint_text_badge(painter, rect, badge_text(environment), badge_colour(environment), font)
+
+
+def text_badge_size(text: str, font: QFont) -> QSize:
+    """The size of any badge (environment, "Overdue") with `font`."""
+    metrics = QFontMetrics(badge_font(font))
+    return QSize(metrics.horizontalAdvance(text) + 2 * _PADDING_X, metrics.height() + 2 * _PADDING_Y)
+
+
+def paint_text_badge(painter: QPainter, rect: QRect, text: str, colour: str, font: QFont) -> None:
+    """The one badge's look: `text` white on `colour` (a palette colour named by meaning)."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(badge_colour(environment)))
+    painter.setBrush(QColor(colour))
     painter.drawRoundedRect(rect, _RADIUS, _RADIUS)
     painter.setFont(badge_font(font))
     painter.setPen(QColor(palette.ON_COLOUR))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, badge_text(environment))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
     painter.restore()
 
 

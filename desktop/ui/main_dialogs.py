@@ -1,5 +1,5 @@
 """What the main window opens: the restore wizard, export, import, trash,
-test restore, sync, activity, backup details and the connection dialogs.
+test restore, sync, activity, backup details, schedules and the connection dialogs.
 
 A mixin of MainWindow: each opener wires the dialog's change signal to the
 window's refresh, so every view shows what is true after it."""
@@ -23,6 +23,7 @@ from desktop.ui.jobs import run_in_background
 from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.restore.test_dialog import RestoreTestDialog
 from desktop.ui.restore.wizard import RestoreWizard
+from desktop.ui.schedule_dialog import ScheduleDialog
 from desktop.ui.sync_dialog import SyncDialog
 from desktop.ui.trash_dialog import TrashDialog, clear_unfinished, move_to_trash
 
@@ -120,6 +121,10 @@ class WindowDialogs:
         )
         dialog.open()
         return dialog
+
+    def open_schedules(self, profile: Optional[Profile] = None) -> Optional[ScheduleDialog]:
+        profile = profile or self.profile_list.current_profile()  # a toolbar click passes False
+        return self._open(ScheduleDialog(self.ws, profile, self)) if profile else None
 
     def remove_profile(self, profile: Profile) -> None:
         try:

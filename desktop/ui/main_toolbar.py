@@ -24,6 +24,8 @@ _EVERYDAY = (
      "Put a passphrase-protected copy of the selected backup on another drive", None),
 )
 _OCCASIONAL = (
+    ("schedules_action", "Schedules…", _PX.SP_FileDialogContentsView, "open_schedules",
+     "Back up the selected connection automatically: how often, and how many backups to keep", None),
     ("import_action", "Open backups from a drive…", _PX.SP_DriveCDIcon, "open_from_drive",
      "Add backups exported from another computer to this list", None),
     ("trash_action", "Trash…", _PX.SP_TrashIcon, "open_trash",

@@ -28,6 +28,7 @@ from desktop.ui.notifications import Notifier
 from desktop.ui.profile_list import ProfileList
 from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.resources import app_icon
+from desktop.ui.schedule_status import StatusRefresher
 from desktop.ui.stats_panel import StatsPanel
 from desktop.ui.welcome import WelcomePage
 from desktop.ui.widgets import fit_to_screen
@@ -64,6 +65,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.profile_list.edit_requested.connect(self.edit_profile)
         self.profile_list.remove_requested.connect(self.remove_profile)
         self.profile_list.test_requested.connect(self.test_profile)
+        self.profile_list.schedules_requested.connect(self.open_schedules)
+        self.schedule_status = StatusRefresher(self.ws, self.profile_list.set_statuses, self)
 
         self.welcome = WelcomePage(self)
         self.welcome.add_connection_requested.connect(self.add_profile)
@@ -115,6 +118,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         profiles = self.ws.profiles.list()
         self.profile_list.set_profiles(profiles)
         self.catalog_view.set_profiles([p.name for p in profiles])
+        self.schedule_status.refresh()  # last good backup, next run, overdue: after any change
         self.centre_stack.setCurrentWidget(self._catalog_page if profiles else self.welcome)
         if select:
             self.profile_list.select(select)
@@ -151,6 +155,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         completed = record is not None and record.status == "completed"
         self.backup_action.setEnabled(self.profile_list.current_profile() is not None and not busy)
         self.restore_action.setEnabled(not busy)
+        self.schedules_action.setEnabled(self.profile_list.current_profile() is not None)
         self.verify_action.setEnabled(completed and not busy)
         self.export_action.setEnabled(completed)
         self.delete_action.setEnabled(record is not None and record.status != "in_progress" and not busy)
@@ -174,6 +179,7 @@ class MainWindow(WindowDialogs, QMainWindow):
             self._refresh_timer.stop()
             self.progress_panel.hide()
         self.refresh_catalog()
+        self.schedule_status.refresh()
         profile = self.profile_list.current_profile()
         self._on_profile_selected(profile)
 

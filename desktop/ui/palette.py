@@ -36,6 +36,8 @@ NEUTRAL_BORDER = "#d0d4da"
 PRODUCTION = DANGER
 PRODUCTION_TINT = DANGER_TINT  # rows and panels that belong to production
 DEVELOPMENT = SUCCESS
+# A connection whose scheduled backups have not succeeded for too long.
+OVERDUE = DANGER
 
 # The one button a page is about (welcome page): filled, with its own states.
 PRIMARY = "#1f5fa8"

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QMessageBox,
     QPushButton,
     QStyle,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.schedule.words import StatusWords
 from desktop.core.store.profiles import Profile
 from desktop.ui import palette
 from desktop.ui.badges import (
@@ -26,6 +28,7 @@ from desktop.ui.badges import (
     badge_size,
     paint_badge,
 )
+from desktop.ui.schedule_status import STATUS_ROLE, paint_status_lines, status_lines_height
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole
 _MARGIN = 8
@@ -60,6 +63,8 @@ class ProfileDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         height = QFontMetrics(_bold(option.font)).height() + _LINE_GAP + QFontMetrics(option.font).height()
+        if index.data(STATUS_ROLE) is not None:
+            height += status_lines_height(option)
         return QSize(200, height + 2 * _MARGIN)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
@@ -69,6 +74,12 @@ class ProfileDelegate(QStyledItemDelegate):
         self._paint_background(painter, option, profile, selected)
         name_right, subtitle_right = self._paint_right_column(painter, option, profile, selected)
         self._paint_text(painter, option, profile, selected, name_right - _MARGIN, subtitle_right - _MARGIN)
+        status: StatusWords | None = index.data(STATUS_ROLE)
+        if status is not None:
+            top = (option.rect.top() + _MARGIN + QFontMetrics(_bold(option.font)).height() + _LINE_GAP
+                   + QFontMetrics(option.font).height())
+            paint_status_lines(painter, option, status, option.rect.left() + _STRIPE + _MARGIN, top,
+                               self._quiet_colour(option, selected))
         painter.restore()
 
     def _paint_background(self, painter, option, profile: Profile, selected: bool) -> None:
@@ -162,10 +173,12 @@ class ProfileList(QWidget):
     edit_requested = Signal(object)
     remove_requested = Signal(object)
     test_requested = Signal(object)
+    schedules_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("profileListPane")
+        self._statuses: dict[str, StatusWords] = {}
         heading = QLabel("Connections")
         heading.setObjectName("connectionsHeading")
         font = heading.font()
@@ -181,6 +194,8 @@ class ProfileList(QWidget):
         self._list.setMinimumWidth(260)
         self._list.currentItemChanged.connect(self._on_current_changed)
         self._list.itemDoubleClicked.connect(lambda item: self.edit_requested.emit(item.data(PROFILE_ROLE)))
+        self._list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._list.customContextMenuRequested.connect(self._show_menu)
 
         self._empty_hint = QLabel("No connections yet. Add one to start backing up.")
         self._empty_hint.setObjectName("noProfilesHint")
@@ -190,16 +205,19 @@ class ProfileList(QWidget):
         self._edit = self._button("Edit\u2026", "editProfileButton", "Edit connection")
         self._remove = self._button("Remove", "removeProfileButton", "Remove connection")
         self._test = self._button("Test connection", "testProfileButton", "Test connection")
+        self._schedules = self._button("Schedules\u2026", "schedulesButton", "Schedules of this connection")
         self._add.clicked.connect(self.add_requested)
         self._edit.clicked.connect(lambda: self._emit_for_current(self.edit_requested))
         self._remove.clicked.connect(self._ask_remove)
         self._test.clicked.connect(lambda: self._emit_for_current(self.test_requested))
+        self._schedules.clicked.connect(lambda: self._emit_for_current(self.schedules_requested))
 
         buttons = QGridLayout()
         buttons.addWidget(self._add, 0, 0, 1, 2)
         buttons.addWidget(self._edit, 1, 0)
         buttons.addWidget(self._remove, 1, 1)
-        buttons.addWidget(self._test, 2, 0, 1, 2)
+        buttons.addWidget(self._test, 2, 0)
+        buttons.addWidget(self._schedules, 2, 1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -235,10 +253,49 @@ class ProfileList(QWidget):
     def _item(self, profile: Profile) -> QListWidgetItem:
         item = QListWidgetItem(profile.name)
         item.setData(PROFILE_ROLE, profile)
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, profile_accessible_text(profile))
+        self._show_status(item)
         if profile.notes:
             item.setToolTip(profile.notes)
         return item
+
+    def set_statuses(self, statuses: dict[str, StatusWords]) -> None:
+        """Each connection's last good backup, next run and overdue badge (schedule_status.py)."""
+        self._statuses = statuses
+        for row in range(self._list.count()):
+            self._show_status(self._list.item(row))
+        self._list.doItemsLayout()  # the rows grow by the status lines
+
+    def _show_status(self, item: QListWidgetItem) -> None:
+        profile = item.data(PROFILE_ROLE)
+        status = self._statuses.get(profile.name)
+        item.setData(STATUS_ROLE, status)
+        spoken = profile_accessible_text(profile)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{spoken}, {status.spoken()}" if status else spoken)
+
+    def status_of(self, name: str) -> StatusWords | None:
+        return next((item.data(STATUS_ROLE) for item in map(self._list.item, range(self._list.count()))
+                     if item.data(PROFILE_ROLE).name == name), None)
+
+    def _show_menu(self, position) -> None:
+        item = self._list.itemAt(position)
+        if item is None:
+            return
+        self._list.setCurrentItem(item)
+        menu = self.context_menu(item.data(PROFILE_ROLE))
+        menu.popup(self._list.viewport().mapToGlobal(position))
+
+    def context_menu(self, profile: Profile) -> QMenu:
+        """The right-click menu of one connection."""
+        menu = QMenu(self)
+        menu.setObjectName("profileMenu")
+        menu.setAccessibleName(f"Actions for {profile.name}")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for text, signal in (("Schedules\u2026", self.schedules_requested), ("Edit\u2026", self.edit_requested),
+                             ("Test connection", self.test_requested)):
+            menu.addAction(text).triggered.connect(lambda _=False, s=signal: s.emit(profile))
+        menu.addSeparator()
+        menu.addAction("Remove\u2026").triggered.connect(self._ask_remove)
+        return menu
 
     def current_profile(self) -> Profile | None:
         item = self._list.currentItem()
@@ -256,7 +313,7 @@ class ProfileList(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = self.current_profile() is not None
-        for button in (self._edit, self._remove, self._test):
+        for button in (self._edit, self._remove, self._test, self._schedules):
             button.setEnabled(chosen)
 
     def _emit_for_current(self, signal) -> None:
