@@ -85,16 +85,15 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.lower_tabs.addTab(self.stats_panel, "Database now")
         self.lower_tabs.addTab(self.options_panel, "Backup options")
 
+        # The backup list keeps the larger share: the details below give way
+        # (they scroll), and a running job's progress goes under everything.
+        self.lower_tabs.setMinimumHeight(150)
         centre = QSplitter(Qt.Orientation.Vertical, self)
-        upper = QWidget(centre)
-        upper_layout = QVBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self.progress_panel)
-        upper_layout.addWidget(self.catalog_view, 1)
-        centre.addWidget(upper)
+        centre.addWidget(self.catalog_view)
         centre.addWidget(self.lower_tabs)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 2)
+        centre.setSizes([330, 220])
 
         self.centre_stack = QStackedWidget(self)
         self.centre_stack.addWidget(self.welcome)
@@ -107,7 +106,12 @@ class MainWindow(WindowDialogs, QMainWindow):
         body.setStretchFactor(0, 1)
         body.setStretchFactor(1, 4)
         body.setSizes([260, 900])
-        self.setCentralWidget(body)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(body, 1)
+        column.addWidget(self.progress_panel)
+        self.setCentralWidget(central)
         self.statusBar().showMessage("Ready")
 
     def toolbar_button(self, text: str) -> QWidget:

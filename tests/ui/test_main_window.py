@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.ui.main_window import MainWindow
@@ -98,3 +98,23 @@ def test_failed_and_cancelled_entries_hide_with_one_filter_and_clear_together(qt
 def test_toolbar_buttons_have_accessible_names(window):
     names = {button.accessibleName() for button in window.findChildren(type(window.toolbar_button("Back up now")))}
     assert {"Back up now", "Restore", "Verify", "Move to trash", "Open backup folder", "Trash", "Activity"} <= names
+
+
+def test_on_a_laptop_the_backup_list_keeps_its_room_while_a_job_runs(qtbot, ws):
+    from desktop.core.store.profiles import Profile
+    from tests.catalog_entries import add_backup
+
+    ws.profiles.add(Profile(name="shop", environment="production", host="127.0.0.1", port=9, dbname="shop"))
+    for number in range(10):
+        add_backup(ws, f"b{number:02d}")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.resize(1366, 728)
+    win.show()
+    qtbot.waitExposed(win)
+    win.progress_panel.show()  # as while a backup runs
+    QApplication.processEvents()
+    table = win.catalog_view.table
+    assert table.viewport().height() >= 7 * table.verticalHeader().defaultSectionSize()
+    assert win.progress_panel.mapTo(win, win.progress_panel.rect().bottomLeft()).y() <= 728
+    save_screenshot(win, "main_window_laptop_busy", shows=("catalogTable",))
