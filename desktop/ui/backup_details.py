@@ -137,7 +137,10 @@ class BackupDetailsDialog(QDialog):
         form.addRow("Note:", _row(self.note_field, self.save_note))
         for label, value in facts:
             form.addRow(f"{label}:", _value_label(value, self))
-        form.addRow("SHA-256:", _row(self.sha256_field, self.copy_sha256))
+        fingerprint = QLabel("Fingerprint:", self)
+        fingerprint.setToolTip("The file's SHA-256 checksum. Lifeboat compares it before every restore: "
+                               "if one byte of the file changed, it would differ.")
+        form.addRow(fingerprint, _row(self.sha256_field, self.copy_sha256))
         form.addRow("File:", _row(self.path_field, self.copy_path))
         for copy in record.copies:
             form.addRow("Copy:", _value_label(_copy_words(copy), self))

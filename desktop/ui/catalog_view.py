@@ -36,6 +36,7 @@ NO_MATCH_TEXT = (
     "No backup matches what you searched for. Clear the search, or choose "
     "\u201cAll connections\u201d and \u201cAll statuses\u201d."
 )
+PROVEN_LEGEND = "Proven: a test restore brought the backup back in full on that day"
 ALL_CONNECTIONS = "All connections"
 ALL_STATUSES = "All statuses"
 # The catalog's statuses in the order people think of them: what worked, what runs, what did not.
@@ -124,10 +125,16 @@ class CatalogView(QWidget):
         self.proxy.set_profile(self.profile_filter.currentData())
 
     def selected_record(self) -> Optional[BackupRecord]:
+        """The current backup when one is selected; with several selected, the one the cursor is on."""
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        return rows[0].data(CatalogModel.RecordRole)
+        current = self.table.currentIndex()
+        chosen = next((row for row in rows if current.isValid() and row.row() == current.row()), rows[0])
+        return chosen.data(CatalogModel.RecordRole)
+
+    def selected_records(self) -> list[BackupRecord]:
+        return [index.data(CatalogModel.RecordRole) for index in self.table.selectionModel().selectedRows()]
 
     def select(self, backup_id: str) -> bool:
         """Select and show that backup; False when it is unknown or hidden by the filters."""
@@ -149,7 +156,8 @@ class CatalogView(QWidget):
         table.setSortingEnabled(True)
         table.sortByColumn(CatalogModel.DATE, Qt.SortOrder.DescendingOrder)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several at once for Export to drive; the other actions take the current one.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -224,6 +232,7 @@ class CatalogView(QWidget):
             self.stack.setCurrentWidget(self.empty_state)
         self.summary.setVisible(total > 0)
         if total == shown:
-            self.summary.setText(f"{total:,} backup{'s' if total != 1 else ''}")
+            counted = f"{total:,} backup{'s' if total != 1 else ''}"
         else:
-            self.summary.setText(f"Showing {shown:,} of {total:,} backups")
+            counted = f"Showing {shown:,} of {total:,} backups"
+        self.summary.setText(f"{counted}  \u00b7  {PROVEN_LEGEND}")

@@ -44,10 +44,10 @@ class WindowDialogs:
         return self._open(wizard)
 
     def export_selected(self) -> Optional[ExportDialog]:
-        record = self.catalog_view.selected_record()
-        if record is None or record.status != "completed":
+        records = [record for record in self.catalog_view.selected_records() if record.status == "completed"]
+        if not records:
             return None
-        dialog = ExportDialog(self.ws, [record], self)
+        dialog = ExportDialog(self.ws, records, self)
         dialog.exported.connect(lambda _: self.refresh_catalog())
         return self._open(dialog)
 

@@ -102,7 +102,7 @@ def test_empty_catalog_says_what_to_do(view):
     assert view.empty_state.text() == EMPTY_TEXT
     view.upsert(record("first", status="in_progress", row_counts={}))
     assert view.stack.currentWidget() is view.table
-    assert view.summary.text() == "1 backup"
+    assert view.summary.text().startswith("1 backup  \u00b7  Proven: a test restore")
 
 
 def test_a_search_that_hides_everything_says_so(shown):
@@ -111,7 +111,7 @@ def test_a_search_that_hides_everything_says_so(shown):
     assert shown.empty_state.text() == NO_MATCH_TEXT
     shown.search.clear()
     assert shown.stack.currentWidget() is shown.table
-    assert shown.summary.text() == "8 backups"
+    assert shown.summary.text().startswith("8 backups  \u00b7")
 
 
 def test_newest_first_and_filters_from_the_combos(shown):
@@ -120,7 +120,7 @@ def test_newest_first_and_filters_from_the_combos(shown):
     assert shown.proxy.rowCount() == 2
     shown.status_filter.setCurrentIndex(shown.status_filter.findText("Failed"))
     assert shown.proxy.rowCount() == 1
-    assert shown.summary.text() == "Showing 1 of 8 backups"
+    assert shown.summary.text().startswith("Showing 1 of 8 backups  \u00b7")
     # A new list of connections keeps the chosen one.
     shown.set_profiles(["Shop development", "Shop production"])
     assert shown.profile_filter.currentText() == "Shop development"
@@ -138,6 +138,15 @@ def test_clicking_a_row_announces_its_record(shown, qtbot):
     with qtbot.waitSignal(shown.selection_changed) as cleared:
         shown.table.clearSelection()
     assert cleared.args == [None]
+
+
+def test_ctrl_click_selects_several_for_export(shown, qtbot):
+    ids = [r.id for r in realistic_records()][:2]
+    qtbot.mouseClick(shown.table.viewport(), Qt.MouseButton.LeftButton, pos=row_rect(shown, ids[0]).center())
+    qtbot.mouseClick(shown.table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
+                     pos=row_rect(shown, ids[1]).center())
+    assert sorted(r.id for r in shown.selected_records()) == sorted(ids)
+    assert shown.selected_record().id == ids[1]  # the one the cursor is on
 
 
 def test_double_click_and_enter_open_the_backup(shown, qtbot):
