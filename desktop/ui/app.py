@@ -24,6 +24,7 @@ from desktop.core.store.logs import setup_logging
 from desktop.core.store.paths import app_paths
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_box
+from desktop.ui.gui_thread_gc import collect_on_gui_thread
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.main_window import MainWindow
 from desktop.ui.resources import app_icon
@@ -133,6 +134,7 @@ def make_application(argv: Optional[list[str]] = None) -> QApplication:
     # default 5 ms switch interval the GUI thread waited up to ~70 ms for
     # the GIL during a 1 GB backup (benchmarks/gui_responsiveness.py).
     sys.setswitchinterval(0.001)
+    collect_on_gui_thread(app)
     return app
 
 

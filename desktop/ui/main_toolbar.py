@@ -66,13 +66,22 @@ def _add_action(window: QMainWindow, bar: QToolBar, text: str, icon: QStyle.Stan
 
 
 def build_toolbars(window: QMainWindow) -> None:
-    """Adds both rows; each action becomes window.<attribute> and calls window.<slot name>."""
+    """Adds both rows; each action becomes window.<attribute> and calls window.<slot name>.
+
+    The same actions fill the Actions menu: Tab never reaches toolbar buttons,
+    the menu bar (Alt+A) does, so every action works from the keyboard."""
+    menu = window.menuBar().addMenu("&Actions")
+    menu.setObjectName("actionsMenu")
+    menu.setAccessibleName("Actions")
     for row, (title, object_name) in enumerate((("Actions", "mainToolbar"), ("More actions", "moreToolbar"))):
         if row:
             window.addToolBarBreak()
+            menu.addSeparator()
         bar = _toolbar(window, title, object_name)
         for attribute, text, icon, slot, tip, shortcut in (_EVERYDAY, _OCCASIONAL)[row]:
-            setattr(window, attribute, _add_action(window, bar, text, icon, getattr(window, slot), tip, shortcut))
+            action = _add_action(window, bar, text, icon, getattr(window, slot), tip, shortcut)
+            menu.addAction(action)
+            setattr(window, attribute, action)
 
 
 def toolbar_button(window: QMainWindow, text: str) -> QWidget:

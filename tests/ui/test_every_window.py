@@ -6,9 +6,23 @@ no visible control may be nameless. And every window fits a 1366x768 screen
 (less a taskbar) at its natural size, with its buttons on screen.
 """
 import pytest
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolButton,
+    QWidget,
+)
 
 from desktop.core.errors import LifeboatError
 from desktop.core.store.profiles import Profile
@@ -83,6 +97,20 @@ def unnamed_controls(window: QWidget) -> list[str]:
     return found
 
 
+def unreachable_by_keyboard(window: QWidget) -> list[str]:
+    """Visible controls neither Tab nor the menu bar reaches. Exempt: a line edit's clear
+    button (Ctrl+A, Delete do its job) and table headers (sorting is a convenience)."""
+    kinds = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit, QTextEdit)
+    in_menus = {action for menu in window.findChildren(QMenu) for action in menu.actions()}
+    return [f"{type(control).__name__} {control.objectName()} {control.accessibleName()!r}"
+            for control in window.findChildren(QWidget)
+            if isinstance(control, kinds) and not isinstance(control, QHeaderView)
+            and control.isVisibleTo(window) and control.isEnabled()
+            and not control.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and not control.objectName().endswith("ClearButton")
+            and not (isinstance(control, QToolButton) and control.defaultAction() in in_menus)]
+
+
 @pytest.mark.parametrize("which", list(WINDOWS))
 def test_every_control_has_a_name_and_the_window_fits_a_laptop(qtbot, filled, which):
     window = WINDOWS[which](filled)
@@ -91,6 +119,7 @@ def test_every_control_has_a_name_and_the_window_fits_a_laptop(qtbot, filled, wh
     qtbot.waitExposed(window)
     QApplication.processEvents()
     assert unnamed_controls(window) == []
+    assert unreachable_by_keyboard(window) == []
     size = window.frameGeometry().size().expandedTo(window.minimumSizeHint())
     assert (size.width(), size.height()) <= SCREEN and size.height() <= SCREEN[1], (which, size)
     for button in window.findChildren(QAbstractButton):
