@@ -28,6 +28,7 @@ from typing import Optional
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
+from shiboken6 import Shiboken
 
 from desktop.core.errors import Cancelled, LifeboatError
 from desktop.core.progress import CancelToken, Progress
@@ -235,7 +236,21 @@ class BackgroundJob(QObject):
         if self._window is not None:
             self._window.removeEventFilter(self)
         self.finished.emit()
+        self._let_go_of_owner()
         running_jobs().discard(self)
+
+    def _let_go_of_owner(self) -> None:
+        """This job may hold the last reference to its owner: once the job goes,
+        the owner's destruction must call nothing of the job's (it would crash)."""
+        for watched in {id(w): w for w in (self.owner, self._window) if w is not None}.values():
+            if Shiboken.isValid(watched):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        watched.destroyed.disconnect(self._on_owner_destroyed)
+                    except (RuntimeError, TypeError):
+                        pass  # already disconnected
+        self.owner = self._window = None
 
 
 def run_in_background(owner: Optional[QObject], title: str, function: JobFunction, *,
