@@ -94,7 +94,7 @@ def _remove(ws: Workspace, args) -> int:
 def _test(ws: Workspace, args) -> int:
     deliveries = send_test_alert(ws)
     if not deliveries:
-        raise UsageError("There are no alert channels to test. Add one with `lifeboat alerts add email` "
+        raise LifeboatError("There are no alert channels to test. Add one with `lifeboat alerts add email` "
                          "or `lifeboat alerts add webhook`.")
     for delivery in deliveries:
         verdict = "sent" if delivery.ok else f"NOT sent: {delivery.error}"

@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import default_backups_dir
 from desktop.ui.activity_dialog import ActivityDialog
 from desktop.ui.backup_details import BackupDetailsDialog
 from desktop.ui.error_dialog import error_box
@@ -71,7 +72,7 @@ class WindowDialogs:
         return self._open(ActivityDialog(self.ws, self))
 
     def open_backup_folder(self) -> None:
-        folder = self.options_panel.destination() or self.ws.paths.backups_dir
+        folder = self.options_panel.destination() or default_backups_dir(self.ws.settings, self.ws.paths)
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 

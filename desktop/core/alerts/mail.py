@@ -23,22 +23,23 @@ def send_email(channel: AlertChannel, password: str | None, event: AlertEvent) -
         raise AlertNotSent(f"No password is kept for {channel.user} on {channel.host}: "
                            "remove this e-mail channel and add it again with its password.")
     where = f"the mail server {channel.host}:{channel.port}"
+    said = where[0].upper() + where[1:]
     try:
         with _connect(channel) as server:
             if channel.user:
                 server.login(channel.user, password or "")
             server.send_message(compose(channel, event))
     except smtplib.SMTPAuthenticationError as exc:
-        raise AlertNotSent(f"{where} did not accept the user name {channel.user!r} and its password.",
+        raise AlertNotSent(f"{said} did not accept the user name {channel.user!r} and its password.",
                            detail=repr(exc)) from exc
     except smtplib.SMTPNotSupportedError as exc:
-        raise AlertNotSent(f"{where} does not offer STARTTLS or logging in; check the encryption setting.",
+        raise AlertNotSent(f"{said} does not offer STARTTLS or logging in; check the encryption setting.",
                            detail=repr(exc)) from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise AlertNotSent(f"{where} refused to deliver to {channel.to}.", detail=repr(exc)) from exc
+        raise AlertNotSent(f"{said} refused to deliver to {channel.to}.", detail=repr(exc)) from exc
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-        raise AlertNotSent(f"{where} refused the message ({exc.smtp_code} {text}).", detail=repr(exc)) from exc
+        raise AlertNotSent(f"{said} refused the message ({exc.smtp_code} {text}).", detail=repr(exc)) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise AlertNotSent(f"The alert e-mail was not sent because {network_reason(exc, where)}.",
                            detail=repr(exc)) from exc

@@ -85,7 +85,8 @@ def _field(key: str) -> str:
 
 def parse_change(key: str, text: str) -> tuple[str, Any]:
     """(key, value) for `text`; value None means "back to the default"."""
-    key = key.strip().replace("-", "_")
+    name, dot, connection = key.strip().partition(".")
+    key = name.replace("-", "_") + dot + connection  # a connection's own name is kept as it is
     field = _field(key)
     if field not in KEYS or key == "stale_after_hours":
         names = ", ".join(k if k != "stale_after_hours" else STALE_PREFIX + "CONNECTION" for k in KEYS)
