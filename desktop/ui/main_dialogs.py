@@ -1,5 +1,5 @@
 """What the main window opens: the restore wizard, export, import, trash,
-test restore, sync, activity, backup details and the connection dialogs.
+test restore, sync, activity, settings, backup details and the connection dialogs.
 
 A mixin of MainWindow: each opener wires the dialog's change signal to the
 window's refresh, so every view shows what is true after it."""
@@ -19,6 +19,7 @@ from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.restore.test_dialog import RestoreTestDialog
 from desktop.ui.restore.wizard import RestoreWizard
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.sync_dialog import SyncDialog
 from desktop.ui.trash_dialog import TrashDialog, move_to_trash
 
@@ -70,6 +71,12 @@ class WindowDialogs:
 
     def open_activity(self) -> ActivityDialog:
         return self._open(ActivityDialog(self.ws, self))
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.ws, self)
+        previous = default_backups_dir(self.ws.settings, self.ws.paths)
+        dialog.saved.connect(lambda _: self.options_panel.follow_default_folder(previous))
+        return self._open(dialog)
 
     def open_backup_folder(self) -> None:
         folder = self.options_panel.destination() or default_backups_dir(self.ws.settings, self.ws.paths)

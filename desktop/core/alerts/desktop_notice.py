@@ -22,6 +22,8 @@ from desktop.core.alerts.events import AlertEvent
 log = logging.getLogger("lifeboat.alerts")
 _WAIT_S = 5
 _SHOW_MS = 15_000
+# The events worth an interruption; a success or a test is not.
+DESKTOP_EVENTS = ("backup_failed", "backup_stalled", "stale")
 TITLES = {"backup_failed": "Backup failed", "backup_stalled": "Backup stopped: it made no progress",
           "stale": "Backup overdue", "backup_succeeded": "Backup completed", "test": "Test alert"}
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from desktop.core.alerts.channels import AlertChannel, ChannelStore
-from desktop.core.alerts.desktop_notice import notify_desktop
+from desktop.core.alerts.desktop_notice import DESKTOP_EVENTS, notify_desktop
 from desktop.core.alerts.events import AlertEvent
 from desktop.core.alerts.mail import send_email
 from desktop.core.alerts.webhook import post_webhook
@@ -21,8 +21,6 @@ from desktop.core.store.audited import audit_log_of
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.alerts")
-# Shown on the desktop by a run with no window; a success is not worth an interruption.
-_DESKTOP_EVENTS = ("backup_failed", "backup_stalled", "stale")
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ def send_alerts(ws: Workspace, event: AlertEvent) -> None:
         _record(ws, event, "ok", f"{event.event}: {event.message}")
         channels = [c for c in ChannelStore(ws.paths).list() if c.on_success or event.event != "backup_succeeded"]
         deliver(ws, channels, event)
-        if event.event in _DESKTOP_EVENTS:
+        if event.event in DESKTOP_EVENTS:
             notify_desktop(event)
     except Exception:  # an alert must never take the backup down with it
         log.exception("alert %s not sent everywhere", event.event)
