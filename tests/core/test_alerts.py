@@ -2,9 +2,12 @@
 and an HTTP server for the webhook; a channel that fails is remembered and
 never raises into the backup that sent the alert."""
 import json
+import socket
+import time
 
 import pytest
 
+from desktop.core.alerts import dispatch
 from desktop.core.alerts.channels import ChannelStore, new_email_channel, new_webhook_channel
 from desktop.core.alerts.dispatch import send_alerts, send_test_alert
 from desktop.core.alerts.events import AlertEvent
@@ -188,3 +191,15 @@ def test_the_json_file_is_private_and_readable(ws):
     path = ws.paths.config_dir / "alerts.json"
     assert path.stat().st_mode & 0o077 == 0
     assert json.loads(path.read_text())["channels"][0]["kind"] == "webhook"
+
+
+def test_a_server_that_never_answers_does_not_hold_up_the_caller(ws, monkeypatch):
+    monkeypatch.setattr(dispatch, "_DEADLINE_S", 1)
+    with socket.socket() as silent:  # takes the connection (backlog), never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        add_channel(ws, new_email_channel("o@example.com", f"127.0.0.1:{silent.getsockname()[1]}"))
+        started = time.monotonic()
+        [delivery] = send_test_alert(ws)
+        assert time.monotonic() - started < 5
+    assert "stopped waiting" in delivery.error

@@ -8,7 +8,7 @@ else. A channel's failure is kept on the channel (`alerts list`, Settings)
 and written to the activity log as a failed "alert".
 """
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from desktop.core.alerts.channels import AlertChannel, ChannelStore
@@ -21,6 +21,7 @@ from desktop.core.store.audited import audit_log_of
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.alerts")
+_DEADLINE_S = 60  # for all channels together: a few slow steps of TIMEOUT_S each, and no more
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,21 @@ def send_test_alert(ws: Workspace) -> list[Delivery]:
 
 
 def deliver(ws: Workspace, channels: list[AlertChannel], event: AlertEvent) -> list[Delivery]:
+    """Sends to all channels at once; returns within _DEADLINE_S whatever a server (or a keyring
+    waiting to be unlocked) does: a channel still busy then is left to finish on its own."""
     if not channels:
         return []
-    with ThreadPoolExecutor(max_workers=len(channels), thread_name_prefix="alert") as pool:
-        return list(pool.map(lambda channel: _deliver_one(ws, channel, event), channels))
+    pool = ThreadPoolExecutor(max_workers=len(channels), thread_name_prefix="alert")
+    futures = [pool.submit(_deliver_one, ws, channel, event) for channel in channels]
+    wait(futures, timeout=_DEADLINE_S)
+    pool.shutdown(wait=False)
+    return [future.result() if future.done() else Delivery(channel, _still_busy(channel))
+            for channel, future in zip(channels, futures)]
+
+
+def _still_busy(channel: AlertChannel) -> str:
+    log.warning("alert channel %s still busy after %d s; not waiting for it", channel.id, _DEADLINE_S)
+    return f"It had not gone through after {_DEADLINE_S} seconds; Lifeboat stopped waiting for it."
 
 
 def _deliver_one(ws: Workspace, channel: AlertChannel, event: AlertEvent) -> Delivery:
