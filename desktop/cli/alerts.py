@@ -77,12 +77,15 @@ def _list(ws: Workspace, args) -> int:
     if not channels:
         print("No alert channels yet. Add one with `lifeboat alerts add email` or `lifeboat alerts add webhook`.")
         return 0
-    rows = [(c.id, c.describe(), "yes" if c.on_success else "no",
-             f"{c.last_error_at}: {c.last_error}" if c.last_error else (f"none (last sent {c.last_ok_at})"
-                                                                          if c.last_ok_at else "none"))
-            for c in channels]
+    rows = [(c.id, c.describe(), "yes" if c.on_success else "no", _last_failure(c)) for c in channels]
     print(table(rows, ("ID", "CHANNEL", "ON SUCCESS", "LAST FAILURE (UTC)")))
     return 0
+
+
+def _last_failure(channel) -> str:
+    if channel.last_error:
+        return f"{channel.last_error_at}: {channel.last_error}"
+    return f"none (last sent {channel.last_ok_at})" if channel.last_ok_at else "none"
 
 
 def _remove(ws: Workspace, args) -> int:

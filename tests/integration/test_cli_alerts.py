@@ -97,3 +97,18 @@ def test_backups_go_to_the_folder_set_in_settings(lifeboat, pg15, chinook_db, ma
     ok(lifeboat("settings", "set", "stale_after_hours." + shown["profile"], "36"))
     assert json.loads(ok(lifeboat("settings", "show", "--json")).stdout)["stale_after_hours"] == {
         shown["profile"]: 36.0}
+
+
+def test_a_damaged_catalog_is_rebuilt_from_both_backup_folders(lifeboat, lifeboat_home, pg15, chinook_db,
+                                                                make_profile, tmp_path):
+    """Backups made before the default folder was changed stay in Lifeboat's own folder: both are read."""
+    name = make_profile(pg15, chinook_db).name
+    before = backup_id(lifeboat, name)
+    folder = tmp_path / "nas"
+    folder.mkdir()
+    ok(lifeboat("settings", "set", "backups_dir", str(folder)))
+    after = backup_id(lifeboat, name)
+    (lifeboat_home / "data" / "catalog.sqlite3").write_bytes(b"not a database at all" * 200)
+    listed = ok(lifeboat("list", "--json"))
+    assert sorted(entry["id"] for entry in json.loads(listed.stdout)) == sorted([before, after])
+    assert str(folder) in listed.stderr and ": 2 backups found" in listed.stderr
