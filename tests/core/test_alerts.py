@@ -4,16 +4,18 @@ never raises into the backup that sent the alert."""
 import json
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desktop.core.alerts import dispatch
+from desktop.core.alerts import dispatch, messages
 from desktop.core.alerts.channels import ChannelStore, new_email_channel, new_webhook_channel
 from desktop.core.alerts.dispatch import send_alerts, send_test_alert
 from desktop.core.alerts.events import AlertEvent
 from desktop.core.alerts.manage import add_channel, remove_channel
 from desktop.core.errors import UsageError
 from desktop.core.store.audited import audit_log_of
+from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from tests.alert_servers import PASSWORD, USER, certificate, closed_port, smtp_server, webhook_server
 
@@ -203,3 +205,18 @@ def test_a_server_that_never_answers_does_not_hold_up_the_caller(ws, monkeypatch
         [delivery] = send_test_alert(ws)
         assert time.monotonic() - started < 5
     assert "stopped waiting" in delivery.error
+
+
+def test_the_messages_read_as_sentences():
+    shop = Profile(name="shop", environment="production", host="db", port=5432, dbname="shop_db", user="u")
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    stale = messages.stale(shop, now - timedelta(days=3, hours=2), now)
+    assert (stale.event, stale.connection, stale.database) == ("stale", "shop", "shop_db")
+    assert stale.message == "Production 'shop' has no successful backup for 3 days"
+    assert messages.stale(shop, None, now).message == "Production 'shop' has no successful backup yet"
+    assert messages.how_long(timedelta(hours=1, minutes=5)) == "1 hour"
+    assert messages.how_long(timedelta(seconds=20)) == "0 minutes"
+    failed = messages.backup_failed(shop, "the server did not answer.", "b1")
+    assert failed.message == "Production 'shop' was not backed up: the server did not answer."
+    assert "made no progress for 30 minutes" in messages.backup_stalled(shop, 30).message
+    assert messages.backup_succeeded(shop, "b2", "12 tables, 3.1 MB.").message.endswith("backed up: 12 tables, 3.1 MB.")
