@@ -84,6 +84,7 @@ class SettingsDialog(QDialog):
         form.addRow("Wait for a locked table up to:", self.lock_spin)
         self.zone_combo = named(QComboBox(box), "timeZoneCombo", MEANINGS["time_zone"])
         self.zone_combo.setEditable(True)
+        self.zone_combo.lineEdit().setAccessibleName(MEANINGS["time_zone"])  # what a screen reader types into
         self.zone_combo.addItems(sorted(zoneinfo.available_timezones()))
         form.addRow("Time zone for schedules:", self.zone_combo)
         form.addRow("", wrapped_label(f"This computer's time zone is {computer_zone()}. Schedules run at their "

@@ -38,6 +38,7 @@ def test_settings_dialog_screenshot(qtbot, ws):
     dialog = _dialog(qtbot, ws)
     dialog.show()
     assert dialog.zone_combo.currentText() == computer_zone()
+    assert dialog.zone_combo.lineEdit().accessibleName() == "The time zone for schedules"
     assert dialog.folder_field.text() == str(ws.paths.backups_dir)
     assert dialog.channels.tree.topLevelItemCount() == 2
     assert dialog.channels.tree.topLevelItem(1).text(2).startswith("Failed ")
