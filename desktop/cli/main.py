@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
+from desktop.cli import alerts as cli_alerts
 from desktop.cli import audit as cli_audit
 from desktop.cli import commands
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
 from desktop.cli import safety as cli_safety
+from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
 from desktop.core.format.manifest import FORMATS
@@ -72,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
     cli_key.add_parsers(sub)
+    cli_alerts.add_parsers(sub)
+    cli_settings.add_parsers(sub)
     return parser
 
 

@@ -37,6 +37,7 @@ from desktop.core.postgres.live_stats import list_profile_tables
 from desktop.core.postgres.patterns import table_pattern
 from desktop.core.postgres.snapshot import Table
 from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_text
 from desktop.ui.formatting import human_size
@@ -151,9 +152,9 @@ class BackupOptionsPanel(QWidget):
         jobs_row.addWidget(self.jobs_hint, 1)
         form.addRow("Parallel jobs:", jobs_row)
 
-        self.destination_edit = named(QLineEdit(str(self._ws.paths.backups_dir)), "destinationEdit",
+        self.destination_edit = named(QLineEdit(str(self._default_folder())), "destinationEdit",
                                        "Folder to save the backup in")
-        self.destination_edit.setPlaceholderText(str(self._ws.paths.backups_dir))
+        self.destination_edit.setPlaceholderText(str(self._default_folder()))
         with_clear_button(self.destination_edit)
         browse = named(QPushButton("Browse…"), "browseDestinationButton", "Choose the folder to save in")
         browse.clicked.connect(self._browse)
@@ -344,7 +345,7 @@ class BackupOptionsPanel(QWidget):
         return next(key for key, button in self.include_buttons.items() if button.isChecked())
 
     def _browse(self) -> None:
-        start = self.destination_edit.text().strip() or str(self._ws.paths.backups_dir)
+        start = self.destination_edit.text().strip() or str(self._default_folder())
         chosen = QFileDialog.getExistingDirectory(self, "Choose where to save backups", start)
         if chosen:
             self.destination_edit.setText(chosen)
@@ -369,4 +370,13 @@ class BackupOptionsPanel(QWidget):
         if not text:
             return None
         chosen = Path(text).expanduser()
-        return None if chosen == self._ws.paths.backups_dir else chosen
+        return None if chosen == self._default_folder() else chosen
+
+    def _default_folder(self) -> Path:
+        return default_backups_dir(self._ws.settings, self._ws.paths)
+
+    def follow_default_folder(self, previous: Path) -> None:
+        """After Settings changed the default folder: show the new one, unless another was chosen here."""
+        if Path(self.destination_edit.text().strip() or previous).expanduser() == previous:
+            self.destination_edit.setText(str(self._default_folder()))
+        self.destination_edit.setPlaceholderText(str(self._default_folder()))

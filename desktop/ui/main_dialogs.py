@@ -1,5 +1,5 @@
 """What the main window opens: the restore wizard, export, import, trash,
-test restore, sync, activity, backup details, schedules and the connection dialogs.
+test restore, sync, activity, settings, backup details, schedules and the connection dialogs.
 
 A mixin of MainWindow: each opener wires the dialog's change signal to the
 window's refresh, so every view shows what is true after it."""
@@ -13,6 +13,7 @@ from desktop.core.jobs.label import label_backup
 from desktop.core.launch import lifeboat_command
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import default_backups_dir
 from desktop.ui import formatting as fmt
 from desktop.ui.activity_dialog import ActivityDialog
 from desktop.ui.backup_details import BackupDetailsDialog
@@ -24,6 +25,7 @@ from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.restore.test_dialog import RestoreTestDialog
 from desktop.ui.restore.wizard import RestoreWizard
 from desktop.ui.schedule_dialog import ScheduleDialog
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.sync_dialog import SyncDialog
 from desktop.ui.trash_dialog import TrashDialog, clear_unfinished, move_to_trash
 
@@ -81,8 +83,14 @@ class WindowDialogs:
     def open_activity(self) -> ActivityDialog:
         return self._open(ActivityDialog(self.ws, self))
 
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.ws, self)
+        previous = default_backups_dir(self.ws.settings, self.ws.paths)
+        dialog.saved.connect(lambda _: self.options_panel.follow_default_folder(previous))
+        return self._open(dialog)
+
     def open_backup_folder(self) -> None:
-        folder = self.options_panel.destination() or self.ws.paths.backups_dir
+        folder = self.options_panel.destination() or default_backups_dir(self.ws.settings, self.ws.paths)
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 

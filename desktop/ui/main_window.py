@@ -24,11 +24,12 @@ from desktop.ui.help_menu import add_help_menu
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.main_dialogs import WindowDialogs
 from desktop.ui.main_toolbar import build_toolbars, toolbar_button
-from desktop.ui.notifications import Notifier
+from desktop.ui.notifications import AlertWatcher, Notifier
 from desktop.ui.profile_list import ProfileList
 from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.resources import app_icon
 from desktop.ui.schedule_status import StatusRefresher
+from desktop.ui.settings_dialog import add_settings_menu
 from desktop.ui.stats_panel import StatsPanel
 from desktop.ui.welcome import WelcomePage
 from desktop.ui.widgets import fit_to_screen
@@ -49,7 +50,9 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.setAccessibleName("Lifeboat")
         self.notifier = Notifier(self, app_icon())
         build_toolbars(self)
+        self.settings_action = add_settings_menu(self, self.open_settings)
         add_help_menu(self, ws)
+        self.alert_watcher = AlertWatcher(ws, self.notifier, self)
         self._build_body()
         self._refresh_timer = QTimer(self, interval=_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_catalog)

@@ -27,6 +27,7 @@ from desktop.core.scratch import job_folder
 from desktop.core.store.audited import audited
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
 
 STALL_SECONDS = 15 * 60
@@ -87,7 +88,7 @@ def run_backup(
     profile = ws.profiles.get(request.profile)
     password = ws.profiles.password_for(profile)
     installation_key = ws.secrets.installation_key()
-    dest = Path(request.dest or ws.paths.backups_dir)
+    dest = Path(request.dest or default_backups_dir(ws.settings, ws.paths))
     check_writable(dest)
     with connect(profile, password) as conn:
         version_num = conn.info.server_version

@@ -16,6 +16,7 @@ from desktop.core.format.pipeline import BLOCK
 from desktop.core.open_backup import open_file
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.rebuild")
@@ -67,20 +68,33 @@ def add_backup_file(ws: Workspace, path: Path) -> BackupRecord:
 
 
 def recover_damaged_catalog(ws: Workspace) -> Optional[RebuildResult]:
-    """After the catalog was found damaged and set aside, refill it from the backup folder."""
-    if ws.catalog.recovered_from_damage is None or not ws.paths.backups_dir.is_dir():
+    """After the catalog was found damaged and set aside, refill it from the backup folders:
+    the one chosen in Settings and Lifeboat's own, which holds the backups made before the choice."""
+    folders = _backup_folders(ws)
+    if ws.catalog.recovered_from_damage is None or not folders:
         return None
-    result = rebuild_catalog(ws, ws.paths.backups_dir)
+    result = RebuildResult()
+    for folder in folders:
+        found = rebuild_catalog(ws, folder)
+        result.added += found.added
+        result.already_known += found.already_known
+        result.unreadable += found.unreadable
     log.warning("the catalog failed its integrity check; set aside as %s and rebuilt from %s: %d backups found, "
-                "%d unreadable", ws.catalog.recovered_from_damage, ws.paths.backups_dir, len(result.added),
+                "%d unreadable", ws.catalog.recovered_from_damage, ", ".join(map(str, folders)), len(result.added),
                 len(result.unreadable))
     return result
 
 
+def _backup_folders(ws: Workspace) -> list[Path]:
+    folders = dict.fromkeys((default_backups_dir(ws.settings, ws.paths), ws.paths.backups_dir))
+    return [folder for folder in folders if folder.is_dir()]
+
+
 def rebuild_summary(ws: Workspace, result: RebuildResult) -> str:
     """What the CLI and the window say after a damaged catalog was rebuilt at start."""
+    where = " and ".join(map(str, _backup_folders(ws)))
     return (f"The catalog file was damaged; it was set aside ({ws.catalog.recovered_from_damage}) and rebuilt "
-            f"from {ws.paths.backups_dir}: {len(result.added)} backups found.")
+            f"from {where}: {len(result.added)} backups found.")
 
 
 def _sha256(path: Path) -> str:

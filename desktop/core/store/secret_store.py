@@ -39,6 +39,10 @@ def _profile_entry(profile_name: str) -> str:
     return f"profile:{profile_name}"
 
 
+def _alert_entry(channel_id: str) -> str:
+    return f"alert:{channel_id}"
+
+
 def _older_key_entry(key_id: str) -> str:
     return f"{_INSTALLATION_KEY}:{key_id}"
 
@@ -77,6 +81,20 @@ class Secrets:
                        "delete_password", _profile_entry(profile_name))
         except keyring.errors.PasswordDeleteError:
             pass  # what backends raise for an entry that is not there
+
+    def get_alert_password(self, channel_id: str) -> str | None:
+        return self._get("read the password of alert channel " + channel_id, _alert_entry(channel_id))
+
+    def set_alert_password(self, channel_id: str, password: str) -> None:
+        self._call("save the password of alert channel " + channel_id,
+                   "set_password", _alert_entry(channel_id), password)
+
+    def delete_alert_password(self, channel_id: str) -> None:
+        try:
+            self._call("remove the password of alert channel " + channel_id,
+                       "delete_password", _alert_entry(channel_id))
+        except keyring.errors.PasswordDeleteError:
+            pass
 
     def installation_key(self) -> bytes:
         """The key new backups are made with; created on the very first use only.

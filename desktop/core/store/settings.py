@@ -31,6 +31,11 @@ class Settings:
     stale_after_hours: dict[str, float] = field(default_factory=dict)
 
 
+def default_backups_dir(settings: Settings, paths: AppPaths) -> Path:
+    """Where a backup goes when no folder is given: the one chosen in Settings, else Lifeboat's own."""
+    return Path(settings.backups_dir) if settings.backups_dir else paths.backups_dir
+
+
 def load_settings(paths: AppPaths) -> Settings:
     data = read_config_file(paths.settings_file, what="settings")
     if data is None:

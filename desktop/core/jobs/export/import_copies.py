@@ -21,6 +21,7 @@ from desktop.core.format.manifest import FILE_SUFFIX, utc_now
 from desktop.core.open_backup import OpenedBackup, _HashingReader, open_file, plaintext
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.audited import audited
+from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
 
 
@@ -85,7 +86,7 @@ def _import_one(ws: Workspace, opened: OpenedBackup, cancel: CancelToken) -> Imp
         opened.header.file_id, opened.header.chunk_size,
         [*opened.header.slots, installation_slot(key, opened.header.file_id, opened.data_key)],
         opened.data_key)
-    with AtomicFile.unique(ws.paths.backups_dir, parts.base_path(opened.path).name) as local:
+    with AtomicFile.unique(default_backups_dir(ws.settings, ws.paths), parts.base_path(opened.path).name) as local:
         with parts.open_stream(opened.path) as raw:
             source = _HashingReader(raw, None)
             crypto.copy_with_header(source, local, header, lambda _: cancel.raise_if_cancelled())

@@ -1,0 +1,58 @@
+"""`lifeboat settings show [--json] | settings set KEY VALUE` (CLI.md).
+
+KEY is a name `settings show` lists (`trash_days`, `time_zone`, ...; a dash
+works as well as an underscore); `stale_after_hours.CONNECTION` sets one
+connection's overdue threshold. An empty VALUE or `default` puts an
+optional setting back to Lifeboat's own choice.
+"""
+from dataclasses import asdict
+
+from desktop.cli.terminal import print_json, table
+from desktop.core.schedule.status import schedule_zone
+from desktop.core.store.settings import default_backups_dir
+from desktop.core.store.settings_edit import KEYS, change_settings, describe_changes
+from desktop.core.workspace import Workspace
+
+
+def add_parsers(sub) -> None:
+    settings = sub.add_parser("settings", help="Lifeboat's preferences")
+    ssub = settings.add_subparsers(dest="settings_command", required=True, parser_class=type(settings))
+    ssub.add_parser("show", help="show every setting").add_argument("--json", action="store_true")
+    change = ssub.add_parser("set", help="change one setting")
+    change.add_argument("key", metavar="KEY")
+    change.add_argument("value", metavar="VALUE")
+
+
+def settings_command(ws: Workspace, args) -> int:
+    return {"show": _show, "set": _set}[args.settings_command](ws, args)
+
+
+def _show(ws: Workspace, args) -> int:
+    settings = ws.settings
+    in_use = {"backups_dir": str(default_backups_dir(settings, ws.paths)), "time_zone": str(schedule_zone(settings))}
+    if args.json:
+        print_json({**asdict(settings), "in_use": in_use})
+        return 0
+    rows = []
+    for key, (meaning, _) in KEYS.items():
+        value = getattr(settings, key)
+        if key == "stale_after_hours":
+            shown = ", ".join(f"{name}: {hours:g}" for name, hours in value.items()) or "twice each schedule's interval"
+        elif value is None:
+            shown = f"{in_use[key]} (default)" if key in in_use else "(none)"
+        else:
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+        rows.append((key, shown, meaning))
+    print(table(rows, ("KEY", "VALUE", "MEANING")))
+    return 0
+
+
+def _set(ws: Workspace, args) -> int:
+    before = ws.settings
+    after = change_settings(ws, {args.key: args.value})
+    said = describe_changes(before, after)
+    print(f"Changed {'; '.join(said)}." if said else "Nothing changed: that is already the setting.")
+    return 0
+
+
+COMMANDS = {"settings": settings_command}
