@@ -38,6 +38,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.profile_dialog import ProfileDialog
 from desktop.ui.restore.wizard import RestoreWizard
 from desktop.ui.schedule_dialog import ScheduleDialog
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.sync_dialog import SyncDialog
 from desktop.ui.trash_dialog import TrashDialog
 from tests.catalog_entries import add_backup
@@ -76,6 +77,7 @@ WINDOWS = {
     "log": lambda ws: LogViewer(ws),
     "restore": lambda ws: RestoreWizard(ws),
     "schedules": lambda ws: ScheduleDialog(ws, ws.profiles.get("Shop production")),
+    "settings": lambda ws: SettingsDialog(ws),
     "copy development into production": lambda ws: SyncDialog(ws),
     "an error": lambda ws: error_box(None, "The restore failed", LifeboatError("It failed.", detail="tool output")),
 }

@@ -95,7 +95,8 @@ def test_adding_testing_and_removing_a_webhook(qtbot, ws, monkeypatch):
         qtbot.waitUntil(lambda: "went to all 1 channels" in panel.status.text(), timeout=20000)
         qtbot.waitUntil(lambda: not job.running)
     assert hook.posts[0]["event"] == "test"
-    assert panel.tree.topLevelItem(0).text(2).startswith("Sent ")
+    # The list is refilled when the job's end reaches the window, a moment after its thread stops.
+    qtbot.waitUntil(lambda: panel.tree.topLevelItem(0).text(2).startswith("Sent "))
     panel.tree.topLevelItem(0).setSelected(True)
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
@@ -129,7 +130,7 @@ def test_a_failed_test_alert_names_the_channel(qtbot, ws):
     qtbot.waitUntil(lambda: "did not get the test alert" in panel.status.text(), timeout=20000)
     qtbot.waitUntil(lambda: not job.running)
     assert "nothing answered" in panel.status.text()
-    assert panel.tree.topLevelItem(0).text(2).startswith("Failed ")
+    qtbot.waitUntil(lambda: panel.tree.topLevelItem(0).text(2).startswith("Failed "))
 
 
 def test_the_window_opens_settings_and_shows_alerts_of_a_scheduled_run(qtbot, ws):
