@@ -196,7 +196,7 @@ def show_backup(ws: Workspace, args) -> int:
 
 
 def _print_record(record: BackupRecord) -> None:
-    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "format",
+    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "schedule_id", "format",
                 "started_at", "finished_at", "path", "server_version", "pg_dump_version", "sha256", "error"):
         value = getattr(record, key)
         if value not in (None, ""):

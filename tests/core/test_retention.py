@@ -123,3 +123,10 @@ def test_each_schedule_keeps_its_own_backups(ws):
     plan = plan_retention(ws, "shop")
     assert {d.record.id for d in plan.keep} == {"d4", "d3", "m0", "m1"}
     assert {d.record.id for d in plan.trash} == {"d0", "d1", "d2"}
+
+
+def test_a_rebuilt_catalog_keeps_the_schedule_id(ws):
+    m = manifest("r1", kind="scheduled", schedule_id="abcd1234")
+    m = type(m).from_dict(m.to_dict())  # as read back from the file's encrypted manifest
+    ws.catalog.add_existing(m, ws.paths.backups_dir / "r1.dump.lifeboat", 15, "ab" * 32, "f" * 32)
+    assert ws.catalog.get("r1").to_json()["schedule_id"] == "abcd1234"

@@ -14,9 +14,10 @@ import pytest
 
 from desktop.core.errors import LifeboatError
 from desktop.core.schedule import os_files, os_install
-from desktop.core.schedule.manage import add_schedule, remove_schedule
+from desktop.core.schedule.manage import add_schedule, remove_schedule, reregister_schedules
 from desktop.core.schedule.model import new_schedule
 from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 
 NOW = datetime(2027, 1, 4, 12, tzinfo=UTC)
@@ -72,6 +73,14 @@ def test_add_and_remove_write_and_remove_the_timer_and_the_crontab_line(ws, cron
     assert list(units.iterdir()) == []
     assert crontab_file.read_text().splitlines() == lines[:1]
     assert ws.schedules.list() == []
+
+
+def test_a_new_time_zone_rewrites_the_timers(ws):
+    schedule = add_schedule(ws, new_schedule("shop", "daily", at="02:30"))
+    timer = os_install.systemd_user_dir() / f"{os_files.unit_name(schedule)}.timer"
+    save_settings(ws.paths, Settings(time_zone="America/New_York"))
+    reregister_schedules(Workspace.open())
+    assert "OnCalendar=*-*-* 02:30:00 America/New_York\n" in timer.read_text()
 
 
 def test_the_cron_line_runs_run_due_with_the_home_and_the_session_bus(lifeboat_home):

@@ -44,7 +44,8 @@ def made_yesterday(schedule_id: str) -> None:
 def run_exec_start(schedule_id: str) -> subprocess.CompletedProcess:
     """What systemd would start: the service's ExecStart with its Environment lines."""
     service = (os_install.systemd_user_dir() / f"lifeboat-schedule-{schedule_id}.service").read_text()
-    env = dict(child_env())
+    env = {key: value for key, value in child_env().items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # no display, as under systemd
     for line in service.splitlines():
         if line.startswith("Environment="):
             key, _, value = shlex.split(line.partition("=")[2])[0].partition("=")

@@ -28,3 +28,10 @@ def remove_schedule(ws: Workspace, schedule_id: str) -> Schedule:
     schedule = ws.schedules.get(schedule_id)
     os_install.unregister(ws, schedule)
     return ws.schedules.remove(schedule.id)
+
+
+def reregister_schedules(ws: Workspace) -> None:
+    """Writes every schedule's timer again, e.g. after the time zone changed in Settings
+    (the timers name the zone they wake in)."""
+    for schedule in ws.schedules.list():
+        os_install.register(ws, schedule)
