@@ -43,9 +43,10 @@ def lifeboat_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def crontab_file(tmp_path, monkeypatch):
-    """Schedules added in a test register with a stand-in scheduler (tests/os_scheduler.py)."""
-    return os_scheduler.sandbox(tmp_path / "os-scheduler", monkeypatch)
+def crontab_file(tmp_path_factory, monkeypatch):
+    """Schedules added in a test register with a stand-in scheduler (tests/os_scheduler.py),
+    in a folder of its own: tests that list tmp_path see only what they made."""
+    return os_scheduler.sandbox(tmp_path_factory.mktemp("os-scheduler"), monkeypatch)
 
 
 def _running_cluster(bin_dir, data_dir, **options):

@@ -19,7 +19,7 @@ esac
 def sandbox(root: Path, monkeypatch) -> Path:
     """Returns the file the stand-in crontab keeps the table in."""
     bin_dir = root / "bin"
-    bin_dir.mkdir(parents=True)
+    bin_dir.mkdir()
     table = root / "crontab.txt"
     script = bin_dir / "crontab"
     script.write_text(FAKE_CRONTAB.format(table=table))

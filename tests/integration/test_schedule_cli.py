@@ -87,7 +87,9 @@ def test_usage_errors_exit_2(shop, lifeboat):
     failed_cleanly(lifeboat("schedule", "remove", "nope"), 2, "no schedule")
     failed_cleanly(lifeboat("schedule", "add", shop[0].name, "--every", "daily", "--on", "mon"), 2, "--on")
     failed_cleanly(lifeboat("schedule", "add", shop[0].name, "--every", "weekly", "--on", "funday"), 2, "weekly")
+    failed_cleanly(lifeboat("schedule", "add", shop[0].name, "--every", "daily", "--jobs", "2"), 2, "directory")
     failed_cleanly(lifeboat("retention", "apply", "--profile", "nope"), 2, "no profile")
+    assert Workspace.open().schedules.list() == []
 
 
 def hold_table(pg15, dbname: str) -> psycopg.Connection:

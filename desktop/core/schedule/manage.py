@@ -4,6 +4,7 @@ Each also registers (or removes) the schedule with the operating system's
 scheduler (os_install.py), so a schedule is never saved without what wakes
 it, nor left waking after it was removed.
 """
+from desktop.core.jobs.backup import validate_options
 from desktop.core.schedule import os_install
 from desktop.core.schedule.model import Schedule
 from desktop.core.store.audited import audited
@@ -13,6 +14,7 @@ from desktop.core.workspace import Workspace
 @audited("schedule_add", profile="schedule.profile")
 def add_schedule(ws: Workspace, schedule: Schedule) -> Schedule:
     ws.profiles.get(schedule.profile)  # refuses an unknown connection in plain words
+    validate_options(schedule.options)  # now, not at 02:00 when nobody is watching
     added = ws.schedules.add(schedule)
     try:
         os_install.register(ws, added)
