@@ -20,6 +20,7 @@ import pytest  # noqa: E402
 from desktop.core.localpg.cluster import LocalCluster  # noqa: E402
 from desktop.core.localpg.samples import load_chinook, load_pagila  # noqa: E402
 from desktop.core.localpg.server_programs import embedded_server_bin_dir, find_server_bin_dirs  # noqa: E402
+from tests import os_scheduler  # noqa: E402
 from tests.keyrings import MemoryKeyring  # noqa: E402
 
 pytest_plugins = ["tests.profile_fixtures"]
@@ -39,6 +40,13 @@ def lifeboat_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("LIFEBOAT_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def crontab_file(tmp_path_factory, monkeypatch):
+    """Schedules added in a test register with a stand-in scheduler (tests/os_scheduler.py),
+    in a folder of its own: tests that list tmp_path see only what they made."""
+    return os_scheduler.sandbox(tmp_path_factory.mktemp("os-scheduler"), monkeypatch)
 
 
 def _running_cluster(bin_dir, data_dir, **options):

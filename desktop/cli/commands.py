@@ -4,14 +4,15 @@ import sys
 from desktop import __version__
 from desktop.cli import alerts as cli_alerts
 from desktop.cli import audit as cli_audit
+from desktop.cli import backup_options
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
 from desktop.cli import safety as cli_safety
+from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.cli.terminal import print_json, read_secret, run_with_progress, table
 from desktop.core.errors import InvalidProfile, UsageError, VerificationFailed
-from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.delete import delete_backup, purge_expired
@@ -63,7 +64,7 @@ def dispatch(ws: Workspace, args) -> int:
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
     for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS,
-                  cli_alerts.COMMANDS, cli_settings.COMMANDS):
+                  cli_alerts.COMMANDS, cli_settings.COMMANDS, cli_schedule.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:
@@ -169,12 +170,7 @@ _PROFILE = {"add": profile_add, "list": profile_list, "show": profile_show,
 
 # --- backups --------------------------------------------------------------
 def backup(ws: Workspace, args) -> int:
-    options = BackupOptions(
-        format=args.format, schema_only=args.schema_only, data_only=args.data_only,
-        tables=args.table, exclude_tables=args.exclude_table, no_owner=args.no_owner,
-        no_acl=args.no_acl, jobs=args.jobs,
-    )
-    request = BackupRequest(profile=args.profile, options=options, dest=args.dest)
+    request = BackupRequest(profile=args.profile, options=backup_options.from_args(args), dest=args.dest)
     record = run_with_progress(lambda report, cancel: run_backup(ws, request, report, cancel))
     print(f"Backup completed: {record.database} from profile {record.profile}, "
           f"{len(record.row_counts)} tables, {record.total_rows:,} rows, {human_size(record.size_bytes)}",
@@ -206,7 +202,7 @@ def show_backup(ws: Workspace, args) -> int:
 
 
 def _print_record(record: BackupRecord) -> None:
-    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "format",
+    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "schedule_id", "format",
                 "started_at", "finished_at", "path", "server_version", "pg_dump_version", "sha256", "error"):
         value = getattr(record, key)
         if value not in (None, ""):

@@ -14,14 +14,14 @@ from typing import Optional
 
 from desktop.cli import alerts as cli_alerts
 from desktop.cli import audit as cli_audit
-from desktop.cli import commands
+from desktop.cli import backup_options, commands
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
 from desktop.cli import safety as cli_safety
+from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
-from desktop.core.format.manifest import FORMATS
 from desktop.core.store.logs import setup_logging
 from desktop.core.workspace import Workspace
 
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_key.add_parsers(sub)
     cli_alerts.add_parsers(sub)
     cli_settings.add_parsers(sub)
+    cli_schedule.add_parsers(sub)
     return parser
 
 
@@ -108,16 +109,7 @@ def _profile_parsers(sub) -> None:
 def _backup_parser(sub) -> None:
     backup = sub.add_parser("backup", help="back up a database")
     backup.add_argument("profile")
-    backup.add_argument("--format", choices=FORMATS, default="custom")
-    only = backup.add_mutually_exclusive_group()
-    only.add_argument("--schema-only", action="store_true")
-    only.add_argument("--data-only", action="store_true")
-    backup.add_argument("--table", action="append", default=[], metavar="PATTERN")
-    backup.add_argument("--exclude-table", action="append", default=[], metavar="PATTERN")
-    backup.add_argument("--no-owner", action="store_true")
-    backup.add_argument("--no-acl", action="store_true")
-    backup.add_argument("--dest", type=Path)
-    backup.add_argument("--jobs", type=int, default=1)
+    backup_options.add_arguments(backup)
 
 
 def _restore_parser(sub) -> None:

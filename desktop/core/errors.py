@@ -107,6 +107,10 @@ class DumpFailed(LifeboatError):
     pass
 
 
+class BackupStalled(DumpFailed):
+    """The stall watchdog ended a backup that made no progress (Settings.stall_minutes)."""
+
+
 class RestoreFailed(LifeboatError):
     pass
 

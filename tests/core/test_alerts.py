@@ -15,7 +15,6 @@ from desktop.core.alerts.events import AlertEvent
 from desktop.core.alerts.manage import add_channel, remove_channel
 from desktop.core.errors import UsageError
 from desktop.core.store.audited import audit_log_of
-from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from tests.alert_servers import PASSWORD, USER, certificate, closed_port, smtp_server, webhook_server
 
@@ -208,7 +207,7 @@ def test_a_server_that_never_answers_does_not_hold_up_the_caller(ws, monkeypatch
 
 
 def test_the_messages_read_as_sentences():
-    shop = Profile(name="shop", environment="production", host="db", port=5432, dbname="shop_db", user="u")
+    shop = messages.Subject("shop", "production", "shop_db")
     now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     stale = messages.stale(shop, now - timedelta(days=3, hours=2), now)
     assert (stale.event, stale.connection, stale.database) == ("stale", "shop", "shop_db")
@@ -218,5 +217,9 @@ def test_the_messages_read_as_sentences():
     assert messages.how_long(timedelta(seconds=20)) == "0 minutes"
     failed = messages.backup_failed(shop, "the server did not answer.", "b1")
     assert failed.message == "Production 'shop' was not backed up: the server did not answer."
-    assert "made no progress for 30 minutes" in messages.backup_stalled(shop, 30).message
+    stalled = messages.backup_stalled(shop, "no progress for 30 minutes.").message
+    assert stalled == ("The backup of Production 'shop' was stopped, and nothing half-written was kept: "
+                       "no progress for 30 minutes.")
+    gone = messages.stale(messages.Subject("gone"), None, now)
+    assert gone.message == "Connection 'gone' has no successful backup yet"
     assert messages.backup_succeeded(shop, "b2", "12 tables, 3.1 MB.").message.endswith("backed up: 12 tables, 3.1 MB.")

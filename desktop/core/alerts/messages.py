@@ -1,18 +1,26 @@
 """The words of each alert, one sentence a person reads on a phone:
 "Production 'shop' has no successful backup for 3 days".
 
-The scheduled run (schedule run-due) builds its AlertEvents with these, so
+The scheduled run (schedule/run_due.py) builds its AlertEvents with these, so
 e-mail, webhook, desktop notice and the activity log all say the same.
 """
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
 from desktop.core.alerts.events import AlertEvent
-from desktop.core.store.profiles import Profile
 
 
-def _who(profile: Profile) -> str:
-    return f"{profile.environment.capitalize()} '{profile.name}'"
+@dataclass(frozen=True)
+class Subject:
+    """The connection an alert is about, as far as it is still known."""
+    name: str
+    environment: str = ""   # "" when the connection was removed meanwhile
+    database: str = ""
+
+    @property
+    def who(self) -> str:
+        return f"{(self.environment or 'connection').capitalize()} '{self.name}'"
 
 
 def how_long(span: timedelta) -> str:
@@ -24,25 +32,25 @@ def how_long(span: timedelta) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
-def backup_failed(profile: Profile, reason: str, backup_id: Optional[str] = None) -> AlertEvent:
-    return AlertEvent("backup_failed", profile.name, profile.dbname,
-                      f"{_who(profile)} was not backed up: {reason}", backup_id)
+def backup_failed(subject: Subject, reason: str, backup_id: Optional[str] = None) -> AlertEvent:
+    return AlertEvent("backup_failed", subject.name, subject.database,
+                      f"{subject.who} was not backed up: {reason}", backup_id)
 
 
-def backup_stalled(profile: Profile, minutes: float, backup_id: Optional[str] = None) -> AlertEvent:
-    return AlertEvent("backup_stalled", profile.name, profile.dbname,
-                      f"The backup of {_who(profile)} made no progress for {how_long(timedelta(minutes=minutes))} "
-                      "and was stopped; nothing half-written was kept.", backup_id)
+def backup_stalled(subject: Subject, reason: str, backup_id: Optional[str] = None) -> AlertEvent:
+    return AlertEvent("backup_stalled", subject.name, subject.database,
+                      f"The backup of {subject.who} was stopped, and nothing half-written was kept: {reason}",
+                      backup_id)
 
 
-def stale(profile: Profile, last_success: Optional[datetime], now: datetime) -> AlertEvent:
+def stale(subject: Subject, last_success: Optional[datetime], now: datetime) -> AlertEvent:
     if last_success is None:
-        text = f"{_who(profile)} has no successful backup yet"
+        text = f"{subject.who} has no successful backup yet"
     else:
-        text = f"{_who(profile)} has no successful backup for {how_long(now - last_success)}"
-    return AlertEvent("stale", profile.name, profile.dbname, text)
+        text = f"{subject.who} has no successful backup for {how_long(now - last_success)}"
+    return AlertEvent("stale", subject.name, subject.database, text)
 
 
-def backup_succeeded(profile: Profile, backup_id: str, details: str = "") -> AlertEvent:
-    return AlertEvent("backup_succeeded", profile.name, profile.dbname,
-                      f"{_who(profile)} was backed up" + (f": {details}" if details else "."), backup_id)
+def backup_succeeded(subject: Subject, backup_id: str, details: str = "") -> AlertEvent:
+    return AlertEvent("backup_succeeded", subject.name, subject.database,
+                      f"{subject.who} was backed up" + (f": {details}" if details else "."), backup_id)

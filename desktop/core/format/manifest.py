@@ -14,8 +14,9 @@ EXTENSIONS = {"custom": "dump", "plain": "sql", "directory": "dir"}
 FILE_SUFFIX = ".lifeboat"
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def utc_now(moment: Optional[datetime] = None) -> str:
+    """`moment` (default: now) as the catalog and manifests write times."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Manifest:
     row_counts: dict[str, int] = field(default_factory=dict)
     dump_bytes: int = 0
     lifeboat_version: str = ""
+    schedule_id: Optional[str] = None   # the schedule that made it (kind "scheduled")
 
     @property
     def format(self) -> str:

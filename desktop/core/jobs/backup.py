@@ -6,19 +6,21 @@ and the catalog entry are only called complete once the file is on disk.
 import secrets
 import shutil
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
 from desktop import __version__
 from desktop.core.durable import AtomicFile, check_writable
-from desktop.core.errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
+from desktop.core.errors import BackupFileError, BackupStalled, Cancelled, DumpFailed, LifeboatError, UsageError
 from desktop.core.format import container as crypto
 from desktop.core.format.manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
 from desktop.core.format.pipeline import BLOCK, EncryptingSink
 from desktop.core.open_backup import open_file
 from desktop.core.postgres.connection import child_env, connect
-from desktop.core.postgres.lockwait import LockWatch, tool_app_name
+from desktop.core.postgres.lockwait import LockWatch, minutes_words, tool_app_name
 from desktop.core.postgres.process import ToolProcess, Watchdog
 from desktop.core.postgres.snapshot import ExportedSnapshot, Table
 from desktop.core.postgres.tools import PgTools, tools_for_server
@@ -30,7 +32,6 @@ from desktop.core.store.profiles import Profile
 from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
 
-STALL_SECONDS = 15 * 60
 _DUMPING = 'dumping contents of table "'
 # How the tools and libpq say the server went away (a restart, the network);
 # with OpenSSL 3 (libpq 18) a cut SSL connection reads "SSL error: unexpected eof while reading".
@@ -45,6 +46,13 @@ class BackupRequest:
     options: BackupOptions = field(default_factory=BackupOptions)
     dest: Optional[Path] = None
     kind: str = "manual"
+    schedule_id: Optional[str] = None
+    # The time source for started_at / finished_at: the scheduler passes its
+    # own clock, so its tests can travel through simulated days.
+    clock: Optional[Callable[[], datetime]] = None
+
+    def now(self) -> str:
+        return utc_now(self.clock() if self.clock else None)
 
 
 @dataclass
@@ -61,6 +69,7 @@ class DumpContext:
     installation_key: bytes = field(repr=False)
     tracker: ProgressTracker
     cancel: CancelToken
+    now: Callable[[], str] = utc_now
 
 
 def validate_options(options: BackupOptions) -> None:
@@ -106,7 +115,7 @@ def run_backup(
                 snapshot = ExportedSnapshot(conn)
                 try:
                     size, sha256, file_id = _dump(DumpContext(ws, profile, password, tools, snapshot, manifest,
-                                                              out, installation_key, tracker, cancel))
+                                                              out, installation_key, tracker, cancel, request.now))
                 finally:
                     snapshot.close()
             _read_back(path, installation_key, manifest)
@@ -149,11 +158,12 @@ def _new_manifest(conn, profile: Profile, request: BackupRequest, tools: PgTools
         host=profile.host,
         port=profile.port,
         kind=request.kind,
+        schedule_id=request.schedule_id,
         options=request.options,
         server_version=conn.execute("SHOW server_version").fetchone()[0],
         server_version_num=conn.info.server_version,
         pg_dump_version=tools.version,
-        started_at=utc_now(),
+        started_at=request.now(),
         lifeboat_version=__version__,
     )
 
@@ -174,7 +184,7 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
             counts = _dump_and_count(job, argv, env, sink, progress, watch)
             manifest.row_counts = {t.key: counts[t.key] for t in snapshot.tables if t.dump_label in progress.dumped}
             manifest.dump_bytes = sink.bytes_in
-            manifest.finished_at = utc_now()
+            manifest.finished_at = job.now()
             tracker.update(phase="Writing the file to disk")
             sink.close(manifest.to_dict())
         except BaseException:
@@ -187,13 +197,14 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
 def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "_DumpProgress",
                     watch: LockWatch) -> dict[str, int]:
     """pg_dump, then the row counts, with the lock watch beside both (both wait for table locks)."""
+    stall_seconds = job.ws.settings.stall_minutes * 60
     try:
         with watch:
             if job.manifest.format == "directory":
                 with job_folder(job.ws.paths.staging_dir) as staging:
-                    _dump_directory(argv, env, Path(staging), sink, progress, job.cancel)
+                    _dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds)
             else:
-                _run_pg_dump(argv, env, sink, progress, job.cancel)
+                _run_pg_dump(argv, env, sink, progress, job.cancel, stall_seconds)
             return job.snapshot.finish_counting()
     except DumpFailed as exc:
         raise watch.failure(exc, "no backup file was kept.") or exc
@@ -249,27 +260,28 @@ class _DumpProgress:
             self._tracker.update(bytes_done=done)
 
 
-def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken) -> None:
+def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken, stall_seconds: float) -> None:
     with ToolProcess(argv, env, on_stderr_line=progress.on_line) as proc:
-        with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
+        with Watchdog(proc, cancel, stall_seconds) as watchdog:
             progress.watchdog = watchdog
             while block := proc.stdout.read(BLOCK):
                 sink.write(block)
                 progress.on_bytes()
             code = proc.wait()
-        _check_exit(proc, code, watchdog, cancel)
+        _check_exit(proc, code, watchdog, cancel, stall_seconds)
 
 
-def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, cancel: CancelToken) -> None:
+def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, cancel: CancelToken,
+                    stall_seconds: float) -> None:
     # pg_dump's directory format (needed for parallel jobs) writes files itself;
     # they land only in the private 0700 staging folder, then go into the
     # encrypted file as a tar stream, and the folder is removed.
     target = staging / "dump"
     with ToolProcess([*argv, f"--file={target}"], env, stdout=None, on_stderr_line=progress.on_line) as proc:
-        with Watchdog(proc, cancel, STALL_SECONDS) as watchdog:
+        with Watchdog(proc, cancel, stall_seconds) as watchdog:
             progress.watchdog = watchdog
             code = proc.wait()
-        _check_exit(proc, code, watchdog, cancel)
+        _check_exit(proc, code, watchdog, cancel, stall_seconds)
     with tarfile.open(fileobj=sink, mode="w|") as archive:
         for item in sorted(target.iterdir()):
             cancel.raise_if_cancelled()
@@ -278,12 +290,12 @@ def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, can
     shutil.rmtree(target, ignore_errors=True)
 
 
-def _check_exit(proc: ToolProcess, code: int, watchdog: Watchdog, cancel: CancelToken) -> None:
+def _check_exit(proc: ToolProcess, code: int, watchdog: Watchdog, cancel: CancelToken, stall_seconds: float) -> None:
     if cancel.cancelled:
         raise Cancelled("The backup was cancelled. No backup file was kept.")
     if watchdog.stalled:
-        raise DumpFailed(
-            f"The backup stopped making progress for {STALL_SECONDS // 60} minutes, so Lifeboat ended it. "
+        raise BackupStalled(
+            f"Stopped: no progress for {minutes_words(stall_seconds)}, so Lifeboat ended the backup. "
             "The database may be busy or locked by another program, or the network may be down. "
             "Try again later.",
             detail=proc.stderr_tail(),

@@ -1,4 +1,11 @@
-"""Adding and removing schedules: the one path the CLI and the window share."""
+"""Adding and removing schedules: the one path the CLI and the window share.
+
+Each also registers (or removes) the schedule with the operating system's
+scheduler (os_install.py), so a schedule is never saved without what wakes
+it, nor left waking after it was removed.
+"""
+from desktop.core.jobs.backup import validate_options
+from desktop.core.schedule import os_install
 from desktop.core.schedule.model import Schedule
 from desktop.core.store.audited import audited
 from desktop.core.workspace import Workspace
@@ -7,9 +14,26 @@ from desktop.core.workspace import Workspace
 @audited("schedule_add", profile="schedule.profile")
 def add_schedule(ws: Workspace, schedule: Schedule) -> Schedule:
     ws.profiles.get(schedule.profile)  # refuses an unknown connection in plain words
-    return ws.schedules.add(schedule)
+    validate_options(schedule.options)  # now, not at 02:00 when nobody is watching
+    added = ws.schedules.add(schedule)
+    try:
+        os_install.register(ws, added)
+    except BaseException:
+        ws.schedules.remove(added.id)
+        os_install.unregister(ws, added)
+        raise
+    return added
 
 
 @audited("schedule_remove")
 def remove_schedule(ws: Workspace, schedule_id: str) -> Schedule:
-    return ws.schedules.remove(schedule_id)
+    schedule = ws.schedules.get(schedule_id)
+    os_install.unregister(ws, schedule)
+    return ws.schedules.remove(schedule.id)
+
+
+def reregister_schedules(ws: Workspace) -> None:
+    """Writes every schedule's timer again, e.g. after the time zone changed in Settings
+    (the timers name the zone they wake in)."""
+    for schedule in ws.schedules.list():
+        os_install.register(ws, schedule)

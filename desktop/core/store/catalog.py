@@ -52,6 +52,7 @@ class BackupRecord:
     deleted_at: Optional[str] = None
     held_for: Optional[str] = None
     label: str = ""
+    schedule_id: Optional[str] = None
     copies: list = field(default_factory=list)
 
     @property
@@ -67,7 +68,7 @@ class BackupRecord:
             "host": self.host,
             "port": self.port,
             "status": self.status,
-            "kind": self.kind,
+            "kind": self.kind, "schedule_id": self.schedule_id,
             "format": self.format,
             "path": self.path,
             "size_bytes": self.size_bytes,
@@ -160,13 +161,13 @@ class Catalog:
             db.execute(
                 """INSERT INTO backups (id, profile, environment, database, host, port, status, kind,
                        format, started_at, path, server_version, pg_dump_version, options,
-                       owner_pid, owner_started)
-                   VALUES (?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       owner_pid, owner_started, schedule_id)
+                   VALUES (?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     manifest.backup_id, manifest.profile, manifest.environment, manifest.database,
                     manifest.host, manifest.port, manifest.kind, manifest.format, manifest.started_at,
                     str(path), manifest.server_version, manifest.pg_dump_version,
-                    json.dumps(manifest.options.__dict__), me.pid, me.create_time(),
+                    json.dumps(manifest.options.__dict__), me.pid, me.create_time(), manifest.schedule_id,
                 ),
             )
 
@@ -198,14 +199,14 @@ class Catalog:
             db.execute(
                 """INSERT INTO backups (id, profile, environment, database, host, port, status, kind,
                        format, started_at, finished_at, path, size_bytes, sha256, file_id,
-                       server_version, pg_dump_version, options, row_counts)
-                   VALUES (?, ?, ?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       server_version, pg_dump_version, options, row_counts, schedule_id)
+                   VALUES (?, ?, ?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     manifest.backup_id, manifest.profile, manifest.environment, manifest.database,
                     manifest.host, manifest.port, manifest.kind, manifest.format, manifest.started_at,
                     manifest.finished_at, str(path), size, sha256, file_id, manifest.server_version,
                     manifest.pg_dump_version, json.dumps(manifest.options.__dict__),
-                    json.dumps(manifest.row_counts),
+                    json.dumps(manifest.row_counts), manifest.schedule_id,
                 ),
             )
             return True

@@ -55,4 +55,6 @@ MIGRATIONS = [
     """
     ALTER TABLE backups ADD COLUMN label TEXT NOT NULL DEFAULT '';
     """,
+    # A scheduled backup names the schedule that made it (schedule/run_due.py).
+    "ALTER TABLE backups ADD COLUMN schedule_id TEXT;",
 ]

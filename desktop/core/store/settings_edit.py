@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.durable import check_writable
 from desktop.core.errors import LifeboatError, UsageError
+from desktop.core.schedule.manage import reregister_schedules
 from desktop.core.store.audited import audit_log_of
 from desktop.core.store.settings import Settings, load_settings, save_settings
 
@@ -110,6 +111,8 @@ def change_settings(ws: "Workspace", changes: dict[str, str]) -> Settings:
         save_settings(ws.paths, after)
         record_settings_change(ws, "; ".join(said))
     ws.settings = after
+    if before.time_zone != after.time_zone:
+        reregister_schedules(ws)  # the timers name the zone they wake in
     return after
 
 
