@@ -5,6 +5,7 @@ from desktop import __version__
 from desktop.cli import audit as cli_audit
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
+from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
 from desktop.cli import trash as cli_trash
 from desktop.cli.terminal import print_json, read_secret, run_with_progress, table
@@ -59,7 +60,7 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS):
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS, cli_mask.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:

@@ -16,6 +16,7 @@ from desktop.cli import audit as cli_audit
 from desktop.cli import commands
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
+from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
     cli_key.add_parsers(sub)
+    cli_mask.add_parsers(sub)
     return parser
 
 
