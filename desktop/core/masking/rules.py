@@ -175,7 +175,8 @@ def lorem(keyed: Keyed, value: str, length: int) -> str:
     while len(text) < length:
         text += (" " if text else "") + words.LOREM[noise[i % len(noise)] % len(words.LOREM)]
         i += 1
-    return (text[:length].rstrip() or text[:length]).capitalize()
+    cut = text[:length]
+    return (cut[:-1] + "." if cut.endswith(" ") else cut).capitalize()
 
 
 def _mask_json_strings(keyed: Keyed, node):
