@@ -23,9 +23,9 @@ from desktop.core.masking.rules import (
     masker,
     shift_date,
 )
+from desktop.core.masking.schema import Column
 from desktop.core.masking.stream import CopyMasker
 from desktop.core.masking.suggest import _is_iban, suggest_column
-from desktop.core.masking.schema import Column
 
 KEY = Keyed(b"k" * 32)
 MILLION = 1_000_000
