@@ -23,6 +23,7 @@ class Keyed:
         # Keyed once; copying the keyed state is about twice as fast as hmac.digest.
         self._keyed = hmac.new(key, digestmod=hashlib.sha256)
         self._rounds: dict[tuple[bytes, int], list] = {}
+        self.memo: dict[str, str] = {}  # fakes of strings inside JSON (rules.mask_text)
 
     def digest(self, tweak: bytes, value: str) -> bytes:
         mac = self._keyed.copy()
@@ -30,8 +31,9 @@ class Keyed:
         return mac.digest()
 
     def stream(self, tweak: bytes, value: str, length: int) -> bytes:
-        """`length` keyed bytes for `value` (SHAKE-256 stretches the HMAC)."""
-        return hashlib.shake_256(self.digest(tweak, value)).digest(length)
+        """At least `length` keyed bytes for `value` (SHAKE-256 stretches the HMAC past 32)."""
+        digest = self.digest(tweak, value)
+        return digest if length <= len(digest) else hashlib.shake_256(digest).digest(length)
 
     def permute_digits(self, tweak: bytes, digits: str) -> str:
         n = len(digits)

@@ -179,20 +179,26 @@ def lorem(keyed: Keyed, value: str, length: int) -> str:
     return (cut[:-1] + "." if cut.endswith(" ") else cut).capitalize()
 
 
-def _mask_json_strings(keyed: Keyed, node):
+def _mask_json_strings(keyed: Keyed, node, seen: dict):
     if isinstance(node, str):
-        return lorem(keyed, node, len(node))
+        # Strings inside JSON repeat across rows (statuses, agents): each is made up once.
+        fake = seen.get(node)
+        if fake is None:
+            fake = seen[node] = lorem(keyed, node, len(node))
+            if len(seen) > 100_000:
+                seen.clear()
+        return fake
     if isinstance(node, list):
-        return [_mask_json_strings(keyed, item) for item in node]
+        return [_mask_json_strings(keyed, item, seen) for item in node]
     if isinstance(node, dict):
-        return {key: _mask_json_strings(keyed, item) for key, item in node.items()}
+        return {key: _mask_json_strings(keyed, item, seen) for key, item in node.items()}
     return node
 
 
 def mask_text(keyed: Keyed, value: str, shape: Shape) -> str:
     if shape.kind == "json":
         # Keys and numbers stay, every string in it becomes lorem of its length.
-        return json.dumps(_mask_json_strings(keyed, json.loads(value)), ensure_ascii=False)
+        return json.dumps(_mask_json_strings(keyed, json.loads(value), keyed.memo), ensure_ascii=False)
     fake = lorem(keyed, value, len(value))
     return _with_tag(keyed, b"text", value, fake, shape) if shape.unique else _fit(fake, shape)
 
