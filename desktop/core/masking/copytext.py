@@ -71,9 +71,7 @@ def parse_copy_header(line: bytes) -> Optional[tuple[str, str, list[str]]]:
     if not (line.startswith(b"COPY ") and line.endswith(b" FROM stdin;")):
         return None
     text = line[5:-len(b" FROM stdin;")].decode("utf-8", "surrogateescape")
-    name, paren, columns = _split_outside_quotes(text)
-    if not paren:
-        return None
+    name, _, columns = _split_outside_quotes(text)  # no column list: a table without columns
     qualified = _identifiers(name.strip())
     schema, table = (qualified[0], qualified[1]) if len(qualified) == 2 else ("", qualified[-1])
     return schema, table, _identifiers(columns.rstrip().removesuffix(")"))

@@ -3,7 +3,9 @@
 Columns are keyed `schema.table.column`, each part quoted as `format('%I')`
 quotes it (`public.customers.email`, `"Sales Dept".orders."E-mail"`).
 Generated columns are left out: pg_dump leaves them out of COPY. Partitions
-are not listed: their rows are masked by their root table's rules.
+are not listed: their rows are masked by their root table's rules. An
+extension's own tables are listed: pg_dump copies the rows of its
+configuration tables (pg_extension_config_dump).
 """
 from dataclasses import dataclass, field
 from typing import Optional
@@ -26,8 +28,6 @@ JOIN pg_type base ON base.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELS
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
   AND a.attgenerated = ''
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                  AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname, a.attnum
 """
 

@@ -70,7 +70,15 @@ class CopyMasker:
     def __call__(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
         carry = b""
         for chunk in blocks:
-            lines = (carry + chunk).split(b"\n")
+            buffer = carry + chunk
+            if self._in_copy and self._block is None:
+                # Rows of a table without masked columns pass whole, up to their end marker.
+                end = 0 if buffer.startswith(_END + b"\n") else buffer.find(b"\n" + _END + b"\n") + 1
+                cut = end if end > 0 or buffer.startswith(_END + b"\n") else buffer.rfind(b"\n") + 1
+                if cut:
+                    yield buffer[:cut]
+                buffer = buffer[cut:]
+            lines = buffer.split(b"\n")
             carry = lines.pop()
             if lines:
                 yield b"\n".join(self._line(line) for line in lines) + b"\n"
