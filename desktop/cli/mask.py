@@ -88,6 +88,9 @@ def _show(ws: Workspace, args) -> int:
 
 def _preview(ws: Workspace, args) -> int:
     shown = preview(ws, args.profile, args.table)
+    if not shown:
+        print(f"lifeboat: no column of {args.profile} is masked yet (`lifeboat mask suggest {args.profile}`).",
+              file=sys.stderr)
     if args.json:
         print_json([{"table": t.table, "columns": t.columns, "rules": t.rules,
                      "rows": [{"before": dict(zip(t.columns, before)), "after": dict(zip(t.columns, after))}

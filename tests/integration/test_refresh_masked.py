@@ -100,8 +100,12 @@ def test_refresh_masks_everything_personal_before_it_reaches_development(lifeboa
     expected = {"email": "email", "full_name": "name", "phone": "phone", "iban": "iban", "birth_date": "date-shift",
                 "notes": "text", "profile": "text", "country": "keep", "id": "keep"}
     assert {k: suggested[f"public.customers.{k}"]["suggested_rule"] for k in expected} == expected
+    assert "100 of 100 sampled values look like e-mail addresses" in ok(lifeboat("mask", "suggest", "shop")).stdout
     ok(lifeboat("mask", "review", "shop", "--accept-suggestions"))
     ok(lifeboat("mask", "set", "shop", "--column", "public.customers.country", "--rule", "keep"))
+    failed_cleanly(lifeboat("mask", "set", "shop", "--column", "public.customers.email", "--rule", "null"), 2,
+                   "NOT NULL")
+    assert "@example.com" in ok(lifeboat("mask", "preview", "shop")).stdout
     shown = json.loads(ok(lifeboat("mask", "show", "shop", "--json")).stdout)
     assert shown["policy_version"] == 2 and shown["columns"]["public.customers.phone"]["rule"] == "phone"
     previewed = json.loads(ok(lifeboat("mask", "preview", "shop", "--table", "customers", "--json")).stdout)
@@ -138,6 +142,7 @@ def test_refresh_masks_everything_personal_before_it_reaches_development(lifeboa
     assert len(refreshes) == 2 and "masking policy version 2 (sha256 " in refreshes[0]["message"]
     assert refreshes[0]["backup_id"] and refreshes[0]["profile"] == "shop-dev"
     assert not [r for r in records if r["action"] == "restore"]
+    assert len([r for r in records if r["action"] == "mask_policy" and r["result"] == "ok"]) == 2
 
 
 def test_a_new_column_blocks_the_refresh_and_development_stays(lifeboat, pg15, dev_cluster, setup):
