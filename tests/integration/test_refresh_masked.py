@@ -176,3 +176,41 @@ def test_the_search_finds_an_original_once_one_is_there(dev_cluster):
         conn.execute("CREATE TABLE t AS SELECT 'zorblax7@realmail.net'::text AS email")
     assert _files_hold(dev_cluster, [b"zorblax7@realmail.net"])
     assert b"zorblax7@realmail.net" in _dump(dev_cluster, "control")
+
+
+_ODD_SCHEMA = """
+CREATE SCHEMA "Sales Dept";
+CREATE TABLE "Sales Dept"."Order Items" (id int, "E-mail" text NOT NULL, placed date NOT NULL, ssn text)
+    PARTITION BY RANGE (placed);
+CREATE TABLE "Sales Dept".items_2023 PARTITION OF "Sales Dept"."Order Items"
+    FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE "Sales Dept".items_2024 PARTITION OF "Sales Dept"."Order Items"
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO "Sales Dept"."Order Items"
+    SELECT i, 'zorblax' || i || E'@tab\\there.net', date '2023-06-01' + i, 'Zorblax-ssn-' || i
+    FROM generate_series(1, 400) AS i;
+"""
+
+
+def test_plain_backups_partitions_quoted_names_and_a_backup_older_than_the_review(
+        lifeboat, pg15, fresh_db, make_profile):
+    source_db, dev_db = fresh_db(prefix="odd"), fresh_db(prefix="odddev")
+    with psycopg.connect(pg15.conninfo(source_db), autocommit=True) as conn:
+        conn.execute(_ODD_SCHEMA)
+    make_profile(pg15, source_db, environment="production", name="odd")
+    make_profile(pg15, dev_db, name="odd-dev")
+    older = ok(lifeboat("backup", "odd", "--format", "plain")).stdout.split()[-1]
+    with psycopg.connect(pg15.conninfo(source_db), autocommit=True) as conn:
+        conn.execute('ALTER TABLE "Sales Dept"."Order Items" DROP COLUMN ssn')
+    ok(lifeboat("mask", "review", "odd", "--accept-suggestions"))
+    assert json.loads(ok(lifeboat("mask", "show", "odd", "--json")).stdout)["columns"][
+        '"Sales Dept"."Order Items"."E-mail"']["rule"] == "email"
+
+    # The backup still holds ssn, which the review never saw: refused on its way, nothing written.
+    failed_cleanly(lifeboat("refresh", "odd", "--into", "odd-dev", "--backup", older), 1, "ssn")
+    assert row_counts(pg15, dev_db) == {}
+
+    newer = ok(lifeboat("backup", "odd", "--format", "plain")).stdout.split()[-1]
+    ok(lifeboat("refresh", "odd", "--into", "odd-dev", "--backup", newer))
+    assert row_counts(pg15, dev_db) == row_counts(pg15, source_db)
+    assert b"zorblax" not in _dump(pg15, dev_db).lower()
