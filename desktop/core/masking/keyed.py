@@ -20,8 +20,11 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 class Keyed:
     def __init__(self, key: bytes):
-        # Keyed once; copying the keyed state is about twice as fast as hmac.digest.
-        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        # Keyed once, then copied per value. hmac.HMAC keeps OpenSSL's HMAC object in
+        # `_hmac`; copying that directly skips the Python wrapper: 1.0 against 2.1 us a
+        # value here (hmac.digest: 2.8 us). Without OpenSSL, `_hmac` is None.
+        mac = hmac.new(key, digestmod=hashlib.sha256)
+        self._keyed = getattr(mac, "_hmac", None) or mac
         self._rounds: dict[tuple[bytes, int], list] = {}
         self.memo: dict[str, str] = {}  # fakes of strings inside JSON (rules.mask_text)
 

@@ -170,12 +170,10 @@ def mask_card(keyed: Keyed, value: str, shape: Shape) -> str:
 def lorem(keyed: Keyed, value: str, length: int) -> str:
     if length == 0:
         return ""
-    noise = keyed.stream(b"text", value, length // 3 + 2)
-    text, i = "", 0
-    while len(text) < length:
-        text += (" " if text else "") + words.LOREM[noise[i % len(noise)] % len(words.LOREM)]
-        i += 1
-    cut = text[:length]
+    # Every word is 2+ letters and a space: length // 3 + 2 words always reach `length`.
+    count = length // 3 + 2
+    noise = keyed.stream(b"text", value, count)
+    cut = " ".join([words.LOREM[byte % len(words.LOREM)] for byte in noise[:count]])[:length]
     return (cut[:-1] + "." if cut.endswith(" ") else cut).capitalize()
 
 
