@@ -7,6 +7,7 @@ from desktop.cli import audit as cli_audit
 from desktop.cli import backup_options
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
+from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
 from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
@@ -64,7 +65,7 @@ def dispatch(ws: Workspace, args) -> int:
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
     for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS,
-                  cli_alerts.COMMANDS, cli_settings.COMMANDS, cli_schedule.COMMANDS):
+                  cli_alerts.COMMANDS, cli_settings.COMMANDS, cli_schedule.COMMANDS, cli_mask.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:

@@ -17,6 +17,7 @@ from desktop.cli import audit as cli_audit
 from desktop.cli import backup_options, commands
 from desktop.cli import export as cli_export
 from desktop.cli import key as cli_key
+from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
 from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_alerts.add_parsers(sub)
     cli_settings.add_parsers(sub)
     cli_schedule.add_parsers(sub)
+    cli_mask.add_parsers(sub)
     return parser
 
 

@@ -171,5 +171,9 @@ class PartsIncomplete(BackupFileError):
     """A backup split into numbered parts lacks one, has one too many, or one is cut short."""
 
 
+class MaskingRefused(LifeboatError):
+    """A refresh with masking cannot go ahead: unreviewed columns, or a rule the column cannot take."""
+
+
 class ClusterError(LifeboatError):
     """A local PostgreSQL cluster (the demo's, the tests') failed to start or to run SQL."""

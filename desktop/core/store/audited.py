@@ -89,6 +89,8 @@ def _subject_of_result(result: Any) -> dict:
 
 
 def _result_message(result: Any) -> str:
+    if getattr(result, "audit_message", None):
+        return result.audit_message
     check = getattr(result, "check", None)
     return check.summary() if hasattr(check, "summary") else ""
 

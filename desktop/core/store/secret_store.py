@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SERVICE = "Lifeboat"  # alone: entries from before installations had ids, read only to migrate them
 _INSTALLATION_KEY = "installation-key"
 _AUDIT_KEY = "audit-key"
+_MASKING_KEY = "masking-key"
 
 
 def _key_lock_path() -> Path:
@@ -169,20 +170,31 @@ class Secrets:
 
     def audit_key(self) -> bytes:
         """The activity log's HMAC key (audit_seal.py), created on first use."""
-        key = self.audit_key_if_present()
-        if key is None:
-            with FileLock(_key_lock_path()):
-                key = self.audit_key_if_present()
-                if key is None:
-                    self._call("save the activity log's key", "set_password", _AUDIT_KEY, os.urandom(32).hex())
-                    key = self.audit_key_if_present()
-        if key is None:
-            raise unavailable("keep the activity log's key",
-                              keyring.errors.KeyringError("the key did not read back after saving"))
-        return key
+        return self._random_key(_AUDIT_KEY, "the activity log's key")
 
     def audit_key_if_present(self) -> bytes | None:
-        text = self._call("read the activity log's key", "get_password", _AUDIT_KEY)
+        return self._random_key_if_present(_AUDIT_KEY, "the activity log's key")
+
+    def masking_key(self) -> bytes:
+        """The HMAC key masked values are derived from (masking/keyed.py), created on first use.
+
+        One per installation, so every refresh from here gives the same fakes."""
+        return self._random_key(_MASKING_KEY, "the masking key")
+
+    def _random_key(self, entry: str, what: str) -> bytes:
+        key = self._random_key_if_present(entry, what)
+        if key is None:
+            with FileLock(_key_lock_path()):
+                key = self._random_key_if_present(entry, what)
+                if key is None:
+                    self._call(f"save {what}", "set_password", entry, os.urandom(32).hex())
+                    key = self._random_key_if_present(entry, what)
+        if key is None:
+            raise unavailable(f"keep {what}", keyring.errors.KeyringError("the key did not read back after saving"))
+        return key
+
+    def _random_key_if_present(self, entry: str, what: str) -> bytes | None:
+        text = self._call(f"read {what}", "get_password", entry)
         return None if text is None else bytes.fromhex(text)
 
     def _get(self, action: str, entry: str) -> str | None:

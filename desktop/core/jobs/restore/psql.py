@@ -35,6 +35,8 @@ def _psql_argv(tools: PgTools, profile: Profile) -> list:
 def run_psql(run: RestoreRun, script: Iterator[bytes], before_commit: Callable[[], None] = lambda: None) -> None:
     """Runs `script` in one transaction; `before_commit` raises to keep it from committing."""
     cancel, server_major = run.cancel, major_of(run.server_num)
+    if run.request.script_filter is not None:
+        script = run.request.script_filter(script)
     with ToolProcess(_psql_argv(run.tools, run.profile), run.env, stdin=PIPE, stdout=DEVNULL) as psql:
         committed = False
         with Watchdog(psql, cancel, STALL_SECONDS) as watchdog:

@@ -1,5 +1,6 @@
 """What a restore is asked to do (RestoreRequest) and what one restore carries
 down the route it takes to the server (RestoreRun)."""
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -32,6 +33,9 @@ class RestoreRequest:
     sql_after: str = ""
     # A safety backup the caller already took (sync takes it as its first step).
     safety_backup_id: Optional[str] = None
+    # Rewrites the SQL script on its way into psql (a refresh's masking:
+    # masking/stream.py); only the psql routes (plain, --replace) apply it.
+    script_filter: Optional[Callable[[Iterable[bytes]], Iterator[bytes]]] = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

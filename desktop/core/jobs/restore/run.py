@@ -140,7 +140,9 @@ def _route(run: RestoreRun) -> str:
     request, fmt = run.request, run.opened.manifest.format
     if fmt == "plain":
         return "plain"
-    if request.replace or request.sql_before or request.sql_after or needs_script_route(run.tools, run.server_num):
+    # A script filter (masking) needs the script: never a route that bypasses psql.
+    if (request.replace or request.sql_before or request.sql_after or request.script_filter is not None
+            or needs_script_route(run.tools, run.server_num)):
         return "script"
     if request.jobs > 1 or fmt == "directory":
         return "staging"

@@ -1,0 +1,144 @@
+"""The masking rules, COPY text and the stream filter, without a server (issue 13)."""
+import ipaddress
+import json
+
+import pytest
+
+from desktop.core.errors import MaskingRefused
+from desktop.core.masking.copytext import decode_field, encode_field, parse_copy_header
+from desktop.core.masking.keyed import Keyed
+from desktop.core.masking.plan import MaskPlan
+from desktop.core.masking.rules import (
+    Rule,
+    Shape,
+    luhn_valid,
+    mask_address,
+    mask_card,
+    mask_email,
+    mask_hash,
+    mask_iban,
+    mask_name,
+    mask_phone,
+    mask_text,
+    masker,
+    shift_date,
+)
+from desktop.core.masking.schema import Column
+from desktop.core.masking.stream import CopyMasker
+from desktop.core.masking.suggest import _is_iban, suggest_column
+
+KEY = Keyed(b"k" * 32)
+MILLION = 1_000_000
+
+
+def test_a_million_emails_stay_unique_and_shaped():
+    fakes = {mask_email(KEY, f"person{i}@corp.example.org", Shape(max_length=120, unique=True)) for i in range(MILLION)}
+    assert len(fakes) == MILLION
+    assert all(fake.endswith("@example.com") and fake.count("@") == 1 for fake in list(fakes)[:1000])
+
+
+def test_a_million_phones_stay_unique_and_keep_their_punctuation():
+    fakes = {mask_phone(KEY, f"+1 (555) {i // 10000:03d}-{i % 10000:04d}", Shape()) for i in range(MILLION)}
+    assert len(fakes) == MILLION
+    sample = next(iter(fakes))
+    assert sample.startswith("+1 (") and sample[7:9] == ") " and sample[12] == "-"
+
+
+def test_same_original_same_fake_other_key_other_fake():
+    assert mask_email(KEY, "ann@shop.com", Shape()) == mask_email(KEY, "ann@shop.com", Shape(max_length=200))
+    assert mask_email(KEY, "ann@shop.com", Shape()) != mask_email(Keyed(b"j" * 32), "ann@shop.com", Shape())
+
+
+def test_lengths_fit_the_column():
+    for length in (8, 16, 24, 40):
+        shape = Shape(max_length=length, unique=True)
+        for value in ("ann.lee@shop.com", "Ann Marie Lee", "12 Long Street Name"):
+            for rule in (mask_email, mask_name, mask_address, mask_text, mask_hash):
+                assert len(rule(KEY, value, shape)) <= length, (rule.__name__, length)
+
+
+def test_iban_keeps_its_checksum_and_grouping():
+    for original in ("DE89 3704 0044 0532 0130 00", "GB29NWBK60161331926819", "NL91ABNA0417164300"):
+        fake = mask_iban(KEY, original, Shape())
+        assert _is_iban(fake) and fake != original
+        assert (" " in fake) == (" " in original) and len(fake) == len(original)
+        assert fake[:2] == original[:2]
+
+
+def test_cards_pass_luhn():
+    for original in ("4111 1111 1111 1111", "5500-0000-0000-0004", "340000000000009"):
+        fake = mask_card(KEY, original, Shape())
+        digits = "".join(c for c in fake if c.isdigit())
+        assert luhn_valid(digits) and fake != original and len(fake) == len(original)
+
+
+def test_text_json_dates_and_hashes_keep_their_type():
+    note = "Called Alice Smith about her order."
+    assert "Alice" not in mask_text(KEY, note, Shape()) and len(mask_text(KEY, note, Shape())) == len(note)
+    masked = json.loads(mask_text(KEY, '{"name": "Alice", "age": 41, "tags": ["vip"]}', Shape(kind="json")))
+    assert set(masked) == {"name", "age", "tags"} and masked["age"] == 41 and masked["name"] != "Alice"
+    assert shift_date(KEY, "1980-02-29", 30) != "1980-02-29" and len(shift_date(KEY, "1980-02-29", 30)) == 10
+    assert shift_date(KEY, "2024-01-01 10:00:00+00", 30).endswith(" 10:00:00+00")
+    assert shift_date(KEY, "infinity", 30) == "infinity"
+    ipaddress.ip_address(mask_hash(KEY, "192.168.1.20", Shape(kind="inet")))
+    ipaddress.ip_address(mask_hash(KEY, "2001:db8::1", Shape(kind="inet")))
+
+
+def test_nulls_stay_null_and_rules_parse():
+    assert masker(KEY, Rule.parse("email"), Shape())(None) is None
+    assert masker(KEY, Rule.parse("fixed n/a"), Shape())("x") == "n/a"
+    assert masker(KEY, Rule.parse("null"), Shape())("x") is None
+    assert str(Rule.parse("date-shift 90")) == "date-shift 90"
+    for bad in ("mail", "fixed", "date-shift x", "email 3"):
+        with pytest.raises(ValueError):
+            Rule.parse(bad)
+
+
+def test_copy_text_round_trips():
+    for text in ("a\tb", "back\\slash", "two\nlines\r", "café", ""):
+        assert decode_field(encode_field(text)) == text
+    assert decode_field(b"\\303\\251") == "é" and decode_field(b"\\x41") == "A"
+    assert parse_copy_header(b'COPY "Sales Dept"."Order Items" ("Id", name, "a,b", "x""y") FROM stdin;') == (
+        "Sales Dept", "Order Items", ["Id", "name", "a,b", 'x"y'])
+    assert parse_copy_header(b"CREATE TABLE x (a int);") is None
+
+
+def _plan() -> MaskPlan:
+    email = masker(KEY, Rule("email"), Shape())
+    return MaskPlan(known={("public", "people"): {"id", "email", "note"}},
+                    masks={("public", "people"): {"email": email}})
+
+
+def _run(script: bytes, chunk: int = 7) -> bytes:
+    filter_ = CopyMasker(_plan())
+    return b"".join(filter_(script[i:i + chunk] for i in range(0, len(script), chunk)))
+
+
+def test_the_filter_masks_only_masked_fields_of_copy_rows():
+    script = (b"SET x = 1;\nCOPY public.people (id, email, note) FROM stdin;\n"
+              b"1\tann@shop.com\tsays hi\\tthere\n2\t\\N\tkeeps a@b.com\n\\.\nSELECT 1;\n")
+    out = _run(script).split(b"\n")
+    assert out[0] == b"SET x = 1;" and out[5] == b"SELECT 1;"
+    first = out[2].split(b"\t")
+    assert first[0] == b"1" and first[1].endswith(b"@example.com") and first[2] == b"says hi\\tthere"
+    assert out[3] == b"2\t\\N\tkeeps a@b.com"  # NULL stays NULL; an unmasked column is untouched
+
+
+def test_the_filter_refuses_unknown_columns_and_statistics():
+    with pytest.raises(MaskingRefused, match="ssn"):
+        _run(b"COPY public.people (id, email, ssn) FROM stdin;\n1\ta@b.c\t123\n\\.\n")
+    with pytest.raises(MaskingRefused, match="statistics"):
+        _run(b"SELECT * FROM pg_catalog.pg_restore_attribute_stats('x');\n")
+
+
+def test_suggestions_give_reasons():
+    column = Column("public.people", "contact_email", "public.people.contact_email", "text", "text", True, None, True)
+    found = suggest_column(column, ["a@b.com"] * 100)
+    assert found.rule == "email"
+    assert found.reason == "name contains 'email'; 100 of 100 sampled values look like e-mail addresses"
+    cards = Column("public.p", "x", "public.p.x", "text", "text", False, None, False)
+    assert suggest_column(cards, ["4111111111111111"] * 10).rule == "card"
+    company = Column("public.p", "company", "public.p.company", "text", "text", False, None, False)
+    assert suggest_column(company, ["Acme"]).rule == "keep"
+    ids = Column("public.p", "phone_id", "public.p.phone_id", "integer", "other", True, None, False)
+    assert suggest_column(ids, []).rule == "keep"  # NOT NULL integer: a phone rule would not fit
