@@ -257,6 +257,7 @@ def _status_pixmap(status: str, size: int = 32) -> QPixmap:
 
 # The status filter's "everything but failed and cancelled".
 WITHOUT_UNFINISHED = "without_unfinished"
+SAFETY_COPIES = "safety_copies"  # and only the safety copies taken before restores
 
 
 class CatalogFilter(QSortFilterProxyModel):
@@ -297,6 +298,9 @@ class CatalogFilter(QSortFilterProxyModel):
             return False
         if self._status == WITHOUT_UNFINISHED:
             if record.status in ("failed", "cancelled"):
+                return False
+        elif self._status == SAFETY_COPIES:
+            if record.kind != "safety":
                 return False
         elif self._status is not None and record.status != self._status:
             return False

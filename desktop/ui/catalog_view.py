@@ -28,7 +28,13 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import BadgeDelegate
-from desktop.ui.catalog_model import WITHOUT_UNFINISHED, CatalogFilter, CatalogModel, status_icon
+from desktop.ui.catalog_model import (
+    SAFETY_COPIES,
+    WITHOUT_UNFINISHED,
+    CatalogFilter,
+    CatalogModel,
+    status_icon,
+)
 from desktop.ui.widgets import named, with_clear_button
 
 EMPTY_TEXT = "No backups yet. Select a connection and press Back up now."
@@ -66,6 +72,7 @@ class CatalogView(QWidget):
         self.status_filter = named(QComboBox(self), "catalogStatusFilter", "Show backups with status")
         self.status_filter.addItem(ALL_STATUSES, None)
         self.status_filter.addItem("Without failed and cancelled", WITHOUT_UNFINISHED)
+        self.status_filter.addItem("Safety copies before restores", SAFETY_COPIES)
         for status in STATUSES_IN_MENU:
             self.status_filter.addItem(status_icon(status), fmt.status_text(status), status)
         self.clear_unfinished = named(QPushButton(self), "clearUnfinishedButton",

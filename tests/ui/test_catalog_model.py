@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.core.store.catalog import BackupRecord
-from desktop.ui.catalog_model import WITHOUT_UNFINISHED, CatalogFilter, CatalogModel
+from desktop.ui.catalog_model import SAFETY_COPIES, WITHOUT_UNFINISHED, CatalogFilter, CatalogModel
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -194,3 +194,6 @@ def test_filters_by_connection_and_status_and_keeps_them_while_rows_change(model
     assert shown_ids(proxy) == ["a1", "b2", "c3", "d4", "e5"]
     proxy.set_status(WITHOUT_UNFINISHED)
     assert "c3" not in shown_ids(proxy)  # the failed one
+    model.upsert(replace(model.record_at(4), kind="safety"))
+    proxy.set_status(SAFETY_COPIES)
+    assert shown_ids(proxy) == ["e5"]
