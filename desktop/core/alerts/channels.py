@@ -18,12 +18,11 @@ from filelock import FileLock
 
 from desktop.core.errors import UsageError
 from desktop.core.store.paths import AppPaths
-from desktop.core.store.settings import damaged_config_file, read_config_file, write_config_file
+from desktop.core.store.settings import read_entries, write_entries
 
 KINDS = ("email", "webhook")
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-_FILE_VERSION = 1
 
 
 def utc_stamp(now: Optional[datetime] = None) -> str:
@@ -151,14 +150,8 @@ class ChannelStore:
             self._save(channels)
 
     def _load(self) -> dict[str, AlertChannel]:
-        data = read_config_file(self._file, what="alert channels")
-        if data is None:
-            return {}
-        try:
-            return {entry["id"]: AlertChannel.from_dict(entry) for entry in data["channels"]}
-        except (KeyError, TypeError) as exc:
-            raise damaged_config_file(self._file, "alert channels", exc) from exc
+        return read_entries(self._file, "alert channels", "channels", AlertChannel.from_dict, key="id")
 
     def _save(self, channels: dict[str, AlertChannel]) -> None:
         entries = [channel.to_json() for channel in channels.values()]
-        write_config_file(self._file, {"version": _FILE_VERSION, "channels": entries})
+        write_entries(self._file, "channels", entries)

@@ -4,9 +4,7 @@ from __future__ import annotations
 from desktop.core.errors import UsageError
 from desktop.core.schedule.model import Schedule, validate
 from desktop.core.store.paths import AppPaths
-from desktop.core.store.settings import damaged_config_file, read_config_file, write_config_file
-
-_FILE_VERSION = 1
+from desktop.core.store.settings import read_entries, write_entries
 
 
 class ScheduleStore:
@@ -42,14 +40,8 @@ class ScheduleStore:
         return schedule
 
     def _load(self) -> dict[str, Schedule]:
-        data = read_config_file(self._file, what="schedules")
-        if data is None:
-            return {}
-        try:
-            return {entry["id"]: Schedule.from_dict(entry) for entry in data["schedules"]}
-        except (KeyError, TypeError) as exc:
-            raise damaged_config_file(self._file, "schedules", exc) from exc
+        return read_entries(self._file, "schedules", "schedules", Schedule.from_dict, key="id")
 
     def _save(self, schedules: dict[str, Schedule]) -> None:
         entries = [schedule.to_dict() for schedule in schedules.values()]
-        write_config_file(self._file, {"version": _FILE_VERSION, "schedules": entries})
+        write_entries(self._file, "schedules", entries)

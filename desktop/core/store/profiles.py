@@ -14,11 +14,10 @@ from desktop.core.store.audited import audited
 from desktop.core.store.installation import Installation
 from desktop.core.store.paths import AppPaths
 from desktop.core.store.secret_store import Secrets
-from desktop.core.store.settings import damaged_config_file, read_config_file, write_config_file
+from desktop.core.store.settings import read_entries, write_entries
 
 ENVIRONMENTS = ("development", "production")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-_FILE_VERSION = 1
 # Profile names end up in backup file names and on command lines: letters
 # (any script), digits, space, '.', '_', '-'; no leading or trailing dot or
 # space, which Windows strips from file names.
@@ -257,17 +256,11 @@ class ProfileStore:
         return self._secrets.get_password(profile.name)
 
     def _load(self) -> dict[str, Profile]:
-        data = read_config_file(self._file, what="profiles")
-        if data is None:
-            return {}
-        try:
-            return {entry["name"]: Profile.from_dict(entry) for entry in data["profiles"]}
-        except (KeyError, TypeError) as exc:
-            raise damaged_config_file(self._file, "profiles", exc) from exc
+        return read_entries(self._file, "profiles", "profiles", Profile.from_dict, key="name")
 
     def _save(self, profiles: dict[str, Profile]) -> None:
         entries = [profile.to_dict() for profile in profiles.values()]
-        write_config_file(self._file, {"version": _FILE_VERSION, "profiles": entries})
+        write_entries(self._file, "profiles", entries)
 
 
 def _find(profiles: dict[str, Profile], name: str) -> Profile:

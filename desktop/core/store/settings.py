@@ -1,15 +1,21 @@
 """The user's preferences, a small JSON file under the config folder.
 
-`write_config_file` is shared with the profiles file: both are rewritten
+`write_config_file` is shared with the other config files (profiles,
+schedules, alert channels: `read_entries`/`write_entries`): all are rewritten
 whole, atomically, and private to the user.
 """
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 from desktop.core.durable import replace_file
 from desktop.core.errors import LifeboatError
 from desktop.core.store.paths import AppPaths
+
+T = TypeVar("T")
+ENTRIES_FILE_VERSION = 1
 
 
 @dataclass
@@ -94,3 +100,20 @@ def write_config_file(path: Path, data: dict) -> None:
             f"Check that the drive has free space and that you may write in {path.parent}.",
             detail=repr(exc),
         ) from exc
+
+
+def read_entries(path: Path, what: str, section: str, build: Callable[[dict], T], key: str) -> dict[str, T]:
+    """A file of entries (profiles, schedules, alert channels) by their attribute `key`;
+    {} when there is no file yet, LifeboatError when it is damaged."""
+    data = read_config_file(path, what=what)
+    if data is None:
+        return {}
+    try:
+        entries = [build(entry) for entry in data[section]]
+    except (KeyError, TypeError) as exc:
+        raise damaged_config_file(path, what, exc) from exc
+    return {getattr(entry, key): entry for entry in entries}
+
+
+def write_entries(path: Path, section: str, entries: list[dict]) -> None:
+    write_config_file(path, {"version": ENTRIES_FILE_VERSION, section: entries})
