@@ -13,10 +13,11 @@ from desktop.core.errors import LifeboatError
 from desktop.core.schedule import os_install
 from desktop.core.schedule.history import RunHistory
 from desktop.core.schedule.manage import add_schedule, remove_schedule
-from desktop.core.schedule.model import EVERY, Retention, new_schedule, next_run
 from desktop.core.schedule.retention import NOT_OURS, RetentionPlan, apply_retention
 from desktop.core.schedule.run_due import STILL_RUNNING, RunDueResult, run_due
+from desktop.core.schedule.slots import next_run
 from desktop.core.schedule.status import schedule_zone
+from desktop.core.store.schedules import EVERY, Retention, new_schedule
 from desktop.core.workspace import Workspace
 
 _KEEP = Retention()

@@ -9,8 +9,8 @@ from dataclasses import asdict
 
 from desktop.cli.terminal import print_json, table
 from desktop.core.schedule.status import schedule_zone
+from desktop.core.settings_change import KEYS, change_settings, describe_changes
 from desktop.core.store.settings import default_backups_dir
-from desktop.core.store.settings_edit import KEYS, change_settings, describe_changes
 from desktop.core.workspace import Workspace
 
 

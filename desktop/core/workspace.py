@@ -7,17 +7,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.core.errors import LifeboatError
 from desktop.core.format import container as crypto
 from desktop.core.localpg.leftovers import remove_leftovers
-from desktop.core.schedule.store import ScheduleStore
 from desktop.core.scratch import clean_at_start
-from desktop.core.store.audited import audit_log_of
+from desktop.core.store.audited import record_quietly
 from desktop.core.store.catalog import Catalog
 from desktop.core.store.installation import Installation
 from desktop.core.store.logs import setup_logging
 from desktop.core.store.paths import AppPaths, app_paths, folder_in_the_way
 from desktop.core.store.profiles import ProfileStore
+from desktop.core.store.schedules import ScheduleStore
 from desktop.core.store.secret_store import Secrets
 from desktop.core.store.settings import Settings, load_settings
 
@@ -69,7 +68,4 @@ class Workspace:
 
 
 def _record_removal(ws: Workspace, notes: list[str]) -> None:
-    try:
-        audit_log_of(ws).append("cleanup", message=" ".join(notes))
-    except LifeboatError as exc:
-        log.warning("activity log not written for the clean-up: %s", exc.message)
+    record_quietly(ws, "cleanup", message=" ".join(notes))

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import LifeboatError
 from desktop.core.schedule.manage import add_schedule, remove_schedule
-from desktop.core.schedule.model import Schedule
 from desktop.core.schedule.status import schedule_zone
 from desktop.core.schedule.words import keeps_text, schedule_next_text
 from desktop.core.store.profiles import Profile
+from desktop.core.store.schedules import Schedule
 from desktop.core.workspace import Workspace
 from desktop.ui.badges import environment_badge
 from desktop.ui.error_dialog import error_box

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.schedule.model import WEEKDAYS, Retention, Schedule, new_schedule
 from desktop.core.store.profiles import Profile
+from desktop.core.store.schedules import WEEKDAYS, Retention, Schedule, new_schedule
 from desktop.core.workspace import Workspace
 from desktop.ui.backup_options import BackupOptionsPanel
 from desktop.ui.widgets import HINT_STYLE, named, wrapped_label

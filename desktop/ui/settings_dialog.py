@@ -1,6 +1,6 @@
 """Settings (Tools menu): the window's `lifeboat settings set` and `lifeboat alerts`.
 
-The values are checked by core (settings_edit.py) when Save is pressed: a
+The values are checked by core (settings_change.py) when Save is pressed: a
 refusal shows under the form in the same words the command line uses, and
 nothing is saved. The alert channels below save themselves as they change.
 """
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import LifeboatError
+from desktop.core.settings_change import MEANINGS, change_settings
 from desktop.core.store.settings import Settings, default_backups_dir
-from desktop.core.store.settings_edit import MEANINGS, change_settings
 from desktop.core.workspace import Workspace
 from desktop.ui.alert_channels_panel import AlertChannelsPanel
 from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, named, wrapped_label
@@ -113,7 +113,7 @@ class SettingsDialog(QDialog):
             self.folder_field.setText(chosen)
 
     def changes(self) -> dict[str, str]:
-        """What the form says, as text for settings_edit; the defaults stay defaults."""
+        """What the form says, as text for settings_change; the defaults stay defaults."""
         folder = self.folder_field.text().strip()
         zone = self.zone_combo.currentText().strip()
         current = self.ws.settings

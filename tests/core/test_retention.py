@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop.core.schedule.history import RunHistory, RunRecord
-from desktop.core.schedule.model import Retention, new_schedule
 from desktop.core.schedule.retention import apply_retention, gfs_reasons, plan_retention
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
+from desktop.core.store.schedules import Retention, new_schedule
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.catalog_entries import manifest

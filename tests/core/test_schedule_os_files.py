@@ -15,10 +15,10 @@ import pytest
 from desktop.core.errors import LifeboatError
 from desktop.core.schedule import os_files, os_install
 from desktop.core.schedule.manage import add_schedule, remove_schedule, reregister_schedules
-from desktop.core.schedule.model import new_schedule
+from desktop.core.settings_change import change_settings
 from desktop.core.store.profiles import Profile
+from desktop.core.store.schedules import new_schedule
 from desktop.core.store.settings import Settings, save_settings
-from desktop.core.store.settings_edit import change_settings
 from desktop.core.workspace import Workspace
 
 NOW = datetime(2027, 1, 4, 12, tzinfo=UTC)

@@ -3,10 +3,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from desktop.core.schedule.manage import add_schedule
-from desktop.core.schedule.model import Retention, new_schedule
 from desktop.core.schedule.status import ConnectionStatus
 from desktop.core.schedule.words import ago_text, connection_words, keeps_text, status_words, when_text
 from desktop.core.store.profiles import Profile
+from desktop.core.store.schedules import Retention, new_schedule
 from desktop.core.workspace import Workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -15,9 +15,9 @@ from filelock import FileLock, Timeout
 
 from desktop.core.schedule import os_install
 from desktop.core.schedule.history import RunHistory
-from desktop.core.schedule.model import new_schedule
 from desktop.core.schedule.run_due import lock_path, run_due
 from desktop.core.store.audited import audit_log_of
+from desktop.core.store.schedules import new_schedule
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.faults import wait_for

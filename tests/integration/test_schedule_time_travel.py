@@ -16,10 +16,10 @@ import psycopg
 import pytest
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
-from desktop.core.schedule.model import Retention, new_schedule
 from desktop.core.schedule.retention import apply_retention
 from desktop.core.schedule.run_due import run_due
 from desktop.core.store.audited import audit_log_of
+from desktop.core.store.schedules import Retention, new_schedule
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QMessageBox, QSpinBox, QTimeEdit, QTreeWidget
 
 from desktop.core.schedule.manage import add_schedule
-from desktop.core.schedule.model import new_schedule
+from desktop.core.store.schedules import new_schedule
 from desktop.ui.schedule_dialog import ScheduleDialog
 from tests.ui.screens import save_screenshot
 from tests.ui.test_journey import by_name, click

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QListWidget
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.schedule.manage import add_schedule
-from desktop.core.schedule.model import new_schedule
+from desktop.core.store.schedules import new_schedule
 from desktop.ui import palette
 from desktop.ui.main_window import MainWindow
 from desktop.ui.schedule_dialog import ScheduleDialog

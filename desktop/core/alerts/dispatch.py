@@ -17,7 +17,7 @@ from desktop.core.alerts.events import AlertEvent
 from desktop.core.alerts.mail import send_email
 from desktop.core.alerts.webhook import post_webhook
 from desktop.core.errors import LifeboatError
-from desktop.core.store.audited import audit_log_of
+from desktop.core.store.audited import record_quietly
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.alerts")
@@ -100,8 +100,5 @@ def _remember(ws: Workspace, channel: AlertChannel, error: str) -> None:
 
 
 def _record(ws: Workspace, event: AlertEvent, result: str, message: str) -> None:
-    try:
-        audit_log_of(ws).append("alert", profile=event.connection, database=event.database,
-                                backup_id=event.backup_id or "", result=result, message=message)
-    except LifeboatError as exc:
-        log.warning("activity log not written for an alert: %s", exc.message)
+    record_quietly(ws, "alert", profile=event.connection, database=event.database,
+                   backup_id=event.backup_id or "", result=result, message=message)

@@ -8,7 +8,7 @@ import logging
 
 from desktop.core.alerts.channels import AlertChannel, ChannelStore
 from desktop.core.errors import LifeboatError
-from desktop.core.store.settings_edit import record_settings_change
+from desktop.core.store.audited import record_quietly
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.alerts")
@@ -18,8 +18,8 @@ def add_channel(ws: Workspace, channel: AlertChannel, password: str | None = Non
     if password:
         ws.secrets.set_alert_password(channel.id, password)
     ChannelStore(ws.paths).add(channel)
-    record_settings_change(ws, f"Alert channel {channel.id} added: {channel.describe()}"
-                + (", also on success" if channel.on_success else ""))
+    record_quietly(ws, "settings", message=f"Alert channel {channel.id} added: {channel.describe()}"
+                   + (", also on success" if channel.on_success else ""))
     return channel
 
 
@@ -30,7 +30,7 @@ def remove_channel(ws: Workspace, channel_id: str) -> AlertChannel:
             ws.secrets.delete_alert_password(channel.id)
         except LifeboatError as exc:  # the channel is gone either way; an orphan entry harms nothing
             log.warning("password of removed alert channel %s left in the keyring: %s", channel.id, exc.message)
-    record_settings_change(ws, f"Alert channel {channel.id} removed: {channel.describe()}")
+    record_quietly(ws, "settings", message=f"Alert channel {channel.id} removed: {channel.describe()}")
     return channel
 
 

@@ -15,7 +15,7 @@ from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, remove_leftover_s
 from desktop.core.localpg import inflight
 from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
 from desktop.core.localpg.private_server import remove_leftover
-from desktop.core.store.audited import audit_log_of
+from desktop.core.store.audited import record_quietly
 
 log = logging.getLogger("lifeboat.leftover_resources")
 
@@ -48,9 +48,5 @@ def _remover(kind: str):
 
 
 def _audit(ws, record: inflight.Record, message: str, duration: float) -> None:
-    try:
-        audit_log_of(ws).append(
-            "cleanup", result="ok", duration_s=duration, message=message,
-            profile=record.details.get("profile", ""), database=record.details.get("dbname", ""))
-    except LifeboatError as exc:
-        log.warning("activity log not written for a removed leftover: %s | %s", exc.message, exc.detail)
+    record_quietly(ws, "cleanup", result="ok", duration_s=duration, message=message,
+                   profile=record.details.get("profile", ""), database=record.details.get("dbname", ""))

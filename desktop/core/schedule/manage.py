@@ -6,8 +6,8 @@ it, nor left waking after it was removed.
 """
 from desktop.core.jobs.backup import validate_options
 from desktop.core.schedule import os_install
-from desktop.core.schedule.model import Schedule
 from desktop.core.store.audited import audited
+from desktop.core.store.schedules import Schedule
 from desktop.core.workspace import Workspace
 
 

@@ -15,7 +15,8 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, tzinfo
 from typing import Optional
 
-from desktop.core.schedule.model import WEEKDAYS, Schedule, next_run
+from desktop.core.schedule.slots import next_run
+from desktop.core.store.schedules import WEEKDAYS, Schedule
 
 TASK_NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 CRON_MARK = "# lifeboat-schedule "
@@ -62,7 +63,7 @@ def on_calendar(schedule: Schedule, zone_name: Optional[str]) -> list[str]:
     if schedule.every == "weekly":
         return [f"{','.join(day.capitalize() for day in schedule.on)} *-*-* {at}"]
     day = int(schedule.on[0])
-    # Day 29-31 runs on a shorter month's last day (model.py): wake then too.
+    # Day 29-31 runs on a shorter month's last day (slots.py): wake then too.
     return [f"*-*-{day:02d} {at}"] + ([f"*-*~01 {at}"] if day > 28 else [])
 
 

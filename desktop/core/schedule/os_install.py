@@ -21,8 +21,8 @@ import tzlocal
 from desktop.core.durable import replace_file
 from desktop.core.errors import LifeboatError
 from desktop.core.schedule import os_files
-from desktop.core.schedule.model import Schedule
 from desktop.core.schedule.status import schedule_zone
+from desktop.core.store.schedules import Schedule
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.schedule")

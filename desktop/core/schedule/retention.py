@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Optional
 
-from desktop.core.errors import LifeboatError
 from desktop.core.jobs.delete import delete_backup
 from desktop.core.schedule.history import RunHistory, RunRecord
-from desktop.core.schedule.model import Retention, Schedule
 from desktop.core.schedule.status import schedule_zone
-from desktop.core.store.audited import audit_log_of
+from desktop.core.store.audited import record_quietly
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.schedules import Retention, Schedule
 from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.retention")
@@ -155,10 +154,7 @@ def apply_retention(ws: Workspace, profile: Optional[str] = None, dry_run: bool 
 
 def _record(ws: Workspace, plan: RetentionPlan) -> None:
     message = plan.halted or f"kept {len(plan.keep)} scheduled backup(s), moved {len(plan.trash)} to the trash"
-    try:
-        audit_log_of(ws).append("retention", profile=plan.profile, message=message)
-    except LifeboatError as exc:
-        log.warning("activity log not written for retention: %s", exc.message)
+    record_quietly(ws, "retention", profile=plan.profile, message=message)
 
 
 def _started(record: BackupRecord) -> datetime:

@@ -26,10 +26,11 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.progress import ProgressCallback, ignore_progress
 from desktop.core.schedule.history import RunHistory, RunRecord
-from desktop.core.schedule.model import Schedule, latest_slot
 from desktop.core.schedule.retention import RetentionPlan, apply_retention
+from desktop.core.schedule.slots import latest_slot
 from desktop.core.schedule.status import connection_status, schedule_zone
-from desktop.core.store.audited import audit_log_of
+from desktop.core.store.audited import record_quietly
+from desktop.core.store.schedules import Schedule
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 
@@ -157,9 +158,5 @@ def _subject(ws: Workspace, profile: str) -> messages.Subject:
 
 
 def _audit(ws: Workspace, run: RunRecord, database: str) -> None:
-    try:
-        audit_log_of(ws).append("schedule_run", profile=run.profile, database=database,
-                                backup_id=run.backup_id or "", result="ok" if run.ok else "failed",
-                                message=f"schedule {run.schedule_id}: {run.message}")
-    except LifeboatError as exc:
-        log.warning("activity log not written for a scheduled run: %s", exc.message)
+    record_quietly(ws, "schedule_run", profile=run.profile, database=database, backup_id=run.backup_id or "",
+                   result="ok" if run.ok else "failed", message=f"schedule {run.schedule_id}: {run.message}")

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tzlocal
 
 from desktop.core.errors import LifeboatError
-from desktop.core.schedule.model import Schedule, next_run
+from desktop.core.schedule.slots import next_run
 from desktop.core.store.catalog import Catalog
+from desktop.core.store.schedules import Schedule
 from desktop.core.store.settings import Settings
 
 

@@ -5,8 +5,9 @@ else that wants to say it the same way); the times come from status.py.
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from desktop.core.schedule.model import Retention, Schedule, next_run
+from desktop.core.schedule.slots import next_run
 from desktop.core.schedule.status import ConnectionStatus, connection_status, schedule_zone
+from desktop.core.store.schedules import Retention, Schedule
 from desktop.core.workspace import Workspace
 
 # Spelled out rather than strftime("%a"), which follows the computer's locale.

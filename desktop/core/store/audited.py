@@ -118,6 +118,15 @@ def _record(owner: Any, action: str, subject: dict, result: str, started: float,
         log.warning("activity log not written for %s: %s | %s", action, exc.message, exc.detail)
 
 
+def record_quietly(owner: Any, action: str, **fields) -> None:
+    """One activity-log record for something that is not a job; a log that cannot
+    be written goes to the app log and never changes the outcome."""
+    try:
+        audit_log_of(owner).append(action, **fields)
+    except LifeboatError as exc:
+        log.warning("activity log not written for %s: %s | %s", action, exc.message, exc.detail)
+
+
 def audit_log_of(owner: Any) -> AuditLog:
     """The activity log of a Workspace (or ProfileStore): signed with its
     installation's keyring entry, its head kept in its catalog too."""

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop.core.errors import UsageError
-from desktop.core.schedule.model import latest_slot, new_schedule, next_run
+from desktop.core.schedule.slots import latest_slot, next_run
 from desktop.core.schedule.status import connection_status
-from desktop.core.schedule.store import ScheduleStore
+from desktop.core.store.schedules import ScheduleStore, new_schedule
 from desktop.core.workspace import Workspace
 from tests.catalog_entries import add_backup
 

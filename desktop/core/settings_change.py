@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.core.durable import check_writable
 from desktop.core.errors import LifeboatError, UsageError
 from desktop.core.schedule.manage import reregister_schedules
-from desktop.core.store.audited import audit_log_of
+from desktop.core.store.audited import record_quietly
 from desktop.core.store.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def change_settings(ws: "Workspace", changes: dict[str, str]) -> Settings:
     said = describe_changes(before, after)
     if said:
         save_settings(ws.paths, after)
-        record_settings_change(ws, "; ".join(said))
+        record_quietly(ws, "settings", message="; ".join(said))
     ws.settings = after
     if before.time_zone != after.time_zone:
         reregister_schedules(ws)  # the timers name the zone they wake in
@@ -144,10 +144,3 @@ def describe_changes(before: Settings, after: Settings) -> list[str]:
 
 def _shown(value: Any) -> str:
     return "default" if value is None else str(value)
-
-
-def record_settings_change(ws: "Workspace", message: str) -> None:
-    try:
-        audit_log_of(ws).append("settings", message=message)
-    except LifeboatError as exc:
-        log.warning("activity log not written for a settings change: %s", exc.message)

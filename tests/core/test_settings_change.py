@@ -2,9 +2,9 @@
 import pytest
 
 from desktop.core.errors import UsageError
+from desktop.core.settings_change import change_settings, parse_change
 from desktop.core.store.audited import audit_log_of
 from desktop.core.store.settings import default_backups_dir, load_settings
-from desktop.core.store.settings_edit import change_settings, parse_change
 from desktop.core.workspace import Workspace
 
 

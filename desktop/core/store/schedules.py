@@ -1,23 +1,22 @@
-"""What a schedule is, and when it is due.
+"""What a schedule is, and where schedules are kept (config_dir/schedules.json, 0600).
 
 A schedule belongs to one connection profile and says how often to back it
 up (hourly, daily at a time, weekly on days at a time, monthly on a day at a
 time), which backup options to use and how many of its backups retention keeps.
-Times are wall-clock times in the user's time zone (settings), so "daily at
-02:00" stays 02:00 across daylight-saving changes; everything stored is UTC.
+When it is due: schedule/slots.py.
 """
 import secrets
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from desktop.core.errors import UsageError
 from desktop.core.format.manifest import BackupOptions
+from desktop.core.store.paths import AppPaths
+from desktop.core.store.settings import read_entries, write_entries
 
 EVERY = ("hourly", "daily", "weekly", "monthly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# How far back latest_slot looks: one period of the slowest schedule, plus a margin.
-_LOOKBACK = timedelta(days=32)
 
 
 @dataclass
@@ -53,9 +52,12 @@ class Schedule:
         values["options"] = BackupOptions(**_known(BackupOptions, values.get("options", {})))
         return cls(**values)
 
+    def hour_minute(self) -> tuple[int, int]:
+        return _clock(self.at)
+
     def describe(self) -> str:
         """In plain words, as the window and `schedule list` show it."""
-        hour, minute = _clock(self.at)
+        hour, minute = self.hour_minute()
         if self.every == "hourly":
             return f"Every hour at {minute:02d} minutes past"
         if self.every == "daily":
@@ -103,57 +105,6 @@ def validate(schedule: Schedule) -> None:
         raise UsageError("Retention counts cannot be negative.")
 
 
-def next_run(schedule: Schedule, after: datetime, tz: tzinfo) -> datetime:
-    """The first slot strictly after `after` (UTC)."""
-    day = after.astimezone(tz).date() - timedelta(days=1)
-    while True:
-        for slot in _slots_on(schedule, day, tz):
-            if slot > after:
-                return slot
-        day += timedelta(days=1)
-
-
-def latest_slot(schedule: Schedule, now: datetime, tz: tzinfo) -> Optional[datetime]:
-    """The newest slot at or before `now`, not before the schedule was made; None if none yet.
-
-    A run is due when this is newer than the last attempt: however many slots
-    were missed, that is one run (catch up once)."""
-    created = datetime.fromisoformat(schedule.created_at) if schedule.created_at else now - _LOOKBACK
-    day = now.astimezone(tz).date()
-    stop = max(created, now - _LOOKBACK).astimezone(tz).date()
-    while day >= stop:
-        slots = [slot for slot in _slots_on(schedule, day, tz) if created <= slot <= now]
-        if slots:
-            return max(slots)
-        day -= timedelta(days=1)
-    return None
-
-
-def _slots_on(schedule: Schedule, day, tz: tzinfo) -> list[datetime]:
-    hour, minute = _clock(schedule.at)
-    if schedule.every == "hourly":
-        hours = range(24)
-    elif schedule.every == "weekly" and WEEKDAYS[day.weekday()] not in schedule.on:
-        return []
-    elif schedule.every == "monthly" and day.day != _month_day(schedule, day):
-        return []
-    else:
-        hours = [hour]
-    return [_utc(datetime.combine(day, time(h, minute)), tz) for h in hours]
-
-
-def _month_day(schedule: Schedule, day) -> int:
-    # Day 31 in a 30-day month (or 29-31 in February) runs on the month's last day.
-    next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return min(int(schedule.on[0]), (next_month - timedelta(days=1)).day)
-
-
-def _utc(local: datetime, tz: tzinfo) -> datetime:
-    # fold=0: an ambiguous autumn hour runs once, at its first occurrence; a
-    # spring-forward gap time runs at the instant it maps to.
-    return local.replace(tzinfo=tz).astimezone(UTC)
-
-
 def _clock(text: str) -> tuple[int, int]:
     try:
         parsed = datetime.strptime(text, "%H:%M")
@@ -165,3 +116,43 @@ def _clock(text: str) -> tuple[int, int]:
 def _known(cls, data: dict) -> dict:
     names = {f.name for f in fields(cls)}
     return {key: value for key, value in data.items() if key in names}
+
+
+class ScheduleStore:
+    def __init__(self, paths: AppPaths):
+        self._file = paths.config_dir / "schedules.json"
+
+    def list(self) -> "list[Schedule]":
+        return sorted(self._load().values(), key=lambda s: (s.profile.casefold(), s.created_at))
+
+    def for_profile(self, profile: str) -> "list[Schedule]":
+        return [schedule for schedule in self.list() if schedule.profile == profile]
+
+    def get(self, schedule_id: str) -> Schedule:
+        schedules = self._load()
+        matches = [key for key in schedules if key.startswith(schedule_id)] if schedule_id else []
+        if len(matches) != 1:
+            known = ", ".join(sorted(schedules)) or "none yet"
+            raise UsageError(f"There is no schedule {schedule_id!r} (schedules: {known}).")
+        return schedules[matches[0]]
+
+    def add(self, schedule: Schedule) -> Schedule:
+        validate(schedule)
+        schedules = self._load()
+        schedules[schedule.id] = schedule
+        self._save(schedules)
+        return schedule
+
+    def remove(self, schedule_id: str) -> Schedule:
+        schedule = self.get(schedule_id)
+        schedules = self._load()
+        del schedules[schedule.id]
+        self._save(schedules)
+        return schedule
+
+    def _load(self) -> dict[str, Schedule]:
+        return read_entries(self._file, "schedules", "schedules", Schedule.from_dict, key="id")
+
+    def _save(self, schedules: dict[str, Schedule]) -> None:
+        entries = [schedule.to_dict() for schedule in schedules.values()]
+        write_entries(self._file, "schedules", entries)
