@@ -4,6 +4,7 @@ import sys
 from desktop import __version__
 from desktop.cli import audit as cli_audit
 from desktop.cli import export as cli_export
+from desktop.cli import inspect as cli_inspect
 from desktop.cli import key as cli_key
 from desktop.cli import safety as cli_safety
 from desktop.cli import trash as cli_trash
@@ -59,7 +60,7 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS):
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS, cli_inspect.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:
@@ -178,6 +179,8 @@ def backup(ws: Workspace, args) -> int:
 
 
 def list_backups(ws: Workspace, args) -> int:
+    if args.table:
+        return cli_inspect.list_with_table(ws, args)
     records = ws.catalog.list(profile=args.profile)
     if args.json:
         print_json([record.to_json() for record in records])
@@ -190,6 +193,8 @@ def list_backups(ws: Workspace, args) -> int:
 
 
 def show_backup(ws: Workspace, args) -> int:
+    if args.contents:
+        return cli_inspect.show_contents(ws, args)
     record = ws.catalog.get(args.id)
     if args.json:
         print_json(record.to_json())
