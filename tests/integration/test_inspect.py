@@ -22,6 +22,7 @@ from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.postgres.tools import tools_for_server
 from desktop.core.store.audit_log import spreadsheet_safe
 from desktop.core.workspace import Workspace
+from tests.faults import fill_with_noise
 from tests.integration import inspect_fixtures
 
 FORMATS = ("custom", "plain", "directory")
@@ -219,3 +220,20 @@ def test_search_across_backups(ws, make_profile, pg15, chinook_db, pagila_db):
     assert [(f.record.id, f.tables) for f in found] == [(first.id, {"public.artist": 275})]
     assert {f.record.id for f in backups_with_table(ws, "actor")} == {second.id}
     assert backups_with_table(ws, "nothing_here") == []
+
+
+def test_a_preview_reads_only_the_start_of_a_larger_backup(ws, make_profile, pg15, fresh_db):
+    dbname = fresh_db(prefix="early_small")
+    pg15.run_psql(dbname, "CREATE TABLE aaa_small (id int PRIMARY KEY, name text);"
+                          "INSERT INTO aaa_small SELECT g, 'row ' || g FROM generate_series(1, 100) g;")
+    fill_with_noise(pg15.conninfo(dbname), 40)
+    measured = {}
+    for fmt in ("custom", "plain"):
+        record = backup_of(ws, make_profile, pg15, dbname, fmt)
+        result = preview_table(ws, record.id, "aaa_small", 10)
+        assert [row[0] for row in result.rows] == [str(n) for n in range(1, 11)] and result.order == BY_KEY
+        measured[fmt] = result.reading.bytes_read / record.size_bytes, result.reading.passes
+    # custom: the table of contents twice, then the small table's data, all near the start.
+    assert measured["custom"][0] < 0.3 and measured["custom"][1] == 3
+    # plain: no table of contents, so one whole pass for it, then only up to the table's data.
+    assert 1.0 <= measured["plain"][0] < 1.3 and measured["plain"][1] == 2

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Optional
 
 from desktop.core.errors import UnknownTable
-from desktop.core.inspect.archive import Reading, archive_tools, directory_toc, lines_of, run_listing, tool_lines
+from desktop.core.format.pipeline import cancellable
+from desktop.core.inspect.archive import Reading, archive_tools, directory_toc, run_listing, tool_lines
 from desktop.core.inspect.script import Entry, ScriptReader, TableShape
 from desktop.core.open_backup import OpenedBackup, check_identity, open_backup, plaintext
 from desktop.core.postgres.snapshot import split_table_key
@@ -92,9 +93,7 @@ def contents_of(ws: Workspace, opened: OpenedBackup, cancel: CancelToken) -> Con
     fmt = opened.manifest.format
     if fmt == "plain":
         with plaintext(opened, reading.counter()) as (blocks, _):
-            for line in lines_of(blocks):
-                cancel.raise_if_cancelled()
-                reader.feed(line)
+            reader.feed_blocks(cancellable(blocks, cancel))
         sizes, data_files = dict(reader.data_bytes), {}
     elif fmt == "directory":
         sizes, data_files = _read_directory(ws, opened, reader, reading, cancel)

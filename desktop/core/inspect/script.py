@@ -104,6 +104,43 @@ class ScriptReader:
             return
         self._other_line(line)
 
+    def feed_blocks(self, blocks) -> None:
+        """A whole script as blocks of bytes. The rows of a COPY block are
+        measured with one search for its end, not line by line: most of a
+        backup is rows, and a Python loop per row would take 20 s a GB."""
+        carry = b""
+        for block in blocks:
+            data, pos = carry + block, 0
+            while True:
+                if self._copying is not None:
+                    pos = self._skip_rows(data, pos)
+                    if self._copying is not None:
+                        break
+                end = data.find(b"\n", pos)
+                if end < 0:
+                    break
+                self.feed(data[pos:end])
+                pos = end + 1
+            carry = data[pos:]
+        if carry:
+            self.feed(carry)
+
+    def _skip_rows(self, data: bytes, pos: int) -> int:
+        """Past the COPY rows in `data` from `pos` (a line start): past the end marker
+        when it is there, else up to the last whole line."""
+        if data.startswith(COPY_END + b"\n", pos):
+            rows_end = pos
+        else:
+            found = data.find(b"\n" + COPY_END + b"\n", pos)
+            if found < 0:
+                last = max(data.rfind(b"\n", pos) + 1, pos)
+                self.data_bytes[self._copying] += last - pos
+                return last
+            rows_end = found + 1
+        self.data_bytes[self._copying] += rows_end - pos
+        self._copying = None
+        return rows_end + len(COPY_END) + 1
+
     def _other_line(self, line: str) -> None:
         target = copy_target(line)
         if target:
