@@ -19,11 +19,15 @@ from desktop.core.inspect.preview import AS_STORED, BY_KEY, preview_table
 from desktop.core.inspect.search import backups_with_table
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
+from desktop.core.jobs.export.import_copies import run_import
+from desktop.core.jobs.export.run import ExportRequest, run_export
 from desktop.core.postgres.tools import tools_for_server
 from desktop.core.store.audit_log import spreadsheet_safe
+from desktop.core.store.secret_store import Secrets
 from desktop.core.workspace import Workspace
-from tests.faults import fill_with_noise
+from tests.faults import child_processes, fill_with_noise
 from tests.integration import inspect_fixtures
+from tests.keyrings import MemoryKeyring
 
 FORMATS = ("custom", "plain", "directory")
 unusual_db = inspect_fixtures.unusual_db
@@ -237,3 +241,24 @@ def test_a_preview_reads_only_the_start_of_a_larger_backup(ws, make_profile, pg1
     assert measured["custom"][0] < 0.3 and measured["custom"][1] == 3
     # plain: no table of contents, so one whole pass for it, then only up to the table's data.
     assert 1.0 <= measured["plain"][0] < 1.3 and measured["plain"][1] == 2
+
+
+def test_an_imported_backup_opens_like_any_other_and_leaves_nothing_behind(ws, make_profile, pg15, unusual_db,
+                                                                           tmp_path):
+    record = backup_of(ws, make_profile, pg15, unusual_db, "directory")
+    run_export(ws, ExportRequest([record.id], tmp_path / "usb", "correct horse battery staple"))
+    elsewhere = Workspace.open(environ={"LIFEBOAT_HOME": str(tmp_path / "other-machine")},
+                               secrets=Secrets(MemoryKeyring()))
+    assert run_import(elsewhere, tmp_path / "usb", "correct horse battery staple").added
+    contents = read_contents(elsewhere, record.id)
+    assert contents.table("select").rows == 300
+    result = preview_table(elsewhere, record.id, "select", 5, contents=contents)
+    assert [row[0] for row in result.rows] == ["1", "2", "3", "4", "5"]
+    export_table(elsewhere, record.id, "select", "jsonl", tmp_path / "select.jsonl", contents=contents)
+    assert len((tmp_path / "select.jsonl").read_text().splitlines()) == 300
+    # Nothing decrypted stays on disk, and no pg_restore is left running.
+    custom = backup_of(ws, make_profile, pg15, unusual_db)
+    preview_table(ws, custom.id, "select", 1)
+    for workspace in (ws, elsewhere):
+        assert list(workspace.paths.staging_dir.iterdir()) == []
+    assert child_processes("pg_restore") == []
