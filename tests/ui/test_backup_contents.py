@@ -33,6 +33,7 @@ def test_contents_tree_preview_and_export(qtbot, ws, pg15, unusual_db, make_prof
     qtbot.waitExposed(dialog)
     panel = dialog.contents_panel
     assert panel.contents is None  # nothing is read before the tab is opened
+    save_screenshot(dialog, "backup_details_summary_tab", shows=("tableCounts", "restoreButton", "detailsTabs"))
     dialog.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: panel.contents is not None, timeout=30000)
     tree = panel.tree
