@@ -262,3 +262,16 @@ def test_an_imported_backup_opens_like_any_other_and_leaves_nothing_behind(ws, m
     for workspace in (ws, elsewhere):
         assert list(workspace.paths.staging_dir.iterdir()) == []
     assert child_processes("pg_restore") == []
+
+
+@pytest.mark.parametrize("fmt", ["custom", "plain"])
+def test_a_data_only_backup_shows_its_tables_from_their_data(ws, make_profile, pg15, unusual_db, tmp_path, fmt):
+    make_profile(pg15, unusual_db, name="data-only")
+    record = run_backup(ws, BackupRequest(profile="data-only", options=BackupOptions(format=fmt, data_only=True)))
+    contents = read_contents(ws, record.id)
+    assert {t.key for t in contents.tables} == set(record.row_counts)
+    result = preview_table(ws, record.id, "select", 2, contents=contents)
+    assert (result.columns, result.rows, result.order) == (["from", "order"], [["1", "r1"], ["2", "r2"]], AS_STORED)
+    export_table(ws, record.id, "public.nokey", "csv", tmp_path / "nokey.csv", contents=contents)
+    # The column types are not in the backup, so every cell counts as text for the spreadsheet guard.
+    assert (tmp_path / "nokey.csv").read_text() == "a,b\n'=1+1,2\n'@x,\n'-3,'-3\nplain,0\n"

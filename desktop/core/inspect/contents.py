@@ -102,6 +102,10 @@ def contents_of(ws: Workspace, opened: OpenedBackup, cancel: CancelToken) -> Con
         sizes, data_files = {}, {}
     reader.finish()
     manifest = opened.manifest
+    for key in manifest.row_counts:
+        if key not in reader.tables:  # a data-only backup: its tables are not defined in it
+            schema, name = split_table_key(key)
+            reader.tables[key] = TableShape(key, schema, name)
     for shape in reader.tables.values():
         shape.rows = manifest.row_counts.get(shape.key)
         shape.data_bytes = sizes.get(shape.key)

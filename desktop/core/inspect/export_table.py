@@ -20,7 +20,7 @@ from desktop.core.inspect.contents import Contents, contents_of
 from desktop.core.inspect.copy_text import csv_line, decode_row, is_number_type, json_converter, json_row
 from desktop.core.inspect.preview import AS_STORED, BY_KEY, Unorderable, in_column_order, row_key
 from desktop.core.inspect.sorting import sorted_by_key
-from desktop.core.inspect.table_data import table_lines
+from desktop.core.inspect.table_data import known_columns, table_lines
 from desktop.core.open_backup import check_identity, open_backup
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.workspace import Workspace
@@ -127,11 +127,11 @@ class _Export:
 
     def write(self, out: Path, key) -> TableExport:
         self.tracker.update(phase=f"Exporting {self.shape.key}", total=self.shape.rows, done=0)
-        types = [c.type for c in self.shape.columns if not c.generated]
         with AtomicFile(out) as target:
-            writer = _Writer(_TextSink(target), self.fmt, self.columns, types, self.guard)
             with table_lines(self.ws, self.opened, self.contents, self.shape, Reading(), self.cancel) as lines:
-                rows = self._rows(lines)
+                rows = self._rows(known_columns(self.shape, lines))
+                types = [c.type for c in self.shape.columns if not c.generated]
+                writer = _Writer(_TextSink(target), self.fmt, self.columns, types, self.guard)
                 for values in sorted_by_key(rows, key, self.ws.paths.staging_dir) if key else rows:
                     writer.row(values)
                     if writer.rows % 10000 == 0:

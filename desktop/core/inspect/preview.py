@@ -21,7 +21,7 @@ from desktop.core.inspect.archive import Reading
 from desktop.core.inspect.contents import Contents, contents_of
 from desktop.core.inspect.copy_text import Value, decode_row
 from desktop.core.inspect.script import TableShape
-from desktop.core.inspect.table_data import table_lines
+from desktop.core.inspect.table_data import known_columns, table_lines
 from desktop.core.open_backup import check_identity, open_backup
 from desktop.core.progress import CancelToken
 from desktop.core.workspace import Workspace
@@ -108,12 +108,12 @@ def preview_table(ws: Workspace, id_or_file: str, table: str, limit: int = DEFAU
     check_identity(opened)
     contents = contents or contents_of(ws, opened, cancel)
     shape = contents.table(table)
-    columns = [c.name for c in shape.columns if not c.generated]
-    types = [c.type for c in shape.columns if not c.generated]
     reading = Reading(contents.reading.bytes_read, contents.reading.passes)
-    key = row_key(shape, columns)
     with table_lines(ws, opened, contents, shape, reading, cancel) as lines:
-        rows, order, more = _collect(lines, columns, contents.encoding, max(limit, 0), key)
+        lines = known_columns(shape, lines)
+        columns = [c.name for c in shape.columns if not c.generated]
+        types = [c.type for c in shape.columns if not c.generated]
+        rows, order, more = _collect(lines, columns, contents.encoding, max(limit, 0), row_key(shape, columns))
     return Preview(contents.backup_id, shape.key, columns, types, rows, order, more, reading,
                    time.monotonic() - started)
 

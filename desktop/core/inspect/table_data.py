@@ -11,6 +11,7 @@ A partitioned table's rows are those of its partitions, read in turn.
 Yielded: (the COPY block's column names, one COPY text line).
 """
 import gzip
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -19,7 +20,7 @@ from typing import Optional
 from desktop.core.format.pipeline import BLOCK
 from desktop.core.inspect.archive import Reading, archive_tools, lines_of, tar_members, tool_lines
 from desktop.core.inspect.contents import Contents
-from desktop.core.inspect.script import COPY_END, TableShape, copy_target
+from desktop.core.inspect.script import COPY_END, Column, TableShape, copy_target
 from desktop.core.open_backup import OpenedBackup, plaintext
 from desktop.core.progress import CancelToken
 from desktop.core.workspace import Workspace
@@ -76,6 +77,18 @@ def table_lines(ws: Workspace, opened: OpenedBackup, contents: Contents, shape: 
                 *sorted({f"--table={leaf.name}" for leaf in leaves})]
         with tool_lines(opened, argv, reading, cancel) as lines:
             yield copy_blocks(lines, wanted, contents.encoding)
+
+
+def known_columns(shape: TableShape, lines: Iterator[RowLine]) -> Iterator[RowLine]:
+    """`lines`, once `shape` has columns: a data-only backup defines no tables,
+    so their columns (types unknown) are those its first COPY block names."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        return iter(())
+    if not shape.columns:
+        shape.columns = [Column(name, "") for name in first[0]]
+    return itertools.chain([first], lines)
 
 
 def _cancellable(lines: Iterator[bytes], cancel: CancelToken) -> Iterator[bytes]:
