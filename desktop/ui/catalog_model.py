@@ -270,7 +270,7 @@ class CatalogFilter(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_search(self, text: str) -> None:
-        """Every word typed must appear in the connection, database, id, status, file path or a table's name."""
+        """Every word typed must appear in the connection, database, id, status or file path."""
         self._change_filter("_terms", text.casefold().split())
 
     def set_profile(self, name: Optional[str]) -> None:
@@ -297,6 +297,6 @@ class CatalogFilter(QSortFilterProxyModel):
             return True
         haystack = " ".join(
             (record.profile, record.database, record.id, record.status,
-             fmt.status_text(record.status), record.path or "", *record.row_counts)
+             fmt.status_text(record.status), record.path or "")
         ).casefold()
         return all(term in haystack for term in self._terms)

@@ -54,7 +54,7 @@ class CatalogView(QWidget):
         self._quiet = False  # while set_records restores the selection
 
         self.search = named(QLineEdit(self), "catalogSearch", "Search backups")
-        self.search.setPlaceholderText("Search by connection, database, table, status or file\u2026")
+        self.search.setPlaceholderText("Search by connection, database, status or file\u2026")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(240)
         self.profile_filter = named(QComboBox(self), "catalogProfileFilter", "Show backups of connection")

@@ -1,13 +1,11 @@
-"""The Contents tab of a backup's details: the tree, a table's first rows, Export…,
-and the catalog's search finding backups by a table they hold."""
+"""The Contents tab of a backup's details: the tree, a table's first rows, Export…"""
 import json
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt
 
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.ui.backup_details import BackupDetailsDialog
-from desktop.ui.catalog_model import CatalogFilter, CatalogModel
 from desktop.ui.preview_model import NULL_TEXT
 from tests.integration import inspect_fixtures
 from tests.ui.screens import save_screenshot
@@ -73,13 +71,3 @@ def test_details_without_a_workspace_have_no_contents_tab(qtbot):
     dialog = BackupDetailsDialog(record("a1"))
     qtbot.addWidget(dialog)
     assert dialog.contents_panel is None
-
-
-def test_catalog_search_finds_backups_by_a_table_they_hold(qtbot):
-    model = CatalogModel()
-    model.set_records([record("a1", row_counts={"public.invoices": 10}),
-                       record("b2", row_counts={"public.orders": 3})])
-    proxy: QSortFilterProxyModel = CatalogFilter()
-    proxy.setSourceModel(model)
-    proxy.set_search("invoices")
-    assert [proxy.data(proxy.index(row, 0), CatalogModel.RecordRole).id for row in range(proxy.rowCount())] == ["a1"]
