@@ -11,6 +11,8 @@
 Row counts come from the backup's manifest (counted in the dump's snapshot).
 """
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -171,19 +173,12 @@ def data_entries(listing: list[str], reader: ScriptReader) -> dict[str, str]:
     return found
 
 
-class _definitions_list:
+@contextmanager
+def _definitions_list(ws: Workspace, listing: list[str]) -> Iterator[Path]:
     """The listing without data entries, in a private file pg_restore -L reads (no rows in it)."""
-
-    def __init__(self, ws: Workspace, listing: list[str]):
-        self._ws, self._listing = ws, listing
-
-    def __enter__(self) -> Path:
-        self._ws.paths.staging_dir.mkdir(parents=True, exist_ok=True)
-        self._folder = job_folder(self._ws.paths.staging_dir)
-        path = Path(self._folder.name) / "definitions.list"
-        kept = [line for line in self._listing if not _DATA_ENTRY.match(line)]
+    ws.paths.staging_dir.mkdir(parents=True, exist_ok=True)
+    with job_folder(ws.paths.staging_dir) as folder:
+        path = Path(folder) / "definitions.list"
+        kept = [line for line in listing if not _DATA_ENTRY.match(line)]
         path.write_text("\n".join(kept) + "\n", encoding="utf-8")
-        return path
-
-    def __exit__(self, *exc) -> None:
-        self._folder.cleanup()
+        yield path
