@@ -1,8 +1,9 @@
-"""Looking inside backups: `show ID --contents`, `preview`, `export-table`, `list --table` (CLI.md)."""
+"""Looking inside backups: `show ID --contents`, `preview`, `export-table`, `list --table`, `compare` (CLI.md)."""
 import sys
 from pathlib import Path
 
 from desktop.cli.terminal import print_json, run_with_progress, table
+from desktop.core.inspect.compare import compare_backups
 from desktop.core.inspect.contents import Contents, read_contents
 from desktop.core.inspect.export_table import EXPORT_FORMATS, export_table
 from desktop.core.inspect.preview import BY_KEY, DEFAULT_LIMIT, preview_table
@@ -25,6 +26,12 @@ def add_parsers(sub) -> None:
     export.add_argument("table", metavar="TABLE")
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    compare = sub.add_parser("compare", help="what differs between two backups, or a backup and the database now")
+    compare.add_argument("id", metavar="ID")
+    other = compare.add_mutually_exclusive_group()
+    other.add_argument("id2", nargs="?", metavar="ID2")
+    other.add_argument("--live", action="store_true", help="compare with the database as it is now")
+    compare.add_argument("--json", action="store_true")
 
 
 def show_contents(ws: Workspace, args) -> int:
@@ -101,4 +108,28 @@ def list_with_table(ws: Workspace, args) -> int:
     return 0
 
 
-COMMANDS = {"preview": preview, "export-table": export}
+def compare(ws: Workspace, args) -> int:
+    result = run_with_progress(lambda report, cancel: compare_backups(ws, args.id, args.id2, args.live, cancel))
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print(f"Before: {result.before}\nAfter:  {result.after}")
+    if not result.changes:
+        print("No table, column or row count differs.")
+        return 0
+    rows = [(c.table, c.change, _change_words(c), _count(c.rows_before), _count(c.rows_after)) for c in result.changes]
+    print(table(rows, ("TABLE", "CHANGE", "COLUMNS", "ROWS BEFORE", "ROWS AFTER")))
+    return 0
+
+
+def _change_words(change) -> str:
+    words = [f"+{name}" for name in change.columns_added] + [f"-{name}" for name in change.columns_removed]
+    words += [f"{t['column']}: {t['before']} -> {t['after']}" for t in change.types_changed]
+    return ", ".join(words)
+
+
+def _count(number) -> str:
+    return "" if number is None else f"{number:,}"
+
+
+COMMANDS = {"preview": preview, "export-table": export, "compare": compare}

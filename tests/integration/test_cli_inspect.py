@@ -4,6 +4,8 @@ import csv
 import io
 import json
 
+from desktop.core.format.manifest import utc_now
+from tests.faults import wait_for
 from tests.integration import inspect_fixtures
 from tests.integration.cli_helpers import backup_id, failed_cleanly, ok
 
@@ -59,3 +61,34 @@ def test_list_backups_holding_a_table(lifeboat, make_profile, pg15, chinook_db, 
     text = ok(lifeboat("list", "--table", "artist")).stdout
     assert music in text and "public.artist" in text and "275" in text and films not in text
     assert "No backup" in ok(lifeboat("list", "--table", "nothing")).stdout
+
+
+def test_compare_two_backups_and_the_database_now(lifeboat, make_profile, pg15, chinook_db):
+    make_profile(pg15, chinook_db, name="music")
+    first = backup_id(lifeboat, "music")
+    done = utc_now()  # catalog times are to the second: let "the one before" be told apart
+    wait_for(lambda: utc_now() != done, timeout=5, what="the next second")
+    pg15.run_psql(chinook_db, "DROP TABLE playlist_track; ALTER TABLE artist ADD COLUMN country text;"
+                              "ALTER TABLE genre ALTER COLUMN name TYPE text;"
+                              "INSERT INTO media_type VALUES (99, 'Wax cylinder');")
+    second = backup_id(lifeboat, "music")
+    result = json.loads(ok(lifeboat("compare", first, second, "--json")).stdout)
+    changes = {c["table"]: c for c in result["tables"]}
+    assert (result["before"], result["after"]) == (f"backup {first}", f"backup {second}")
+    assert set(changes) == {"public.playlist_track", "public.artist", "public.genre", "public.media_type"}
+    assert changes["public.playlist_track"]["change"] == "removed"
+    assert changes["public.playlist_track"]["rows_before"] == 8715
+    assert changes["public.artist"]["columns_added"] == ["country"]
+    assert changes["public.genre"]["types_changed"] == [
+        {"column": "name", "before": "character varying(120)", "after": "text"}]
+    assert (changes["public.media_type"]["rows_before"], changes["public.media_type"]["rows_after"]) == (5, 6)
+    assert json.loads(ok(lifeboat("compare", second, "--json")).stdout) == result  # alone: with the one before
+
+    pg15.run_psql(chinook_db, "CREATE TABLE public.invoices_2027 (id int); DELETE FROM invoice_line;")
+    live = json.loads(ok(lifeboat("compare", second, "--live", "--json")).stdout)
+    assert live["after"] == "the database now (music)"
+    assert [(c["table"], c["change"], c["rows_after"]) for c in live["tables"]] == [
+        ("public.invoice_line", "changed", 0), ("public.invoices_2027", "added", 0)]
+    text = ok(lifeboat("compare", first, second)).stdout
+    assert "public.playlist_track" in text and "removed" in text and "+country" in text
+    failed_cleanly(lifeboat("compare", first), 2, "first of music")
