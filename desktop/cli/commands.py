@@ -60,11 +60,13 @@ def dispatch(ws: Workspace, args) -> int:
         return _PROFILE[args.profile_command](ws, args)
     if args.command == "catalog":
         return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS, cli_inspect.COMMANDS):
+    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS):
         if args.command in extra:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:
         return cli_export.COMMANDS[args.command](ws, args)
+    if args.command in cli_inspect.COMMANDS:
+        return cli_inspect.COMMANDS[args.command](ws, args)
     return _COMMANDS[args.command](ws, args)
 
 

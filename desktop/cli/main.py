@@ -69,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_trash.add_parsers(sub)
     cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
-    cli_key.add_parsers(sub)
     cli_inspect.add_parsers(sub)
+    cli_key.add_parsers(sub)
     return parser
 
 
