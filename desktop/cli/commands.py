@@ -6,6 +6,7 @@ from desktop.cli import alerts as cli_alerts
 from desktop.cli import audit as cli_audit
 from desktop.cli import backup_options
 from desktop.cli import export as cli_export
+from desktop.cli import inspect as cli_inspect
 from desktop.cli import key as cli_key
 from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
@@ -70,6 +71,8 @@ def dispatch(ws: Workspace, args) -> int:
             return extra[args.command](ws, args)
     if args.command in cli_export.COMMANDS:
         return cli_export.COMMANDS[args.command](ws, args)
+    if args.command in cli_inspect.COMMANDS:
+        return cli_inspect.COMMANDS[args.command](ws, args)
     return _COMMANDS[args.command](ws, args)
 
 
@@ -182,6 +185,8 @@ def backup(ws: Workspace, args) -> int:
 
 
 def list_backups(ws: Workspace, args) -> int:
+    if args.table:
+        return cli_inspect.list_with_table(ws, args)
     records = ws.catalog.list(profile=args.profile)
     if args.json:
         print_json([record.to_json() for record in records])
@@ -194,6 +199,8 @@ def list_backups(ws: Workspace, args) -> int:
 
 
 def show_backup(ws: Workspace, args) -> int:
+    if args.contents:
+        return cli_inspect.show_contents(ws, args)
     record = ws.catalog.get(args.id)
     if args.json:
         print_json(record.to_json())

@@ -16,6 +16,7 @@ from desktop.cli import alerts as cli_alerts
 from desktop.cli import audit as cli_audit
 from desktop.cli import backup_options, commands
 from desktop.cli import export as cli_export
+from desktop.cli import inspect as cli_inspect
 from desktop.cli import key as cli_key
 from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
@@ -49,9 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     _backup_parser(sub)
     listing = sub.add_parser("list", help="list backups")
     listing.add_argument("--profile")
+    listing.add_argument("--table", metavar="TABLE", help="only the backups holding this table, with its rows")
     listing.add_argument("--json", action="store_true")
     show = sub.add_parser("show", help="show one backup")
     show.add_argument("id")
+    show.add_argument("--contents", action="store_true", help="what the backup holds, read from the file")
     show.add_argument("--json", action="store_true")
     verify = sub.add_parser("verify", help="check that a backup file is intact")
     verify.add_argument("source", metavar="ID|FILE")
@@ -74,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_trash.add_parsers(sub)
     cli_safety.add_parsers(sub)
     cli_export.add_parsers(sub)
+    cli_inspect.add_parsers(sub)
     cli_key.add_parsers(sub)
     cli_alerts.add_parsers(sub)
     cli_settings.add_parsers(sub)

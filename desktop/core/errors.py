@@ -177,3 +177,7 @@ class MaskingRefused(LifeboatError):
 
 class ClusterError(LifeboatError):
     """A local PostgreSQL cluster (the demo's, the tests') failed to start or to run SQL."""
+
+
+class UnknownTable(UsageError):
+    """A table name that the backup does not hold, or that names more than one of its tables."""

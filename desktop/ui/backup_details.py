@@ -19,14 +19,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.jobs.label import LABEL_LIMIT
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
+from desktop.ui.backup_contents import BackupContentsPanel
 from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.catalog_model import status_icon
 from desktop.ui.widgets import HINT_STYLE, named
@@ -41,9 +44,12 @@ class BackupDetailsDialog(QDialog):
     delete_requested = Signal(object)
     note_saved = Signal(object, str)  # the record, its new note ("" removes it)
 
-    def __init__(self, record: BackupRecord, parent: Optional[QWidget] = None):
+    def __init__(self, record: BackupRecord, parent: Optional[QWidget] = None, ws: Optional[Workspace] = None):
+        """With `ws`, a completed backup also gets a Contents tab (what is inside, previews, export)."""
         super().__init__(parent)
         self.record = record
+        self.contents_panel = (BackupContentsPanel(ws, record, self)
+                               if ws is not None and record.status == "completed" and record.path else None)
         self.setObjectName("backupDetailsDialog")
         self.setWindowTitle(f"Backup of {record.database} \u2013 {fmt.local_datetime(record.started_at)}")
         self.setAccessibleName("Backup details")
@@ -213,8 +219,23 @@ class BackupDetailsDialog(QDialog):
         notice = self._notice()
         if notice is not None:
             layout.addWidget(notice)
-        layout.addLayout(body, 1)
+        if self.contents_panel is None:
+            layout.addLayout(body, 1)
+        else:
+            layout.addWidget(self._tabs(body), 1)
         layout.addLayout(buttons)
+
+    def _tabs(self, body: QHBoxLayout) -> QTabWidget:
+        summary = QWidget(self)
+        summary.setLayout(body)
+        tabs = QTabWidget(self)
+        tabs.setObjectName("detailsTabs")
+        tabs.setAccessibleName("Backup details and contents")
+        tabs.addTab(summary, "Summary")
+        tabs.addTab(self.contents_panel, "Contents")
+        tabs.currentChanged.connect(lambda index: index == 1 and self.contents_panel.load())
+        self.tabs = tabs
+        return tabs
 
     def _copyable(self, value: Optional[str], name: str, accessible: str,
                   copy_accessible: str) -> tuple[QLineEdit, QPushButton]:

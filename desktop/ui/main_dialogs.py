@@ -95,7 +95,7 @@ class WindowDialogs:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def show_details(self, record: BackupRecord) -> BackupDetailsDialog:
-        dialog = BackupDetailsDialog(record, self)
+        dialog = BackupDetailsDialog(record, self, ws=self.ws)
         dialog.restore_requested.connect(lambda r: (dialog.accept(), self.open_restore_wizard(r)))
         dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
         dialog.test_restore_requested.connect(self.open_test_restore)

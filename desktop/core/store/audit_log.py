@@ -321,11 +321,13 @@ def write_csv(records: Iterable[AuditRecord], out: TextIO) -> None:
 
 def _csv_cell(value) -> str:
     text = str(value)
-    # A cell starting with = + - @ runs as a formula in a spreadsheet
-    # (OWASP "CSV injection"); a leading apostrophe keeps it text.
-    if text[:1] in ("=", "+", "-", "@") and not isinstance(value, (int, float)):
-        return "'" + text
-    return text
+    return text if isinstance(value, (int, float)) else spreadsheet_safe(text)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell starting with = + - @ runs as a formula in a spreadsheet
+    (OWASP "CSV injection"); a leading apostrophe keeps it text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def filter_records(records: Iterable[AuditRecord], action: Optional[str] = None,
