@@ -66,7 +66,7 @@ def main_window(ws):
 WINDOWS = {
     "main window": main_window,
     "add connection": lambda ws: ProfileDialog(ws),
-    "backup details": lambda ws: BackupDetailsDialog(ws.catalog.get("b1b1")),
+    "backup details": lambda ws: BackupDetailsDialog(ws.catalog.get("b1b1"), ws=ws),
     "export": lambda ws: ExportDialog(ws, [ws.catalog.get("b1b1")], drives=[]),
     "import": lambda ws: ImportDialog(ws),
     "trash": lambda ws: TrashDialog(ws),
