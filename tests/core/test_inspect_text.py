@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from desktop.core.inspect.copy_text import csv_line, decode_row, json_converter, json_row
+from desktop.core.inspect.copy_text import csv_line, json_converter, json_row
 from desktop.core.inspect.preview import Unorderable, key_function, row_key
 from desktop.core.inspect.script import Column, ScriptReader, TableShape, copy_target, python_encoding
 from desktop.core.inspect.sorting import sorted_by_key
 from desktop.core.inspect.sqlnames import column_type, identifier_list, read_qualified, split_top_level
+from desktop.core.postgres.copy_format import decode_row
 
 # Recorded from `pg_dump 18.6 --format=plain` (pagila's customer, a quoted schema, a partition).
 SCRIPT = b"""--

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from desktop.core.errors import MaskingRefused
-from desktop.core.masking.copytext import decode_field, encode_field, parse_copy_header
+from desktop.core.masking.copytext import parse_copy_header
 from desktop.core.masking.keyed import Keyed
 from desktop.core.masking.plan import MaskPlan
 from desktop.core.masking.rules import (
@@ -26,6 +26,7 @@ from desktop.core.masking.rules import (
 from desktop.core.masking.schema import Column
 from desktop.core.masking.stream import CopyMasker
 from desktop.core.masking.suggest import _is_iban, suggest_column
+from desktop.core.postgres.copy_format import decode_field, encode_field
 
 KEY = Keyed(b"k" * 32)
 MILLION = 1_000_000

@@ -13,7 +13,7 @@ from psycopg import sql
 from desktop.core.errors import UnknownTable
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.inspect.contents import read_contents
-from desktop.core.inspect.copy_text import decode_row, is_number_type
+from desktop.core.inspect.copy_text import is_number_type
 from desktop.core.inspect.export_table import export_table
 from desktop.core.inspect.preview import AS_STORED, BY_KEY, preview_table
 from desktop.core.inspect.search import backups_with_table
@@ -21,6 +21,7 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.export.import_copies import run_import
 from desktop.core.jobs.export.run import ExportRequest, run_export
+from desktop.core.postgres.copy_format import decode_row
 from desktop.core.postgres.tools import tools_for_server
 from desktop.core.store.audit_log import spreadsheet_safe
 from desktop.core.store.secret_store import Secrets

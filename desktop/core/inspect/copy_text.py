@@ -18,39 +18,14 @@ text PostgreSQL prints, numeric and floating point included (a JSON reader
 would round a numeric's digits, and NaN and Infinity are not JSON numbers).
 """
 import json
-import re
 from collections.abc import Callable
 from typing import Optional
 
 from desktop.core.store.audit_log import spreadsheet_safe
 
-_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.DOTALL)
-_SIMPLE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 _INTEGERS = {"smallint", "integer", "bigint"}
 NUMERIC_TYPES = _INTEGERS | {"real", "double precision", "money", "oid"}
 Value = Optional[str]
-
-
-def _unescape(match: re.Match) -> bytes:
-    octal, hexa, other = match.groups()
-    if octal:
-        return bytes([int(octal, 8) & 0xFF])
-    if hexa:
-        return bytes([int(hexa, 16)])
-    return _SIMPLE.get(other, other)
-
-
-def decode_row(line: bytes, encoding: str = "utf-8") -> list[Value]:
-    """One COPY text line (without its newline) as values; None is NULL."""
-    values = []
-    for raw in line.split(b"\t"):
-        if raw == b"\\N":
-            values.append(None)
-        elif b"\\" in raw:
-            values.append(_ESCAPE.sub(_unescape, raw).decode(encoding, "replace"))
-        else:
-            values.append(raw.decode(encoding, "replace"))
-    return values
 
 
 def is_number_type(type_text: str) -> bool:

@@ -19,10 +19,11 @@ from typing import Optional
 
 from desktop.core.inspect.archive import Reading
 from desktop.core.inspect.contents import Contents, contents_of
-from desktop.core.inspect.copy_text import Value, decode_row
+from desktop.core.inspect.copy_text import Value
 from desktop.core.inspect.script import TableShape
 from desktop.core.inspect.table_data import known_columns, table_lines
 from desktop.core.open_backup import check_identity, open_backup
+from desktop.core.postgres.copy_format import decode_row
 from desktop.core.progress import CancelToken
 from desktop.core.workspace import Workspace
 

@@ -5,6 +5,7 @@ would (fmtId and quote_identifier share the keyword rules), so the
 qualified name it writes, `public."select"` or `"Sales Dept"."Order Items"`,
 is the catalog's table key as it is.
 """
+from collections.abc import Iterator
 from typing import Optional
 
 
@@ -61,42 +62,38 @@ def identifier_list(text: str) -> list[str]:
     return names
 
 
+def _outside_quotes(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(position, character, parenthesis depth after it) for each character from
+    `start` that is not inside quotes (a quoted name or a string literal)."""
+    depth, quoted = 0, None
+    for pos in range(start, len(text)):
+        char = text[pos]
+        if quoted:
+            quoted = None if char == quoted else quoted
+            continue
+        if char in "\"'":
+            quoted = char
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        yield pos, char, depth
+
+
 def parenthesised(text: str, start: int) -> Optional[tuple[str, int]]:
     """The text inside the parentheses opening at or after `start`, quotes respected, and the end."""
     open_at = text.find("(", start)
     if open_at < 0:
         return None
-    depth, pos, quoted = 0, open_at, None
-    while pos < len(text):
-        char = text[pos]
-        if quoted:
-            if char == quoted:
-                quoted = None
-        elif char in "\"'":
-            quoted = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return text[open_at + 1:pos], pos + 1
-        pos += 1
+    for pos, char, depth in _outside_quotes(text, open_at):
+        if char == ")" and depth == 0:
+            return text[open_at + 1:pos], pos + 1
     return None
 
 
 def split_top_level(text: str) -> list[str]:
     """`text` cut at the commas outside parentheses and quotes (a CREATE TABLE's column list)."""
-    pieces, depth, quoted, start = [], 0, None, 0
-    for pos, char in enumerate(text):
-        if quoted:
-            quoted = None if char == quoted else quoted
-        elif char in "\"'":
-            quoted = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
+    pieces, start = [], 0
+    for pos, char, depth in _outside_quotes(text):
+        if char == "," and depth == 0:
             pieces.append(text[start:pos])
             start = pos + 1
     pieces.append(text[start:])
@@ -110,19 +107,10 @@ _COLUMN_ENDS = (" DEFAULT ", " NOT NULL", " COLLATE ", " GENERATED ", " CONSTRAI
 def column_type(rest: str) -> tuple[str, bool]:
     """The type at the start of a column definition's rest, and whether the column
     is generated from an expression (such a column is not in the table's COPY data)."""
-    depth, quoted, pos = 0, None, 0
-    while pos < len(rest):
-        char = rest[pos]
-        if quoted:
-            quoted = None if char == quoted else quoted
-        elif char in "\"'":
-            quoted = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and char in " \n" and rest.replace("\n", " ").startswith(_COLUMN_ENDS, pos):
+    flat, pos = rest.replace("\n", " "), len(rest)
+    for at, char, depth in _outside_quotes(rest):
+        if depth == 0 and char in " \n" and flat.startswith(_COLUMN_ENDS, at):
+            pos = at
             break
-        pos += 1
     generated = " GENERATED ALWAYS AS (" in rest[pos:] and " AS IDENTITY" not in rest[pos:]
     return rest[:pos].strip().rstrip(","), generated

@@ -1,44 +1,8 @@
-"""PostgreSQL's COPY text format, as pg_dump writes it, for the masking filter.
-
-A data line holds one row: fields separated by a tab, `\\N` for NULL, and
-backslash escapes for a backslash, tab, newline, carriage return and a few
-more (PostgreSQL docs, COPY, "Text Format"). A COPY block starts with
-`COPY schema.table (col, ...) FROM stdin;`, names quoted as `format('%I')`
-quotes them, and ends with a line `\\.`.
+"""Which table and columns a COPY block holds, for the masking filter: its
+`COPY schema.table (col, ...) FROM stdin;` line, names quoted as
+`format('%I')` quotes them. The rows themselves: postgres/copy_format.py.
 """
-import re
 from typing import Optional
-
-NULL = b"\\N"
-_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.DOTALL)
-_SIMPLE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
-
-
-def _unescape_one(match: re.Match) -> bytes:
-    octal, hexa, char = match.groups()
-    if octal:
-        return bytes([int(octal, 8) & 0xFF])
-    if hexa:
-        return bytes([int(hexa, 16)])
-    return _SIMPLE.get(char, char)
-
-
-def decode_field(field: bytes) -> str:
-    """A non-NULL field's text. Bytes that are not UTF-8 survive a decode/encode round trip."""
-    raw = _ESCAPE.sub(_unescape_one, field) if b"\\" in field else field
-    return raw.decode("utf-8", "surrogateescape")
-
-
-def encode_field(value: Optional[str]) -> bytes:
-    if value is None:
-        return NULL
-    raw = value.encode("utf-8", "surrogateescape")
-    if b"\\" in raw:
-        raw = raw.replace(b"\\", b"\\\\")
-    for char, escaped in ((b"\t", b"\\t"), (b"\n", b"\\n"), (b"\r", b"\\r")):
-        if char in raw:
-            raw = raw.replace(char, escaped)
-    return raw
 
 
 def _identifiers(text: str) -> list[str]:

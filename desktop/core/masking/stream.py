@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from desktop.core.errors import MaskingRefused
-from desktop.core.masking.copytext import NULL, decode_field, encode_field, parse_copy_header
+from desktop.core.masking.copytext import parse_copy_header
 from desktop.core.masking.plan import Mask, MaskPlan
+from desktop.core.postgres.copy_format import NULL, decode_field, encode_field
 
 _END = b"\\."
 _CACHE = 200_000
