@@ -460,17 +460,21 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         close_cluster(setup)
 
 
-def main() -> int:
-    args = parse_args()
-    work = Path(tempfile.mkdtemp(prefix="lifeboat-bench-"))
+def run_in_scratch(name: str, benchmark, args) -> int:
+    """benchmark(args, work) in a temporary folder removed afterwards; 1 when a step failed."""
+    work = Path(tempfile.mkdtemp(prefix=f"lifeboat-{name}-"))
     try:
         benchmark(args, work)
     except StepFailed as exc:
-        print(f"\nbackup_ratio: a step failed: {exc}", file=sys.stderr)
+        print(f"\n{name}: a step failed: {exc}", file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def main() -> int:
+    return run_in_scratch("backup_ratio", benchmark, parse_args())
 
 
 if __name__ == "__main__":

@@ -21,10 +21,8 @@ whatever the figures.
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,10 +32,10 @@ from benchmarks.backup_ratio import (  # noqa: E402
     DBNAME,
     MB,
     Lifeboat,
-    StepFailed,
     close_cluster,
     database_facts,
     open_cluster,
+    run_in_scratch,
     settle,
     spread,
     verdict,
@@ -103,16 +101,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported (default 3)")
     parser.add_argument("--heavy", action="store_true", help="mask most rows too, not only the customers'")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the generated cluster in DIR, reuse it")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="lifeboat-maskbench-"))
-    try:
-        benchmark(args, work)
-    except StepFailed as exc:
-        print(f"\nmasking_ratio: a step failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return run_in_scratch("masking_ratio", benchmark, parser.parse_args())
 
 
 if __name__ == "__main__":
