@@ -42,6 +42,7 @@ class BackupDetailsDialog(QDialog):
     verify_requested = Signal(object)
     test_restore_requested = Signal(object)
     delete_requested = Signal(object)
+    compare_requested = Signal(object)
     note_saved = Signal(object, str)  # the record, its new note ("" removes it)
 
     def __init__(self, record: BackupRecord, parent: Optional[QWidget] = None, ws: Optional[Workspace] = None):
@@ -70,6 +71,9 @@ class BackupDetailsDialog(QDialog):
         self.verify_button = self._button("Verify", "verifyButton", "Verify this backup", self.verify_requested)
         self.test_restore_button = self._button("Test restore\u2026", "testRestoreButton",
                                                 "Test restore this backup", self.test_restore_requested)
+        self.compare_button = named(QPushButton("Compare\u2026", self), "compareButton",
+                                    "Compare this backup with another or with the database now")
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.record))
         self.delete_button = self._button("Move to trash", "deleteButton", "Move this backup to the trash",
                                           self.delete_requested)
         self.close_button = QPushButton("Close", self)
@@ -209,6 +213,7 @@ class BackupDetailsDialog(QDialog):
         buttons.addWidget(self.restore_button)
         buttons.addWidget(self.verify_button)
         buttons.addWidget(self.test_restore_button)
+        buttons.addWidget(self.compare_button)
         buttons.addSpacing(24)  # the destructive action a little apart
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
@@ -265,7 +270,7 @@ class BackupDetailsDialog(QDialog):
     def _enable_actions(self) -> None:
         usable = self.record.status == "completed" and bool(self.record.path)
         for button, verb in ((self.restore_button, "restored"), (self.verify_button, "verified"),
-                             (self.test_restore_button, "test-restored")):
+                             (self.test_restore_button, "test-restored"), (self.compare_button, "compared")):
             button.setEnabled(usable)
             button.setToolTip("" if usable else f"Only a completed backup can be {verb}.")
         running = self.record.status == "in_progress"

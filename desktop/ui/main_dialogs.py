@@ -17,6 +17,7 @@ from desktop.core.store.settings import default_backups_dir
 from desktop.ui import formatting as fmt
 from desktop.ui.activity_dialog import ActivityDialog
 from desktop.ui.backup_details import BackupDetailsDialog
+from desktop.ui.compare_dialog import CompareDialog
 from desktop.ui.error_dialog import error_box
 from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.import_dialog import ImportDialog
@@ -100,6 +101,7 @@ class WindowDialogs:
         dialog.verify_requested.connect(lambda r: (dialog.accept(), self.verify_selected(r)))
         dialog.test_restore_requested.connect(self.open_test_restore)
         dialog.delete_requested.connect(lambda r: self.delete_selected(r) and dialog.accept())
+        dialog.compare_requested.connect(lambda r: self._open(CompareDialog(self.ws, r, self)))
         dialog.note_saved.connect(self.save_note)
         dialog.open()
         return dialog

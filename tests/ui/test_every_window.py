@@ -29,6 +29,7 @@ from desktop.core.store.profiles import Profile
 from desktop.ui.about_dialog import AboutDialog
 from desktop.ui.activity_dialog import ActivityDialog
 from desktop.ui.backup_details import BackupDetailsDialog
+from desktop.ui.compare_dialog import CompareDialog
 from desktop.ui.error_dialog import error_box
 from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.help_windows import GuideWindow, LogViewer
@@ -78,6 +79,7 @@ WINDOWS = {
     "restore": lambda ws: RestoreWizard(ws),
     "schedules": lambda ws: ScheduleDialog(ws, ws.profiles.get("Shop production")),
     "settings": lambda ws: SettingsDialog(ws),
+    "compare": lambda ws: CompareDialog(ws, ws.catalog.get("b1b1")),
     "copy development into production": lambda ws: SyncDialog(ws),
     "an error": lambda ws: error_box(None, "The restore failed", LifeboatError("It failed.", detail="tool output")),
 }
