@@ -32,6 +32,8 @@ _OCCASIONAL = (
      "Deleted backups: put one back, or remove them for good", None),
     ("sync_action", "Copy development into production…", _PX.SP_ArrowRight, "open_sync",
      "Replace a database (or some of its tables) with a copy of another, safely", None),
+    ("refresh_action", "Refresh development from production…", _PX.SP_BrowserReload, "open_refresh",
+     "Replace the selected development database with a copy of production, personal data masked", None),
     ("activity_action", "Activity…", _PX.SP_FileDialogDetailedView, "open_activity",
      "Who did what and when: every backup, restore and change", None),
 )
