@@ -32,10 +32,15 @@ _OCCASIONAL = (
      "Deleted backups: put one back, or remove them for good", None),
     ("sync_action", "Copy development into production…", _PX.SP_ArrowRight, "open_sync",
      "Replace a database (or some of its tables) with a copy of another, safely", None),
-    ("refresh_action", "Refresh development from production…", _PX.SP_BrowserReload, "open_refresh",
-     "Replace the selected development database with a copy of production, personal data masked", None),
     ("activity_action", "Activity…", _PX.SP_FileDialogDetailedView, "open_activity",
      "Who did what and when: every backup, restore and change", None),
+)
+
+# In the Actions menu only: another button would push the second row past its
+# width at the window's usual size. (On a connection's right-click menu too.)
+_MENU_ONLY = (
+    ("refresh_action", "Refresh development from production…", "open_refresh",
+     "Replace the selected development database with a copy of production, personal data masked"),
 )
 
 
@@ -84,6 +89,11 @@ def build_toolbars(window: QMainWindow) -> None:
             action = _add_action(window, bar, text, icon, getattr(window, slot), tip, shortcut)
             menu.addAction(action)
             setattr(window, attribute, action)
+    for attribute, text, slot, tip in _MENU_ONLY:
+        action = menu.addAction(text)
+        action.setStatusTip(tip)
+        action.triggered.connect(getattr(window, slot))
+        setattr(window, attribute, action)
 
 
 def toolbar_button(window: QMainWindow, text: str) -> QWidget:

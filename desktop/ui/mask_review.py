@@ -35,7 +35,8 @@ from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, fit_to_screen, named, te
 
 _HEADERS = ("Column", "Type", "Rule", "Suggested", "Why", "Reviewed")
 RULE_COLUMN, STATE_COLUMN = 2, 5
-NEW_TEXT = "New: not reviewed yet"
+NEW_TEXT = "New"
+_RULE_WIDTH = 140
 
 
 class MaskReviewDialog(QDialog):
@@ -61,10 +62,14 @@ class MaskReviewDialog(QDialog):
         self.table = named(QTableWidget(0, len(_HEADERS), self), "maskColumns", "Columns and their masking rules")
         self.table.setHorizontalHeaderLabels(_HEADERS)
         self.table.verticalHeader().setVisible(False)
+        # Rows follow their wrapped reason as the window is resized.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(RULE_COLUMN, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(RULE_COLUMN, _RULE_WIDTH)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.accept_button = named(QPushButton("Accept all suggestions", self), "acceptSuggestionsButton",
                                    "Accept all suggestions")
@@ -119,10 +124,11 @@ class MaskReviewDialog(QDialog):
             saved = self.policy.columns.get(item.column)
             cells = (item.column, item.type, "", item.rule, item.reason, "")
             for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+                cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
+                self.table.setItem(row, column, cell)
             self.table.setCellWidget(row, RULE_COLUMN, self._chooser(item, saved.rule if saved else item.rule))
             self._mark(row, bool(saved and saved.reviewed))
-        self.table.resizeRowsToContents()
         self._say_counts()
         self.accept_button.setEnabled(bool(self.found))
         self.save_button.setEnabled(bool(self.found))
@@ -141,6 +147,7 @@ class MaskReviewDialog(QDialog):
     def _mark(self, row: int, reviewed: bool) -> None:
         state = self.table.item(row, STATE_COLUMN)
         state.setText("yes" if reviewed else NEW_TEXT)
+        state.setToolTip("Reviewed" if reviewed else "New: not reviewed yet")
         state.setForeground(QColor(palette.TEXT if reviewed else palette.CHANGED_TEXT))
         font = QFont(state.font())
         font.setBold(not reviewed)

@@ -37,6 +37,7 @@ class RefreshOutcome(QWidget):
         self.progress.hide()
         self.summary = wrapped_label("", self, "refreshSummary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.masked_title = wrapped_label("What was masked:", self, "maskedTitle", "font-weight: bold;")
         self.masked = named(QTableWidget(0, len(_MASKED_HEADERS), self), "maskedTables",
                             "Masked columns and rows, table by table")
@@ -56,7 +57,7 @@ class RefreshOutcome(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.progress, self.summary, self.masked_title):
             layout.addWidget(widget)
-        layout.addWidget(self.masked, 1)
+        layout.addWidget(self.masked)
         layout.addWidget(self.check_title)
         layout.addWidget(self.check_table, 1)
         row = QHBoxLayout()
@@ -77,8 +78,8 @@ class RefreshOutcome(QWidget):
             self.say(f"\u26a0 {result.database} now holds a copy of backup {result.backup_id}, NOT masked: it holds "
                      f"the source's personal data as it is. {check.summary()}", text_style(palette.DANGER, bold=True))
         else:
-            self.say(f"\u2714 {result.database} now holds a masked copy of backup {result.backup_id} "
-                     f"({result.masked.summary()}, {result.policy.describe()}). {check.summary()}",
+            self.say(f"\u2714 {result.database} now holds a masked copy of backup {result.backup_id}: "
+                     f"{result.masked.summary()}, with {result.policy.describe()}. {check.summary()}",
                      text_style(palette.OK_TEXT, bold=True))
         self._show_masked(result)
         fill_verification_table(self.check_table, check)
@@ -94,6 +95,10 @@ class RefreshOutcome(QWidget):
                 self.masked.setItem(row, column, QTableWidgetItem(text))
         for widget in (self.masked_title, self.masked):
             widget.setVisible(bool(tables))
+        # As tall as its rows: the row-count check below takes the rest.
+        rows = sum(self.masked.rowHeight(row) for row in range(len(tables)))
+        self.masked.setFixedHeight(self.masked.horizontalHeader().sizeHint().height() + rows
+                                   + 2 * self.masked.frameWidth())
 
     def show_problem(self, error: BaseException) -> None:
         message, details = error_text(error)

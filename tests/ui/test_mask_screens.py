@@ -11,6 +11,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.mask_review import NEW_TEXT, STATE_COLUMN, MaskReviewDialog
 from desktop.ui.refresh_dialog import RefreshDialog
 from tests.dbcompare import row_counts
+from tests.ui import test_every_window as every
 from tests.masking_data import ORIGINALS, dump, fill_personal_data
 from tests.ui.screens import save_screenshot
 
@@ -49,6 +50,8 @@ def test_review_accept_suggestions_and_save(qtbot, ws, shop):
     assert "not reviewed yet" in dialog.status.text()
     dialog.rule_chooser("public.customers.full_name").setCurrentText("keep")
     dialog.rule_chooser("public.customers.phone").setCurrentText("null")
+    assert every.unnamed_controls(dialog) == []  # the rule choosers too, once the rows are there
+    dialog.resize(1100, 680)
     save_screenshot(dialog, "mask_review", shows=("maskColumns", "acceptSuggestionsButton", "saveMaskingButton"))
 
     dialog.accept_button.click()  # nothing reviewed yet: every column takes its suggestion
@@ -134,6 +137,7 @@ def test_refresh_through_the_dialog_masks_development(qtbot, ws, pg15, shop):
     assert outcome.masked.rowCount() == 2 and outcome.masked.item(0, 1).text().startswith("email, full_name")
     assert outcome.masked.item(1, 1).text() == "customer_email" and outcome.masked.item(1, 2).text() == "900"
     assert outcome.check_table.rowCount() == 2
+    assert every.unnamed_controls(dialog) == []
     save_screenshot(dialog, "refresh_dialog_result", shows=("refreshSummary", "maskedTables", "verificationTable"))
 
 
