@@ -11,8 +11,8 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.mask_review import NEW_TEXT, STATE_COLUMN, MaskReviewDialog
 from desktop.ui.refresh_dialog import RefreshDialog
 from tests.dbcompare import row_counts
-from tests.ui import test_every_window as every
 from tests.masking_data import ORIGINALS, dump, fill_personal_data
+from tests.ui import test_every_window as every
 from tests.ui.screens import save_screenshot
 
 WAIT_MS = 120_000
@@ -163,3 +163,29 @@ def test_the_window_offers_the_refresh_on_development_connections(qtbot, ws, sho
     qtbot.addWidget(dialog)
     assert dialog.target.name == "shop-dev" and dialog.source_name() == "shop"
     assert window.refresh_action.isEnabled()
+
+
+def test_refresh_from_an_existing_backup_not_masked_says_so(qtbot, ws, pg15, shop):
+    source_db, dev_db = shop
+    backup = ws.catalog.list("shop")
+    dialog = _refresh_dialog(qtbot, ws, "shop-dev")
+    assert not dialog.existing.isEnabled() and not backup  # no backup of shop yet
+    taken = RefreshDialog(ws, ws.profiles.get("shop-dev"))  # a fresh backup first, unmasked
+    qtbot.addWidget(taken)
+    taken.unmasked.setChecked(True)
+    with qtbot.waitSignal(taken.refreshed, timeout=WAIT_MS) as first:
+        taken.start()
+    qtbot.waitUntil(lambda: not taken.refresh_job.running, timeout=WAIT_MS)
+
+    again = _refresh_dialog(qtbot, ws, "shop-dev")
+    assert again.existing.isEnabled() and again.backup.currentData() == first.args[0].backup_id
+    again.existing.setChecked(True)
+    again.unmasked.setChecked(True)
+    assert again.request().backup_id == first.args[0].backup_id
+    with qtbot.waitSignal(again.refreshed, timeout=WAIT_MS) as second:
+        again.start_button.click()
+    qtbot.waitUntil(lambda: not again.refresh_job.running, timeout=WAIT_MS)
+    assert second.args[0].backup_id == first.args[0].backup_id and len(ws.catalog.list("shop")) == 1
+    assert again.outcome.summary.text().startswith("\u26a0") and "NOT masked" in again.outcome.summary.text()
+    assert again.outcome.masked.isHidden()
+    assert row_counts(pg15, dev_db) == row_counts(pg15, source_db)
