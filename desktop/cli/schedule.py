@@ -35,6 +35,8 @@ def add_parsers(sub) -> None:
                           ("monthly", _KEEP.monthly)):
         add.add_argument(f"--keep-{name}", type=int, default=default, metavar="N",
                          help=f"retention: keep the newest of each of the last N periods (default {default})")
+    add.add_argument("--refresh-into", metavar="PROFILE",
+                     help="after each backup, refresh this development connection from it, masked")
     backup_options.add_arguments(add)
     ssub.add_parser("list", help="the schedules, their next run and last outcome").add_argument(
         "--json", action="store_true")
@@ -57,10 +59,11 @@ def _add(ws: Workspace, args) -> int:
     on = args.on.split(",") if args.on else None
     schedule = new_schedule(args.profile, args.every, at=args.at, on=on, keep=keep,
                             dest=str(args.dest.resolve()) if args.dest else None,
-                            options=backup_options.from_args(args))
+                            options=backup_options.from_args(args), refresh_into=args.refresh_into)
     schedule = add_schedule(ws, schedule)
     registration = os_install.describe(ws, schedule)
-    print(f"Added schedule {schedule.id}: {schedule.describe()} for {schedule.profile}, woken by "
+    then = f", then refreshing {schedule.refresh_into} from each backup (masked)" if schedule.refresh_into else ""
+    print(f"Added schedule {schedule.id}: {schedule.describe()} for {schedule.profile}{then}, woken by "
           f"{registration.where}.", file=sys.stderr)
     if registration.note:
         print(f"Note: {registration.note}", file=sys.stderr)

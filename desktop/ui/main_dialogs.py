@@ -23,6 +23,7 @@ from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.jobs import run_in_background
 from desktop.ui.profile_dialog import ProfileDialog
+from desktop.ui.refresh_dialog import RefreshDialog
 from desktop.ui.restore.test_dialog import RestoreTestDialog
 from desktop.ui.restore.wizard import RestoreWizard
 from desktop.ui.schedule_dialog import ScheduleDialog
@@ -135,6 +136,11 @@ class WindowDialogs:
     def open_schedules(self, profile: Optional[Profile] = None) -> Optional[ScheduleDialog]:
         profile = profile or self.profile_list.current_profile()  # a toolbar click passes False
         return self._open(ScheduleDialog(self.ws, profile, self)) if profile else None
+
+    def open_refresh(self, profile: Optional[Profile] = None) -> Optional[RefreshDialog]:
+        """Refresh development from production, into this (or the selected) connection."""
+        profile = profile or self.profile_list.current_profile()  # a toolbar click passes False
+        return self._open(RefreshDialog(self.ws, profile, self)) if profile else None
 
     def remove_profile(self, profile: Profile) -> None:
         try:

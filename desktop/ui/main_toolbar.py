@@ -36,6 +36,13 @@ _OCCASIONAL = (
      "Who did what and when: every backup, restore and change", None),
 )
 
+# In the Actions menu only: another button would push the second row past its
+# width at the window's usual size. (On a connection's right-click menu too.)
+_MENU_ONLY = (
+    ("refresh_action", "Refresh development from production…", "open_refresh",
+     "Replace the selected development database with a copy of production, personal data masked"),
+)
+
 
 def _button_name(text: str) -> str:
     return f"action-{text.rstrip('…').lower().replace(' ', '-')}"
@@ -82,6 +89,11 @@ def build_toolbars(window: QMainWindow) -> None:
             action = _add_action(window, bar, text, icon, getattr(window, slot), tip, shortcut)
             menu.addAction(action)
             setattr(window, attribute, action)
+    for attribute, text, slot, tip in _MENU_ONLY:
+        action = menu.addAction(text)
+        action.setStatusTip(tip)
+        action.triggered.connect(getattr(window, slot))
+        setattr(window, attribute, action)
 
 
 def toolbar_button(window: QMainWindow, text: str) -> QWidget:

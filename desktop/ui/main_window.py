@@ -69,6 +69,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.profile_list.remove_requested.connect(self.remove_profile)
         self.profile_list.test_requested.connect(self.test_profile)
         self.profile_list.schedules_requested.connect(self.open_schedules)
+        self.profile_list.refresh_requested.connect(self.open_refresh)
         self.schedule_status = StatusRefresher(self.ws, self.profile_list.set_statuses, self)
 
         self.welcome = WelcomePage(self)
@@ -163,6 +164,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.backup_action.setEnabled(self.profile_list.current_profile() is not None and not busy)
         self.restore_action.setEnabled(not busy)
         self.schedules_action.setEnabled(self.profile_list.current_profile() is not None)
+        self.refresh_action.setEnabled(self.profile_list.current_profile() is not None)
         self.verify_action.setEnabled(completed and not busy)
         self.export_action.setEnabled(completed)
         self.delete_action.setEnabled(record is not None and record.status != "in_progress" and not busy)

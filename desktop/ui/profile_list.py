@@ -174,6 +174,7 @@ class ProfileList(QWidget):
     remove_requested = Signal(object)
     test_requested = Signal(object)
     schedules_requested = Signal(object)
+    refresh_requested = Signal(object)  # "Refresh development from production…" into this connection
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -293,6 +294,9 @@ class ProfileList(QWidget):
         for text, signal in (("Schedules\u2026", self.schedules_requested), ("Edit\u2026", self.edit_requested),
                              ("Test connection", self.test_requested)):
             menu.addAction(text).triggered.connect(lambda _=False, s=signal: s.emit(profile))
+        if not profile.is_production:
+            menu.addAction("Refresh development from production\u2026").triggered.connect(
+                lambda _=False: self.refresh_requested.emit(profile))
         menu.addSeparator()
         menu.addAction("Remove\u2026").triggered.connect(self._ask_remove)
         return menu

@@ -7,7 +7,6 @@ development and in every file of its server's data folder (WAL included),
 on a cluster of its own, after a CHECKPOINT.
 """
 import json
-import subprocess
 
 import psycopg
 import pytest
@@ -16,39 +15,9 @@ from desktop.core.localpg.server_programs import find_server_bin_dirs
 from tests.conftest import _running_cluster
 from tests.dbcompare import row_counts, table_hashes
 from tests.integration.cli_helpers import failed_cleanly, ok
-
-_SCHEMA = """
-CREATE TABLE customers (
-    id serial PRIMARY KEY, email varchar(80) NOT NULL UNIQUE, full_name text NOT NULL, phone text,
-    iban varchar(34), birth_date date, notes text, profile jsonb, country text NOT NULL);
-CREATE TABLE orders (
-    id serial PRIMARY KEY, customer_email varchar(80) NOT NULL REFERENCES customers (email),
-    amount numeric(10, 2) NOT NULL, placed_at timestamptz NOT NULL);
-"""
-_CUSTOMERS = 300
-# What no file of development may contain: every original text value holds one of them.
-_ORIGINALS = (b"zorblax", b"Zorblax", b"ZORBLAX", b"+44 7700 9", b"50010517")
-
-
-def _iban(i: int) -> str:
-    bban = f"50010517{i:010d}"
-    check = 98 - int(bban + "131400") % 97  # D=13, E=14
-    return f"DE{check:02d}{bban}"
-
-
-def _fill(cluster, dbname: str) -> None:
-    with psycopg.connect(cluster.conninfo(dbname), autocommit=True) as conn:
-        conn.execute(_SCHEMA)
-        with conn.cursor().copy("COPY customers (email, full_name, phone, iban, birth_date, notes, profile, "
-                                "country) FROM STDIN") as copy:
-            for i in range(_CUSTOMERS):
-                name = f"Zorblax{i} Quintessa"
-                copy.write_row((f"zorblax{i}@realmail.net", name, f"+44 7700 9{i:05d}", _iban(i),
-                                f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}", f"Called {name} about the\tdelivery.",
-                                json.dumps({"nickname": f"Zorblax{i}", "backup": f"zorblax{i}@alt.net", "vip": i % 2}),
-                                ("DE", "FR", "NL")[i % 3]))
-        conn.execute("INSERT INTO orders (customer_email, amount, placed_at) SELECT email, id * 1.5, "
-                     "'2024-01-01'::timestamptz + id * interval '1 hour' FROM customers, generate_series(1, 3)")
+from tests.masking_data import ORIGINALS as _ORIGINALS
+from tests.masking_data import dump as _dump
+from tests.masking_data import fill_personal_data as _fill
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +35,6 @@ def _files_hold(cluster, needles) -> list[str]:
             data = path.read_bytes()
             found += [f"{needle!r} in {path}" for needle in needles if needle in data]
     return found
-
-
-def _dump(cluster, dbname: str) -> bytes:
-    with cluster.client_env(dbname) as env:
-        return subprocess.run([str(cluster.tool("pg_dump"))], env=env, capture_output=True, check=True).stdout
 
 
 def _column(cluster, dbname, query):

@@ -36,7 +36,10 @@ from desktop.ui.help_windows import GuideWindow, LogViewer
 from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.key_export_dialog import KeyExportDialog
 from desktop.ui.main_window import MainWindow
+from desktop.ui.mask_preview import MaskPreviewDialog
+from desktop.ui.mask_review import MaskReviewDialog
 from desktop.ui.profile_dialog import ProfileDialog
+from desktop.ui.refresh_dialog import RefreshDialog
 from desktop.ui.restore.wizard import RestoreWizard
 from desktop.ui.schedule_dialog import ScheduleDialog
 from desktop.ui.settings_dialog import SettingsDialog
@@ -81,6 +84,9 @@ WINDOWS = {
     "settings": lambda ws: SettingsDialog(ws),
     "compare": lambda ws: CompareDialog(ws, ws.catalog.get("b1b1")),
     "copy development into production": lambda ws: SyncDialog(ws),
+    "masking review": lambda ws: MaskReviewDialog(ws, "Shop production"),
+    "masking preview": lambda ws: MaskPreviewDialog(ws, "Shop production"),
+    "refresh development from production": lambda ws: RefreshDialog(ws, ws.profiles.get("Shop development")),
     "an error": lambda ws: error_box(None, "The restore failed", LifeboatError("It failed.", detail="tool output")),
 }
 

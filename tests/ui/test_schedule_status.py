@@ -103,7 +103,8 @@ def test_schedules_open_from_the_toolbar_and_the_context_menu(qtbot, ws, make_pr
     assert dialog.profile.name == "Shop" and dialog.isVisible()
     dialog.close()
     menu = window.profile_list.context_menu(window.profile_list.current_profile())
-    assert [a.text() for a in menu.actions() if a.text()] == ["Schedules…", "Edit…", "Test connection", "Remove…"]
+    assert [a.text() for a in menu.actions() if a.text()] == ["Schedules…", "Edit…", "Test connection",
+                                                                 "Refresh development from production…", "Remove…"]
     with qtbot.waitSignal(window.profile_list.schedules_requested):
         menu.actions()[0].trigger()
     menu.close()

@@ -64,7 +64,7 @@ class RefreshResult:
 def run_refresh(ws: Workspace, request: RefreshRequest, report: ProgressCallback = ignore_progress,
                 cancel: Optional[CancelToken] = None) -> RefreshResult:
     cancel = cancel or CancelToken()
-    _check_target(ws, request)
+    check_target(ws, request)
     policy, masker = _masking(ws, request) if request.mask else (None, None)
     backup_id = request.backup_id or run_backup(ws, BackupRequest(profile=request.source), report, cancel).id
     _check_backup_source(ws, backup_id, request.source)
@@ -76,7 +76,8 @@ def run_refresh(ws: Workspace, request: RefreshRequest, report: ProgressCallback
                          masker.report if masker else None, policy)
 
 
-def _check_target(ws: Workspace, request: RefreshRequest) -> None:
+def check_target(ws: Workspace, request: RefreshRequest) -> None:
+    """A production target, or the source itself, is refused (UsageError) before anything runs."""
     target = ws.profiles.get(request.into)
     source = ws.profiles.get(request.source)
     if target.is_production:

@@ -59,7 +59,7 @@ def accept_suggestions(ws: Workspace, profile_name: str) -> PolicyChange:
         del policy.columns[key]
     taken = 0
     for item in found:
-        if not (item.column in policy.columns and policy.columns[item.column].reviewed):
+        if not _reviewed(policy, item.column):
             policy.columns[item.column] = ColumnPolicy(item.rule, True, item.type, item.reason)
             taken += 1
     policies(ws).save(policy)
@@ -68,18 +68,51 @@ def accept_suggestions(ws: Workspace, profile_name: str) -> PolicyChange:
                                 f"{masked} masked in all. Now {policy.describe()}.")
 
 
+def accepted_rules(found: list[Suggestion], policy: Policy) -> dict[str, str]:
+    """What "accept the suggestions" makes of each column: a reviewed one keeps its rule, any other
+    takes its suggestion (the review screen's button; `accept_suggestions` saves the same)."""
+    return {item.column: policy.columns[item.column].rule if _reviewed(policy, item.column) else item.rule
+            for item in found}
+
+
+def _reviewed(policy: Policy, key: str) -> bool:
+    return key in policy.columns and policy.columns[key].reviewed
+
+
+@audited("mask_policy", profile="profile_name")
+def save_review(ws: Workspace, profile_name: str, found: list[Suggestion], rules: dict[str, str]) -> PolicyChange:
+    """The review screen's Save: every column it showed becomes reviewed with the rule chosen for it.
+    Checked against the source as it is now; columns gone from it leave the policy."""
+    schema = source_schema(ws, profile_name)
+    policy = policies(ws).load(profile_name)
+    for key in [key for key in policy.columns if key not in schema.columns]:
+        del policy.columns[key]
+    for item in found:
+        column = schema.columns.get(item.column)
+        if column is None:
+            continue
+        rule = _parse_rule(rules[item.column], column)
+        saved = policy.columns.get(item.column)
+        reason = item.reason if str(rule) == item.rule else (
+            saved.reason if saved and saved.rule == str(rule) else "set by hand")
+        policy.columns[item.column] = ColumnPolicy(str(rule), True, column.type, reason)
+    policies(ws).save(policy)
+    masked = sum(1 for c in policy.columns.values() if c.rule != "keep")
+    return PolicyChange(policy, f"Reviewed {len(found)} column(s) on the review screen; {masked} masked in all. "
+                                f"Now {policy.describe()}.")
+
+
+def review_state(ws: Workspace, profile_name: str) -> tuple[Policy, list[str]]:
+    """The source's policy and the columns a masked refresh would stop at (new or never reviewed)."""
+    policy = policies(ws).load(profile_name)
+    return policy, policy.unreviewed(source_schema(ws, profile_name).columns)
+
+
 @audited("mask_policy", profile="profile_name")
 def set_rule(ws: Workspace, profile_name: str, column_key: str, rule_text: str) -> PolicyChange:
     schema = source_schema(ws, profile_name)
     column = _find_column(schema, column_key)
-    try:
-        rule = Rule.parse(rule_text)
-    except ValueError as exc:
-        raise UsageError(f"'{rule_text}' is not a masking rule ({exc}). Rules: email, name, phone, address, iban, "
-                         "card, text, date-shift [DAYS], null, hash, fixed VALUE, keep.") from exc
-    problem = rule_problem(column, rule)
-    if problem:
-        raise UsageError(f"That rule does not fit: {problem}.")
+    rule = _parse_rule(rule_text, column)
     policy = policies(ws).load(profile_name)
     policy.columns[column.key] = ColumnPolicy(str(rule), True, column.type, "set by hand")
     policies(ws).save(policy)
@@ -88,6 +121,18 @@ def set_rule(ws: Workspace, profile_name: str, column_key: str, rule_text: str) 
     if root != column.key:
         note = f" It references {root}, so its values are masked with that column's rule."
     return PolicyChange(policy, f"{column.key}: {rule}.{note} Now {policy.describe()}.")
+
+
+def _parse_rule(rule_text: str, column) -> Rule:
+    try:
+        rule = Rule.parse(rule_text)
+    except ValueError as exc:
+        raise UsageError(f"'{rule_text}' is not a masking rule ({exc}). Rules: email, name, phone, address, iban, "
+                         "card, text, date-shift [DAYS], null, hash, fixed VALUE, keep.") from exc
+    problem = rule_problem(column, rule)
+    if problem:
+        raise UsageError(f"That rule does not fit {column.key}: {problem}.")
+    return rule
 
 
 def _find_column(schema: SourceSchema, key: str):

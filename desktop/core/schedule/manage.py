@@ -5,6 +5,7 @@ scheduler (os_install.py), so a schedule is never saved without what wakes
 it, nor left waking after it was removed.
 """
 from desktop.core.jobs.backup import validate_options
+from desktop.core.jobs.refresh import RefreshRequest, check_target
 from desktop.core.schedule import os_install
 from desktop.core.store.audited import audited
 from desktop.core.store.schedules import Schedule
@@ -15,6 +16,8 @@ from desktop.core.workspace import Workspace
 def add_schedule(ws: Workspace, schedule: Schedule) -> Schedule:
     ws.profiles.get(schedule.profile)  # refuses an unknown connection in plain words
     validate_options(schedule.options)  # now, not at 02:00 when nobody is watching
+    if schedule.refresh_into:  # a production target is refused now too
+        check_target(ws, RefreshRequest(schedule.profile, schedule.refresh_into))
     added = ws.schedules.add(schedule)
     try:
         os_install.register(ws, added)

@@ -23,6 +23,7 @@ from desktop.core.alerts.events import AlertEvent
 from desktop.core.errors import BackupStalled, LifeboatError, LockWaitTimeout
 from desktop.core.format.manifest import utc_now
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.refresh import RefreshRequest, run_refresh
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.progress import ProgressCallback, ignore_progress
 from desktop.core.schedule.history import RunHistory, RunRecord
@@ -94,6 +95,8 @@ def _run_all(ws: Workspace, clock: Clock, report: ProgressCallback) -> RunDueRes
             except LifeboatError as exc:
                 log.warning("retention for %s: %s | %s", schedule.profile, exc.message, exc.detail)
                 result.notes.append(f"Retention for {schedule.profile} did not finish: {exc.message}")
+            if schedule.refresh_into:
+                result.notes += refresh_from(ws, schedule, run.backup_id, report)
     check_staleness(ws, history, clock())
     return result
 
@@ -131,6 +134,20 @@ def run_schedule(ws: Workspace, schedule: Schedule, slot: datetime, history: Run
     event = words(subject, backup_id, message) if outcome == "succeeded" else words(subject, message, backup_id)
     send_alerts(ws, event)
     return run
+
+
+def refresh_from(ws: Workspace, schedule: Schedule, backup_id: str, report: ProgressCallback) -> list[str]:
+    """The schedule's development connection refreshed from the backup just taken and read back
+    (masked, with the source's policy); the refresh records itself in the activity log. Its problem
+    in words, if any: a failed refresh leaves development as it was."""
+    try:
+        refreshed = run_refresh(ws, RefreshRequest(schedule.profile, schedule.refresh_into, backup_id), report)
+    except LifeboatError as exc:
+        log.warning("refresh of %s: %s | %s", schedule.refresh_into, exc.message, exc.detail)
+        return [f"Refreshing {schedule.refresh_into} from {schedule.profile} did not happen: {exc.message}"]
+    if not refreshed.ok:
+        return [f"Refreshing {schedule.refresh_into} from {schedule.profile}: {refreshed.check.summary()}"]
+    return []
 
 
 def check_staleness(ws: Workspace, history: RunHistory, now: datetime) -> list[AlertEvent]:

@@ -40,6 +40,7 @@ class Schedule:
     dest: Optional[str] = None
     options: BackupOptions = field(default_factory=BackupOptions)
     created_at: str = ""        # ISO 8601 UTC; no slot before it is due
+    refresh_into: Optional[str] = None  # a development profile refreshed (masked) from each new backup
 
     def to_dict(self) -> dict:
         return asdict(self)
