@@ -44,7 +44,7 @@ class ScheduleForm(QTabWidget):
     def __init__(self, ws: Workspace, profile: Profile, parent: Optional[QWidget] = None):
         super().__init__(parent)
         named(self, "newScheduleTabs", "New schedule")
-        self._profile = profile
+        self._ws, self._profile = ws, profile
         self.options_panel = BackupOptionsPanel(ws, self)
         self.addTab(self._build_when_page(), "When, and what to keep")
         self.addTab(self.options_panel, "Backup options")
@@ -75,8 +75,19 @@ class ScheduleForm(QTabWidget):
         month_row.addWidget(wrapped_label("A shorter month uses its last day.", page, "monthDayHint", HINT_STYLE), 1)
         form.addRow("On day:", month_row)
         form.addRow("Keep:", self._build_keep())
+        form.addRow("Then:", self._build_refresh())
         self._form = form
         return page
+
+    def _build_refresh(self) -> QComboBox:
+        """A development connection to refresh (masked) from each new backup (issue 13's daily refresh)."""
+        self.refresh_combo = named(QComboBox(), "refreshIntoCombo", "After each backup")
+        self.refresh_combo.addItem("Nothing more: only back up", None)
+        for other in self._ws.profiles.list():
+            if other.environment == "development" and other.name != self._profile.name:
+                self.refresh_combo.addItem(f"Refresh {other.name} from it, masked", other.name)
+        self.refresh_combo.setEnabled(self.refresh_combo.count() > 1)
+        return self.refresh_combo
 
     def _build_days(self) -> QWidget:
         self.days_widget = QWidget(self)
@@ -147,4 +158,5 @@ class ScheduleForm(QTabWidget):
             self._profile.name, every, at=self.time_edit.time().toString("HH:mm"), on=on,
             keep=Retention(**{field: spin.value() for field, spin in self.keep_spins.items()}),
             dest=str(dest) if dest else None, options=self.options_panel.options(),
+            refresh_into=self.refresh_combo.currentData(),
         )

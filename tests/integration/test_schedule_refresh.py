@@ -48,3 +48,6 @@ def test_a_daily_schedule_refreshes_development_masked(lifeboat, pg15, fresh_db,
     assert blocked.runs[0].ok and len(blocked.notes) == 1
     assert "shop-dev" in blocked.notes[0] and "public.customers.ssn" in blocked.notes[0]
     assert table_hashes(pg15, dev_db) == first
+    alerts = [r.message for r in audit_log_of(ws).records() if r.action == "alert"]
+    assert any(m.startswith("refresh_failed: Development 'shop-dev' was not refreshed") and "ssn" in m
+               for m in alerts)

@@ -94,3 +94,20 @@ def test_the_form_asks_only_what_the_interval_needs(qtbot, dialog):
 def test_backup_options_tab(qtbot, dialog):
     dialog.form.setCurrentWidget(dialog.form.options_panel)
     save_screenshot(dialog, "schedule_editor_options", shows=("formatCombo", "tableList", "destinationEdit"))
+
+
+def test_a_schedule_can_refresh_development_from_each_backup(qtbot, ws, shop, make_profile, pg15, fresh_db):
+    make_profile(pg15, fresh_db(), name="Shop dev", environment="development")
+    dialog = ScheduleDialog(ws, shop)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.form.options_panel.tables_loaded, timeout=30000):
+        dialog.show()
+    then = by_name(dialog, QComboBox, "After each backup")
+    assert [then.itemData(i) for i in range(then.count())] == [None, "Shop dev"]
+    then.setCurrentIndex(1)
+    click(qtbot, dialog, "Add schedule")
+    wait_job(qtbot, dialog)
+    [stored] = ws.schedules.for_profile("Shop live")
+    assert stored.refresh_into == "Shop dev"
+    row = by_name(dialog, QTreeWidget, "Schedules of Shop live").topLevelItem(0)
+    assert row.text(0) == "Every day at 02:00, then refreshes Shop dev (masked)"

@@ -23,9 +23,10 @@ log = logging.getLogger("lifeboat.alerts")
 _WAIT_S = 5
 _SHOW_MS = 15_000
 # The events worth an interruption; a success or a test is not.
-DESKTOP_EVENTS = ("backup_failed", "backup_stalled", "stale")
+DESKTOP_EVENTS = ("backup_failed", "backup_stalled", "stale", "refresh_failed")
 TITLES = {"backup_failed": "Backup failed", "backup_stalled": "Backup stopped: it made no progress",
-          "stale": "Backup overdue", "backup_succeeded": "Backup completed", "test": "Test alert"}
+          "stale": "Backup overdue", "backup_succeeded": "Backup completed",
+          "refresh_failed": "Development not refreshed", "test": "Test alert"}
 
 
 def notify_desktop(event: AlertEvent, environ=os.environ) -> bool:

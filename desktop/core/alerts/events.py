@@ -3,7 +3,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Optional
 
-EVENTS = ("backup_failed", "backup_stalled", "stale", "backup_succeeded", "test")
+EVENTS = ("backup_failed", "backup_stalled", "stale", "backup_succeeded", "refresh_failed", "test")
 
 
 def _now() -> str:

@@ -51,6 +51,11 @@ def stale(subject: Subject, last_success: Optional[datetime], now: datetime) -> 
     return AlertEvent("stale", subject.name, subject.database, text)
 
 
+def refresh_failed(subject: Subject, target: str, reason: str) -> AlertEvent:
+    return AlertEvent("refresh_failed", target, "",
+                      f"Development '{target}' was not refreshed from {subject.who}, and stays as it was: {reason}")
+
+
 def backup_succeeded(subject: Subject, backup_id: str, details: str = "") -> AlertEvent:
     return AlertEvent("backup_succeeded", subject.name, subject.database,
                       f"{subject.who} was backed up" + (f": {details}" if details else "."), backup_id)

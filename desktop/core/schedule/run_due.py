@@ -144,10 +144,13 @@ def refresh_from(ws: Workspace, schedule: Schedule, backup_id: str, report: Prog
         refreshed = run_refresh(ws, RefreshRequest(schedule.profile, schedule.refresh_into, backup_id), report)
     except LifeboatError as exc:
         log.warning("refresh of %s: %s | %s", schedule.refresh_into, exc.message, exc.detail)
-        return [f"Refreshing {schedule.refresh_into} from {schedule.profile} did not happen: {exc.message}"]
-    if not refreshed.ok:
-        return [f"Refreshing {schedule.refresh_into} from {schedule.profile}: {refreshed.check.summary()}"]
-    return []
+        problem = exc.message
+    else:
+        if refreshed.ok:
+            return []
+        problem = refreshed.check.summary()
+    send_alerts(ws, messages.refresh_failed(_subject(ws, schedule.profile), schedule.refresh_into, problem))
+    return [f"Refreshing {schedule.refresh_into} from {schedule.profile} did not happen as it should: {problem}"]
 
 
 def check_staleness(ws: Workspace, history: RunHistory, now: datetime) -> list[AlertEvent]:

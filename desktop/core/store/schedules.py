@@ -58,6 +58,10 @@ class Schedule:
 
     def describe(self) -> str:
         """In plain words, as the window and `schedule list` show it."""
+        then = f", then refreshes {self.refresh_into} (masked)" if self.refresh_into else ""
+        return self._when() + then
+
+    def _when(self) -> str:
         hour, minute = self.hour_minute()
         if self.every == "hourly":
             return f"Every hour at {minute:02d} minutes past"
