@@ -254,7 +254,7 @@ class RefreshDialog(QDialog):
             finished=self.changed, progress=self.outcome.progress, what="refresh")
 
     def _show_result(self, result: RefreshResult) -> None:
-        self.outcome.show_result(result)
+        self.outcome.show_result(result, fmt.backup_name(self.ws.catalog.get(result.backup_id)))
         self.refreshed.emit(result)
 
     def reject(self) -> None:

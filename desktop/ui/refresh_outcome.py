@@ -70,15 +70,16 @@ class RefreshOutcome(QWidget):
             widget.setHidden(True)
         self.details_button.toggled.connect(self._toggle_details)
 
-    def show_result(self, result: RefreshResult) -> None:
+    def show_result(self, result: RefreshResult, backup: str) -> None:
+        """`backup`: the backup as people name it ("shop, 2 Dec 2026 06:00")."""
         check = result.check
         if not result.ok:
             self.say(f"\u2716 {check.summary()}", text_style(palette.DANGER, bold=True))
         elif result.masked is None:
-            self.say(f"\u26a0 {result.database} now holds a copy of backup {result.backup_id}, NOT masked: it holds "
+            self.say(f"\u26a0 {result.database} now holds a copy of the backup {backup}, NOT masked: it holds "
                      f"the source's personal data as it is. {check.summary()}", text_style(palette.DANGER, bold=True))
         else:
-            self.say(f"\u2714 {result.database} now holds a masked copy of backup {result.backup_id}: "
+            self.say(f"\u2714 {result.database} now holds a masked copy of the backup {backup}: "
                      f"{result.masked.summary()}, with {result.policy.describe()}. {check.summary()}",
                      text_style(palette.OK_TEXT, bold=True))
         self._show_masked(result)

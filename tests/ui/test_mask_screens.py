@@ -134,6 +134,7 @@ def test_refresh_through_the_dialog_masks_development(qtbot, ws, pg15, shop):
     outcome = dialog.outcome
     assert outcome.summary.text().startswith("\u2714")
     assert "masked 8 column(s) in 1200 rows of 2 table(s)" in outcome.summary.text()
+    assert result.backup_id not in outcome.summary.text()  # named by connection and date, not by id
     assert outcome.masked.rowCount() == 2 and outcome.masked.item(0, 1).text().startswith("email, full_name")
     assert outcome.masked.item(1, 1).text() == "customer_email" and outcome.masked.item(1, 2).text() == "900"
     assert outcome.check_table.rowCount() == 2
