@@ -6,7 +6,8 @@ exactly as it was before (schema dump and per-table hashes).
 Routes: a custom archive through `pg_restore --single-transaction` (pg15
 tools into pg15), a plain script through psql, PostgreSQL 18 tools into a
 15 server (`pg_restore --file=- | psql`), --replace, undo and sync (both
-through the script route).
+through the script route), and a masked refresh (the script route with the
+masking filter between pg_restore and psql).
 """
 import os
 import signal
@@ -23,6 +24,7 @@ from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.localpg.server_programs import embedded_server_bin_dir
+from desktop.core.masking.manage import accept_suggestions, set_rule
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
@@ -150,6 +152,17 @@ def test_killed_sync_leaves_the_target_as_it_was(ws, pg15, noise_db, fresh_db, m
     make_profile(pg15, target_db, name="target")
     before = state(pg15, target_db)
     kill_mid_copy(pg15, target_db, ["sync", "source", "--into", "target", "--confirm", target_db, "--drop-missing"])
+    assert state(pg15, target_db) == before
+
+
+def test_killed_masked_refresh_leaves_development_as_it_was(ws, pg15, noise_db, fresh_db, make_profile):
+    make_profile(pg15, noise_db, name="source", environment="production")
+    accept_suggestions(ws, "source")
+    set_rule(ws, "source", "public.noise.payload", "hash")  # every row goes through the filter
+    target_db = drifted_copy(pg15, fresh_db, noise_db)
+    make_profile(pg15, target_db, name="target")
+    before = state(pg15, target_db)
+    kill_mid_copy(pg15, target_db, ["refresh", "source", "--into", "target"])
     assert state(pg15, target_db) == before
 
 
