@@ -139,6 +139,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         if records != self._shown_records:  # the timer polls; repaint only on change
             self._shown_records = records
             self.catalog_view.set_records(records)
+            self.schedule_status.refresh()  # a backup came or went: last good backup, overdue
         self._update_actions()
 
     def after_change(self, *_args) -> None:
@@ -188,7 +189,6 @@ class MainWindow(WindowDialogs, QMainWindow):
             self._refresh_timer.stop()
             self.progress_panel.hide()
         self.refresh_catalog()
-        self.schedule_status.refresh()
         profile = self.profile_list.current_profile()
         self._on_profile_selected(profile)
 
