@@ -8,10 +8,7 @@ from typing import Optional
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
-    QPlainTextEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,6 +22,7 @@ from desktop.ui import palette
 from desktop.ui.error_dialog import error_text
 from desktop.ui.progress_panel import JobProgressPanel
 from desktop.ui.restore.progress import fill_verification_table, verification_table
+from desktop.ui.technical_details import TechnicalDetails
 from desktop.ui.widgets import named, text_style, wrapped_label
 
 _MASKED_HEADERS = ("Table", "Masked columns", "Rows masked")
@@ -49,10 +47,7 @@ class RefreshOutcome(QWidget):
         self.check_title = wrapped_label("Row counts, checked after the restore:", self, "checkTitle",
                                          "font-weight: bold;")
         self.check_table = verification_table(self)
-        self.details_button = named(QPushButton("Show details", self), "detailsButton", "Show technical details")
-        self.details_button.setCheckable(True)
-        self.details = named(QPlainTextEdit(self), "errorDetails", "Technical details")
-        self.details.setReadOnly(True)
+        self.details = TechnicalDetails(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.progress, self.summary, self.masked_title):
@@ -60,15 +55,9 @@ class RefreshOutcome(QWidget):
         layout.addWidget(self.masked)
         layout.addWidget(self.check_title)
         layout.addWidget(self.check_table, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.details_button)
-        row.addStretch(1)
-        layout.addLayout(row)
         layout.addWidget(self.details, 1)
-        for widget in (self.summary, self.masked_title, self.masked, self.check_title, self.check_table,
-                       self.details_button, self.details):
+        for widget in (self.summary, self.masked_title, self.masked, self.check_title, self.check_table):
             widget.setHidden(True)
-        self.details_button.toggled.connect(self._toggle_details)
 
     def show_result(self, result: RefreshResult, backup: str) -> None:
         """`backup`: the backup as people name it ("shop, 2 Dec 2026 06:00")."""
@@ -106,14 +95,9 @@ class RefreshOutcome(QWidget):
         title = "The refresh was stopped." if isinstance(error, Cancelled) else "The refresh did not finish."
         self.say(f"\u2716 {title} {message} The development database was left as it was.",
                  text_style(palette.DANGER))
-        self.details.setPlainText(details)
-        self.details_button.setVisible(bool(details))
+        self.details.show_details(details)
 
     def say(self, text: str, style: str) -> None:
         self.summary.setText(text)
         self.summary.setStyleSheet(style)
         self.summary.setVisible(True)
-
-    def _toggle_details(self, shown: bool) -> None:
-        self.details.setVisible(shown)
-        self.details_button.setText("Hide details" if shown else "Show details")

@@ -7,7 +7,7 @@ are listed in red under it. After Undo, the headline says what Undo did.
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.core.errors import Cancelled, LifeboatError
 from desktop.core.jobs.sync import SyncResult
@@ -19,7 +19,8 @@ from desktop.ui.restore.loss_list import LossList
 # The restore's verification table, row for row: the sync's step 4 is the same check.
 from desktop.ui.restore.progress import fill_verification_table, verification_table
 from desktop.ui.restore.undo_panel import UndoPanel
-from desktop.ui.widgets import named, wrapped_label
+from desktop.ui.technical_details import TechnicalDetails
+from desktop.ui.widgets import wrapped_label
 
 
 class SyncOutcome(QWidget):
@@ -36,25 +37,17 @@ class SyncOutcome(QWidget):
         self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.check_table = verification_table(self)
         self.undo = UndoPanel(ws, self)
-        self.details_button = named(QPushButton("Show details", self), "detailsButton", "Show technical details")
-        self.details_button.setCheckable(True)
-        self.details = named(QPlainTextEdit(self), "errorDetails", "Technical details")
-        self.details.setReadOnly(True)
+        self.details = TechnicalDetails(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.progress, self.summary, self.lost, self.safety):
             layout.addWidget(widget)
         layout.addWidget(self.check_table, 1)
         layout.addWidget(self.undo)
-        row = QHBoxLayout()
-        row.addWidget(self.details_button)
-        row.addStretch(1)
-        layout.addLayout(row)
         layout.addWidget(self.details, 1)
         layout.addStretch(0)
-        for widget in (self.summary, self.lost, self.safety, self.check_table, self.details_button, self.details):
+        for widget in (self.summary, self.lost, self.safety, self.check_table):
             widget.setHidden(True)
-        self.details_button.toggled.connect(self._toggle_details)
         self.undo.undone.connect(self._show_undone)
         self.undo.undo_finished.connect(self.changed)
 
@@ -83,8 +76,7 @@ class SyncOutcome(QWidget):
         message, details = error_text(error)
         title = "The sync was stopped." if isinstance(error, Cancelled) else "The sync did not finish."
         self.say(f"\u2716 {title} {message}", f"color: {palette.DANGER};")
-        self.details.setPlainText(details)
-        self.details_button.setVisible(bool(details))
+        self.details.show_details(details)
         self.undo.show_offer(error.safety_backup_id if isinstance(error, LifeboatError) else None)
 
     def _show_undone(self, result) -> None:
@@ -99,10 +91,6 @@ class SyncOutcome(QWidget):
         self.summary.setText(text)
         self.summary.setStyleSheet(style)
         self.summary.setVisible(True)
-
-    def _toggle_details(self, shown: bool) -> None:
-        self.details.setVisible(shown)
-        self.details_button.setText("Hide details" if shown else "Show details")
 
 
 def _count(changes: list, noun: str) -> str:
