@@ -35,7 +35,16 @@ from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.mask_review import MaskReviewDialog
 from desktop.ui.refresh_outcome import RefreshOutcome
-from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, REFUSAL_STYLE, fit_to_screen, named, text_style, wrapped_label
+from desktop.ui.widgets import (
+    ERROR_STYLE,
+    HINT_STYLE,
+    REFUSAL_STYLE,
+    fit_to_screen,
+    named,
+    start_and_close,
+    text_style,
+    wrapped_label,
+)
 
 
 class RefreshDialog(QDialog):
@@ -57,18 +66,9 @@ class RefreshDialog(QDialog):
         self.pages.addWidget(self._build_choices())
         self.outcome = RefreshOutcome(self)
         self.pages.addWidget(self.outcome)
-        self.start_button = named(QPushButton("Start the refresh", self), "startRefreshButton", "Start the refresh")
-        self.start_button.setDefault(True)
-        self.close_button = named(QPushButton("Close", self), "closeButton", "Close")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.pages, 1)
-        layout.addLayout(buttons)
+        self.start_button, self.close_button = start_and_close(self, self.pages, "Start the refresh",
+                                                               "startRefreshButton")
         self.start_button.clicked.connect(self.start)
-        self.close_button.clicked.connect(self.reject)
         self._fill_sources()
         fit_to_screen(self, 760, 640)
 

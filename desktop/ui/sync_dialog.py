@@ -17,12 +17,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QRadioButton,
     QStackedWidget,
     QVBoxLayout,
@@ -45,6 +43,7 @@ from desktop.ui.widgets import (
     fit_to_screen,
     named,
     production_banner,
+    start_and_close,
     wrapped_label,
 )
 
@@ -77,18 +76,8 @@ class SyncDialog(QDialog):
         self.outcome = SyncOutcome(ws, self)
         self.outcome.changed.connect(self.changed)
         self.pages.addWidget(self.outcome)
-        self.start_button = named(QPushButton("Start the sync", self), "startSyncButton", "Start the sync")
-        self.start_button.setDefault(True)
-        self.close_button = named(QPushButton("Close", self), "closeButton", "Close")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.pages, 1)
-        layout.addLayout(buttons)
+        self.start_button, self.close_button = start_and_close(self, self.pages, "Start the sync", "startSyncButton")
         self.start_button.clicked.connect(self.start)
-        self.close_button.clicked.connect(self.reject)
         self._fill_profiles()
         fit_to_screen(self, 820, 700)
 

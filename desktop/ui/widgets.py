@@ -7,7 +7,7 @@ would otherwise spell out again.
 """
 from typing import TypeVar
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from desktop.ui import palette
 
@@ -33,6 +33,24 @@ def with_clear_button(edit: QLineEdit) -> QLineEdit:
     for button in edit.findChildren(QToolButton):
         named(button, f"{edit.objectName()}ClearButton", f"Clear {edit.accessibleName().lower()}")
     return edit
+
+
+def start_and_close(dialog: QDialog, body: QWidget, start_text: str,
+                    start_name: str) -> tuple[QPushButton, QPushButton]:
+    """The dialogs that run one job: `body` above, then "Start …" (the default) and Close;
+    Close rejects the dialog. The caller connects Start."""
+    start = named(QPushButton(start_text, dialog), start_name, start_text)
+    start.setDefault(True)
+    close = named(QPushButton("Close", dialog), "closeButton", "Close")
+    buttons = QHBoxLayout()
+    buttons.addStretch(1)
+    buttons.addWidget(start)
+    buttons.addWidget(close)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(body, 1)
+    layout.addLayout(buttons)
+    close.clicked.connect(dialog.reject)
+    return start, close
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
