@@ -58,9 +58,8 @@ def schedule_zone(settings: Settings) -> tzinfo:
 
 
 def _last_success(catalog: Catalog, profile: str) -> Optional[datetime]:
-    finished = [datetime.fromisoformat(record.finished_at) for record in catalog.list(profile)
-                if record.status == "completed" and record.finished_at]
-    return max(finished, default=None)
+    finished = catalog.last_completed_at(profile)
+    return datetime.fromisoformat(finished) if finished else None
 
 
 def _stale_after(profile: str, mine: list[Schedule], settings: Settings) -> Optional[timedelta]:

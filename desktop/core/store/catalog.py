@@ -277,6 +277,13 @@ class Catalog:
         return recovered
 
     # --- reading -------------------------------------------------------
+    def last_completed_at(self, profile: str) -> Optional[str]:
+        """When the newest completed backup of `profile` finished (ISO 8601 UTC), or None.
+        One indexed query: the window asks every minute, for every connection."""
+        with self._db(write=False) as db:
+            return db.execute("SELECT max(finished_at) FROM backups WHERE profile = ? AND status = 'completed' "
+                              "AND deleted_at IS NULL", (profile,)).fetchone()[0]
+
     def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
         with self._db(write=False) as db:
             sql = "SELECT * FROM backups WHERE deleted_at IS NULL"
