@@ -181,6 +181,9 @@ def open_cluster(keep_dir: Path | None, work: Path, size_mb: int) -> Setup:
     if not bin_dirs:
         raise StepFailed("No PostgreSQL server programs found (initdb, pg_ctl, postgres): "
                          "run packaging/install-deps or apt-get install postgresql.")
+    if keep_dir:
+        keep_dir = keep_dir.absolute()
+        keep_dir.mkdir(parents=True, exist_ok=True)
     home = keep_dir or work
     meta_file = home / "benchmark.json"
     meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
@@ -437,10 +440,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def benchmark(args: argparse.Namespace, work: Path) -> None:
-    keep = args.keep.absolute() if args.keep else None
-    if keep:
-        keep.mkdir(parents=True, exist_ok=True)
-    setup = open_cluster(keep, work, args.size_mb)
+    setup = open_cluster(args.keep, work, args.size_mb)
     try:
         size, rows, version = database_facts(setup.cluster)
         raw = uncompressed_dump_size(setup)

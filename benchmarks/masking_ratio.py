@@ -56,10 +56,7 @@ def timed_refresh(setup, lifeboat: Lifeboat, backup_id: str, masked: bool) -> tu
 
 
 def benchmark(args: argparse.Namespace, work: Path) -> None:
-    keep = args.keep.absolute() if args.keep else None
-    if keep:
-        keep.mkdir(parents=True, exist_ok=True)
-    setup = open_cluster(keep, work, args.size_mb)
+    setup = open_cluster(args.keep, work, args.size_mb)
     try:
         size, rows, version = database_facts(setup.cluster)
         lifeboat = Lifeboat(work)
