@@ -47,7 +47,3 @@ def error_box(parent: Optional[QWidget], title: str, error: BaseException) -> QM
     if details:
         box.setDetailedText(details)
     return box
-
-
-def show_error(parent: Optional[QWidget], title: str, error: BaseException) -> None:
-    error_box(parent, title, error).exec()

@@ -26,10 +26,6 @@ def part_name(base: str, number: int) -> str:
     return f"{base}.{number:03d}"
 
 
-def is_first_part(path: Path) -> bool:
-    return path.name.endswith(FIRST_PART) and bool(_NUMBERED.match(path.name))
-
-
 def base_path(path: Path) -> Path:
     """`X.lifeboat` for `X.lifeboat.003`; a path that is no part is returned as it is."""
     match = _NUMBERED.match(path.name)

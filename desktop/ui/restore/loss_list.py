@@ -66,7 +66,3 @@ class LossList(QListWidget):
 
     def all_agreed(self) -> bool:
         return all(item.checkState() == Qt.CheckState.Checked for item in self._loss_items())
-
-    def agree_to_all(self) -> None:
-        for item in self._loss_items():
-            item.setCheckState(Qt.CheckState.Checked)
