@@ -11,10 +11,7 @@ import logging
 import time
 
 from desktop.core.errors import LifeboatError
-from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, remove_leftover_scratch
 from desktop.core.localpg import inflight
-from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
-from desktop.core.localpg.private_server import remove_leftover
 from desktop.core.store.audited import record_quietly
 
 log = logging.getLogger("lifeboat.leftover_resources")
@@ -40,6 +37,12 @@ def remove_leftovers(ws) -> list[str]:
 
 
 def _remover(kind: str):
+    # Imported only when something was left behind (rare): the server and
+    # scratch-database code (and cryptography's x509) would slow every start.
+    from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, remove_leftover_scratch
+    from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
+    from desktop.core.localpg.private_server import remove_leftover
+
     if kind == PRIVATE_SERVER_KIND:
         return lambda ws, record: remove_leftover(record)
     if kind == SCRATCH_KIND:
