@@ -1,11 +1,12 @@
 """A backup's exact row counts, read from pg_dump's output on its way to the
 file (postgres/archive_rows.py), so the database is read once.
 
-One case cannot be read that way at speed: a pg_dump without zstd (older
-than 16, or built without it) writes its custom archive goes out uncompressed (Lifeboat compresses
-after it), one length-prefixed chunk per row: walking 7 M chunks in Python
-costs more than counting. There, and should the stream ever not parse, the
-rows are counted with count(*) in the dump's own snapshot, as before.
+One case cannot be read that way at speed: the custom archive of a pg_dump
+without zstd (older than 16, or built without it) goes out uncompressed
+(Lifeboat compresses after it), one length-prefixed chunk per row, and
+walking 7 M chunks in Python costs more than counting. There, and should the
+stream ever not parse, the rows are counted with count(*) in the dump's own
+snapshot, as before.
 """
 import io
 import logging
@@ -36,8 +37,8 @@ def pg_dump_compresses(options: BackupOptions, tools: PgTools) -> bool:
 
 class _Handoff:
     """pg_dump's output, block by block, from the thread that reads it (and
-    writes it to the file) to the thread that counts its rows: pg_dump never
-    waits for the counting, and zstd releases the GIL while it decompresses."""
+    writes it to the file) to the thread that counts its rows, so that pg_dump
+    does not wait while a block is decompressed and counted."""
 
     def __init__(self, count: Optional[Callable[[Iterator[bytes]], None]]):
         self._count = count
