@@ -12,6 +12,7 @@ import logging
 import time
 
 from desktop.core.errors import LifeboatError
+from desktop.core.jobs.restore.parallel import BUILD_KIND, remove_leftover_build
 from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, remove_leftover_scratch
 from desktop.core.localpg import inflight
 from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
@@ -53,6 +54,8 @@ def _remover(kind: str):
         return lambda ws, record: remove_leftover(record)
     if kind == SCRATCH_KIND:
         return lambda ws, record: remove_leftover_scratch(ws.profiles, record)
+    if kind == BUILD_KIND:
+        return lambda ws, record: remove_leftover_build(ws.profiles, record)
     raise LifeboatError(f"An unknown kind of leftover ({kind}) was recorded by a newer Lifeboat.", detail=kind)
 
 

@@ -26,7 +26,8 @@ _MAGIC = b"PGDMP"
 _CUSTOM = 1  # the header's format byte; a directory dump's toc.dat has another
 # pg_dump ends each table's COPY data with the end marker and two blank lines.
 COPY_END = b"\\.\n\n\n"
-_BLK_DATA, _BLK_BLOBS = 1, 3
+BLK_DATA, _BLK_BLOBS = 1, 3
+SECTION_DATA = 3  # pg_backup.h: SECTION_NONE 1, PRE_DATA 2, DATA 3, POST_DATA 4
 _ALGORITHMS = {0: "none", 1: "gzip", 2: "lz4", 3: "zstd"}
 _OLDEST = (1, 12)  # pg_dump 9.6
 
@@ -39,10 +40,16 @@ class ArchiveNotUnderstood(Exception):
 class TocEntry:
     dump_id: int
     desc: str
+    section: int  # SECTION_DATA for rows, sequence values and large objects
     schema: str
     name: str
-    copies: bool  # its data is COPY text
+    definition: str
+    copy_statement: str  # `COPY ... FROM stdin;` where its data is COPY text
     filename: Optional[str]  # directory format: the entry's data file
+
+    @property
+    def copies(self) -> bool:
+        return bool(self.copy_statement)
 
 
 class ArchiveReader:
@@ -60,6 +67,11 @@ class ArchiveReader:
 
     def byte(self) -> int:
         return self.exact(1)[0]
+
+    def byte_or_end(self) -> Optional[int]:
+        """The next byte, or None where the archive ends (its data blocks run to the end)."""
+        data = self._read(1)
+        return data[0] if data else None
 
     def int(self) -> int:
         raw = self.exact(1 + self.int_size)
@@ -104,8 +116,8 @@ def read_toc(reader: ArchiveReader, head: ArchiveHead) -> Iterator[TocEntry]:
         reader.int()  # has a data dumper
         reader.str(), reader.str()  # table oid, oid
         name, desc = reader.str(), reader.str()
-        reader.int()  # section
-        reader.str(), reader.str()  # definition, drop statement
+        section = reader.int()
+        definition, _drop = reader.str(), reader.str()
         copy_statement = reader.str()
         schema = reader.str()
         reader.str()  # tablespace
@@ -121,7 +133,8 @@ def read_toc(reader: ArchiveReader, head: ArchiveHead) -> Iterator[TocEntry]:
             reader.exact(1 + head.offset_size)
         else:
             filename = reader.str()
-        yield TocEntry(dump_id, desc or "", schema or "", name or "", bool(copy_statement), filename)
+        yield TocEntry(dump_id, desc or "", section, schema or "", name or "", definition or "", copy_statement or "",
+                       filename)
 
 
 def table_keys(entries: list[TocEntry], tables: list[Table]) -> dict:
@@ -143,17 +156,17 @@ def count_custom(read: Callable[[int], bytes], tables: list[Table]) -> dict[str,
         raise ArchiveNotUnderstood(f"format {head.format}, compression {head.compression}")
     keys = table_keys(list(read_toc(reader, head)), tables)
     counts: dict[str, int] = {}
-    while kind := read(1):
+    while (kind := reader.byte_or_end()) is not None:
         dump_id = reader.int()
-        if kind[0] == _BLK_DATA:
+        if kind == BLK_DATA:
             rows = _data_rows(reader, head.compression)
             if dump_id in keys:
                 counts[keys[dump_id]] = rows
-        elif kind[0] == _BLK_BLOBS:
+        elif kind == _BLK_BLOBS:
             while reader.int() != 0:  # each large object: its oid, then its chunks
                 _skip_chunks(reader)
         else:
-            raise ArchiveNotUnderstood(f"block type {kind[0]}")
+            raise ArchiveNotUnderstood(f"block type {kind}")
     return counts
 
 
@@ -166,16 +179,22 @@ def directory_keys(toc: BinaryIO, tables: list[Table]) -> dict[str, str]:
     return table_keys(list(read_toc(reader, head)), tables)
 
 
-def _skip_chunks(reader: ArchiveReader) -> None:
+def chunks(reader: ArchiveReader) -> Iterator[bytes]:
+    """A data block's chunks, as stored (compressed by pg_dump or not)."""
     while (length := reader.int()) > 0:
-        reader.exact(length)
+        yield reader.exact(length)
+
+
+def _skip_chunks(reader: ArchiveReader) -> None:
+    for _ in chunks(reader):
+        pass
 
 
 def _data_rows(reader: ArchiveReader, compression: str) -> int:
     expand = _DECOMPRESSORS[compression]()
     lines = CopyLines()
-    while (length := reader.int()) > 0:
-        lines.add(expand(reader.exact(length)))
+    for chunk in chunks(reader):
+        lines.add(expand(chunk))
     return lines.rows()
 
 

@@ -21,7 +21,7 @@ early (a killed Lifeboat), pg_restore fails and rolls back.
 import re
 import tarfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from subprocess import PIPE
 from typing import Optional
@@ -77,14 +77,15 @@ def needs_script_route(tools: PgTools, server_num: int) -> bool:
     return tools.major >= 17 and major_of(server_num) < 17
 
 
-def restore_custom_stream(run: RestoreRun) -> None:
+def restore_custom_stream(run: RestoreRun, sections: Sequence[str] = (), stops_early: bool = False) -> None:
+    """`stops_early`: pg_restore may stop reading once it has what it needs (one section, say)."""
     argv = [run.tools.pg_restore, "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
-            dbname_arg(run.profile.dbname), *pg_restore_options(run.request)]
+            dbname_arg(run.profile.dbname), *pg_restore_options(run.request), *sections]
     with ToolProcess(argv, run.env, stdin=PIPE, stdout=None, on_stderr_line=restore_steps(run)) as proc:
         with Watchdog(proc, run.cancel, STALL_SECONDS) as watchdog:
             finished = _feed(run.opened, proc.stdin, run.tracker, run.cancel, watchdog)
             code = proc.wait()
-        check_exit(proc, code, run.cancel, finished or may_stop_early(run.request))
+        check_exit(proc, code, run.cancel, finished or stops_early or may_stop_early(run.request))
 
 
 def _feed(opened, sink, tracker, cancel, watchdog, drain: bool = False) -> bool:

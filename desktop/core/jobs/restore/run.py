@@ -8,6 +8,10 @@ killed Lifeboat ends the tool before it commits, and the target is left
 exactly as it was. Parallel jobs need a real file (pg_restore cannot seek in
 a pipe), decrypted into the private staging folder and removed after.
 
+A new database (--create, the target missing) is built beside by parallel
+workers when the backup allows it (parallel.py), and takes the target's
+name only once whole.
+
 Before anything is read, the file must be the one the catalog names
 (open_backup.check_identity), and a restore that would restore nothing
 (a table filter matching no table, nothing left after structure/data only,
@@ -18,11 +22,11 @@ transaction through psql (script.py: wipe everything, then the
 archive), for every format; --jobs is ignored for it (parallel workers
 commit on their own). A killed or failed replace leaves the target as it was.
 """
+import logging
 from dataclasses import dataclass, replace
 from typing import Optional
 
 import psycopg
-from psycopg import sql
 
 from desktop.core.errors import (
     Cancelled,
@@ -38,8 +42,10 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.checks import RestoreCheck, check_restored, expected_counts
 from desktop.core.jobs.restore.clean import keep_outside_dependents
 from desktop.core.jobs.restore.modes import needs_script_route, restore_custom_stream, restore_from_staging
+from desktop.core.jobs.restore.parallel import NotParallel, builds_beside, restore_beside
 from desktop.core.jobs.restore.psql import restore_plain
 from desktop.core.jobs.restore.request import RestoreRequest, RestoreRun
+from desktop.core.jobs.restore.scratch_db import create_database
 from desktop.core.jobs.restore.script import restore_through_script, wipe_sql
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.open_backup import OpenedBackup, check_identity, open_backup
@@ -50,6 +56,8 @@ from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker
 from desktop.core.store.audited import audited
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,14 +94,18 @@ def run_restore(
     _guard_production(profile, request)
     password = target_password if target_password is not None else ws.profiles.password_for(profile)
     tracker.update(phase="Checking the target database")
-    server_num, created = _prepare_target(profile, password, request)
+    server_num, missing = _prepare_target(profile, password, request)
     tools = _restore_tools(ws, server_num, opened)
     safety_id = request.safety_backup_id
-    if profile.is_production and not created and not safety_id:
+    if profile.is_production and not missing and not safety_id:
         safety_id = take_safety_backup(ws, profile, tracker, cancel)
     run = RestoreRun(opened, request, profile, server_num, tools, tracker, cancel, ws.paths.staging_dir)
+    # A test restore's scratch database is its own throwaway copy already (proof.py).
+    beside = missing and target is None and builds_beside(run)
+    if missing and not beside:
+        create_database(profile, password)
     try:
-        result = _restore_and_check(ws, run, password)
+        result = _restore_and_check(ws, run, password, beside)
     except LifeboatError as exc:
         exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
         raise
@@ -103,7 +115,7 @@ def run_restore(
     return result
 
 
-def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str]) -> RestoreResult:
+def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], beside: bool) -> RestoreResult:
     opened, profile, request = run.opened, run.profile, run.request
     run.tracker.update(phase="Restoring", total=opened.size)
     watch = LockWatch(profile, password, tool_app_name("restore"), run.tracker, run.cancel,
@@ -115,7 +127,8 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str]) 
             run = replace(run, env=env)
             if _keeps_outside_dependents(request, opened):
                 run = replace(run, request=keep_outside_dependents(run, password))
-            _restore(run)
+            if not (beside and _restored_beside(ws, run, password)):
+                _restore(run)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
             "The database may be partly restored; restore again, or use the safety backup."
@@ -133,6 +146,18 @@ def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> 
     # A caller with SQL of its own (a table sync) handles the links itself.
     return (request.clean and not request.replace and not request.data_only and opened.manifest.format == "custom"
             and not (request.sql_before or request.sql_after))
+
+
+def _restored_beside(ws: Workspace, run: RestoreRun, password: Optional[str]) -> bool:
+    """A new database built beside with parallel workers; False when the backup
+    holds what that route does not load, the database then created for the others."""
+    try:
+        restore_beside(run, password, ws.paths.data_dir)
+        return True
+    except NotParallel as exc:
+        log.info("restore: not built beside (%s)", exc)
+        create_database(run.profile, password)
+        return False
 
 
 def _route(run: RestoreRun) -> str:
@@ -238,27 +263,26 @@ def _guard_production(profile: Profile, request: RestoreRequest) -> None:
 
 
 def _prepare_target(profile: Profile, password: Optional[str], request: RestoreRequest) -> tuple[int, bool]:
-    """Server version, and whether the database was created just now."""
+    """Server version, and whether the database is still to be created (--create)."""
     try:
         conn = connect(profile, password)
-        created = False
+        missing = False
     except DatabaseMissing:
         if not request.create:
             raise DatabaseMissing(
                 f"The database {profile.dbname} does not exist on {profile.host}. "
                 "Choose 'Create the database if it does not exist' (--create on the command line), or check the name."
             )
-        _create_database(profile, password)
-        conn = connect(profile, password)
-        created = True
+        conn = connect(profile, password, dbname="postgres")
+        missing = True
     with conn:
-        if not created and not (request.clean or request.replace or request.data_only) and _has_tables(conn):
+        if not missing and not (request.clean or request.replace or request.data_only) and _has_tables(conn):
             raise RestoreFailed(
                 f"The database {profile.dbname} already contains tables, and restoring on top of them "
                 "would mix old and new data. Choose 'Replace everything' (--replace on the command line) to make "
                 "it exactly the backup, or restore into an empty database."
             )
-        return conn.info.server_version, created
+        return conn.info.server_version, missing
 
 
 def _has_tables(conn: psycopg.Connection) -> bool:
@@ -267,18 +291,6 @@ def _has_tables(conn: psycopg.Connection) -> bool:
         "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND n.nspname NOT LIKE 'pg\\_%')"
     ).fetchone()[0]
-
-
-def _create_database(profile: Profile, password: Optional[str]) -> None:
-    with connect(profile, password, dbname="postgres") as conn:
-        try:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(profile.dbname)))
-        except psycopg.Error as exc:
-            raise RestoreFailed(
-                f"Lifeboat could not create the database {profile.dbname}: the user {profile.user} "
-                "may not be allowed to create databases. Ask an administrator to create it, then try again.",
-                detail=str(exc),
-            ) from exc
 
 
 def _restore_tools(ws: Workspace, server_num: int, opened: OpenedBackup) -> PgTools:

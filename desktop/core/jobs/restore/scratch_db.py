@@ -1,4 +1,5 @@
-"""The scratch databases a test restore makes on a real server: dropping one,
+"""The databases a restore makes for itself on a real server (a test restore's
+scratch database, a new database being built): creating and dropping one,
 and dropping one a killed Lifeboat left (leftovers.py finds them at start)."""
 from dataclasses import replace
 from typing import Optional
@@ -13,6 +14,18 @@ from desktop.core.store.profiles import Profile, ProfileStore
 
 SCRATCH_KIND = "scratch_database"  # its in-flight record (inflight.py)
 _FORCE_FROM = 130000  # DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13
+
+
+def create_database(profile: Profile, password: Optional[str]) -> None:
+    with connect(profile, password, dbname="postgres") as conn:
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(profile.dbname)))
+        except psycopg.Error as exc:
+            raise RestoreFailed(
+                f"Lifeboat could not create the database {profile.dbname}: the user {profile.user} "
+                "may not be allowed to create databases. Ask an administrator to create it, then try again.",
+                detail=str(exc),
+            ) from exc
 
 
 def drop_scratch(scratch: Profile, password: Optional[str]) -> None:

@@ -1,0 +1,291 @@
+"""A restore into a new database with parallel workers, all or nothing because it is built beside.
+
+pg_restore --jobs needs a file it can seek in, which would be a decrypted
+copy of the backup on disk. This route reads the encrypted file as it
+streams instead, three times, and writes its plaintext nowhere:
+
+1. the structure: `pg_restore --section=pre-data`, one transaction (the
+   archive's table of contents holds it all: pg_restore stops reading early);
+2. the rows: Lifeboat reads the archive's data blocks (postgres/archive_rows.py)
+   and hands each table's chunks, still compressed, to the least busy of
+   two workers, each on a connection of its own (`COPY ... FROM STDIN`,
+   decompressed on the way); then the sequences' values;
+3. indexes, constraints, triggers: `pg_restore --section=post-data`, one transaction.
+
+All of it goes into a database of its own (`lifeboat_build_<backup id>`),
+recorded in flight so that the next start after a killed Lifeboat drops it
+(jobs/leftovers.py). Only when everything went in does it take the
+target's name (ALTER DATABASE ... RENAME): the target is the whole backup
+or is not there, as before. The rows are then checked as on every route.
+
+Taken for a new database (--create, the target missing), a custom archive
+compressed by pg_dump (its blocks parse as they stream), the whole backup
+with nothing run around it, a server that takes pg_restore's SQL as it is,
+and no large objects; anything else goes the one-transaction routes.
+"""
+import io
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Optional
+
+import psycopg
+import zstandard
+from psycopg import sql
+
+from desktop.core.errors import Cancelled, RestoreFailed
+from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
+from desktop.core.jobs.restore.modes import checked_plaintext, needs_script_route, restore_custom_stream
+from desktop.core.jobs.restore.request import RestoreRun
+from desktop.core.jobs.restore.scratch_db import create_database, drop_scratch
+from desktop.core.localpg import inflight
+from desktop.core.postgres.archive_rows import (
+    BLK_DATA,
+    COPY_END,
+    SECTION_DATA,
+    ArchiveReader,
+    TocEntry,
+    chunks,
+    read_head,
+    read_toc,
+)
+from desktop.core.postgres.connection import connect
+from desktop.core.progress import ProgressTracker
+from desktop.core.store.profiles import Profile, ProfileStore
+
+log = logging.getLogger(__name__)
+BUILD_KIND = "restore_build"  # its in-flight record (inflight.py)
+WORKERS = 2
+_QUEUED_CHUNKS = 128  # a worker's backlog: pg_dump's zstd writes chunks of about 128 KB
+_STOP = object()
+_TABLE_END = object()
+# What pg_restore sets before it loads rows (pg_backup_archiver.c, _doSetFixedOutputState).
+_SESSION = ("SET statement_timeout = 0", "SET lock_timeout = 0", "SET idle_in_transaction_session_timeout = 0",
+            "SELECT pg_catalog.set_config('search_path', '', false)", "SET row_security = off")
+
+
+class NotParallel(Exception):
+    """The archive holds what this route does not load (large objects); the caller takes another route."""
+
+
+def builds_beside(run: RestoreRun) -> bool:
+    request, manifest = run.request, run.opened.manifest
+    return (manifest.format == "custom" and manifest.compression == "none"
+            and not (request.tables or request.schema_only or request.data_only or request.clean
+                     or request.replace or request.sql_before or request.sql_after or request.script_filter)
+            and not needs_script_route(run.tools, run.server_num))
+
+
+def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
+    """Builds the backup in a database of its own, then gives it the target's name."""
+    toc = _table_of_contents(run)
+    build = replace(run.profile, dbname=f"lifeboat_build_{run.opened.manifest.backup_id}")
+    with inflight.holding(data_dir, BUILD_KIND, profile=run.profile.name, host=build.host, port=build.port,
+                          dbname=build.dbname):
+        drop_scratch(build, password)  # one a crash left, should its record have gone
+        create_database(build, password)
+        try:
+            beside = replace(run, profile=build)
+            sections = replace(beside, tracker=_StepsOnly(run.tracker))
+            run.tracker.update(phase="Creating the tables")
+            restore_custom_stream(sections, ["--section=pre-data"], stops_early=True)
+            run.tracker.update(phase=f"Copying the rows, {WORKERS} tables at a time")
+            _load_rows(beside, password, toc)
+            run.tracker.update(phase="Building indexes and constraints")
+            restore_custom_stream(sections, ["--section=post-data"], stops_early=True)
+            _take_name(build, run.profile, password)
+        except BaseException:
+            drop_scratch(build, password)
+            raise
+
+
+def remove_leftover_build(profiles: ProfileStore, record: inflight.Record) -> str:
+    details = record.details
+    host = profiles.get(details["profile"])
+    drop_scratch(replace(host, dbname=details["dbname"]), profiles.password_for(host))
+    return (f"Removed {details['dbname']} on {details['host']}:{details['port']}, the unfinished copy an "
+            f"interrupted restore into {host.dbname} was building; {host.dbname} was not changed.")
+
+
+class _StepsOnly:
+    """The progress of a pass that reads only the start of the file: its steps
+    are the job's, its bytes are not (the rows' pass moves the bar)."""
+
+    def __init__(self, tracker: ProgressTracker):
+        self._tracker = tracker
+
+    @property
+    def last(self):
+        return self._tracker.last
+
+    def update(self, **changes) -> None:
+        changes.pop("done", None)
+        changes.pop("bytes_done", None)
+        if changes:
+            self._tracker.update(**changes)
+
+
+def _table_of_contents(run: RestoreRun) -> list[TocEntry]:
+    with checked_plaintext(run.opened, _StepsOnly(run.tracker)) as (blocks, _):
+        archive = _archive(blocks, run)
+        toc = list(read_toc(archive, read_head(archive)))
+    if any(e.section == SECTION_DATA and e.desc not in ("TABLE DATA", "SEQUENCE SET") for e in toc):
+        raise NotParallel("large objects")
+    if any(e.desc == "TABLE DATA" and not e.copies for e in toc):
+        raise NotParallel("table data not in COPY form")
+    return toc
+
+
+def _archive(blocks: Iterator[bytes], run: RestoreRun) -> ArchiveReader:
+    return ArchiveReader(io.BufferedReader(ChunkReader(cancellable(blocks, run.cancel)), BLOCK).read)
+
+
+def _load_rows(run: RestoreRun, password: Optional[str], toc: list[TocEntry]) -> None:
+    settings = [e.definition for e in toc if e.desc in ("ENCODING", "STDSTRINGS")]
+    statements = {e.dump_id: e.copy_statement for e in toc if e.desc == "TABLE DATA"}
+    workers = [_CopyWorker(run.profile, password, settings) for _ in range(WORKERS)]
+    try:
+        with checked_plaintext(run.opened, run.tracker) as (blocks, _):
+            archive = _archive(blocks, run)
+            for _ in read_toc(archive, read_head(archive)):
+                pass  # read in the first pass
+            _dispatch(archive, statements, workers)
+        for worker in workers:
+            worker.finish()
+    finally:
+        for worker in workers:
+            worker.close()
+    with connect(run.profile, password) as conn:
+        for entry in toc:
+            if entry.desc == "SEQUENCE SET":
+                conn.execute(entry.definition)
+
+
+def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list["_CopyWorker"]) -> None:
+    while (kind := archive.byte_or_end()) is not None:
+        dump_id = archive.int()
+        if kind != BLK_DATA or dump_id not in statements:
+            raise RestoreFailed("The backup holds data Lifeboat did not expect here; restore it again.",
+                                detail=f"block type {kind}, dump id {dump_id}")
+        min(workers, key=lambda w: w.backlog).copy(statements[dump_id], chunks(archive))
+
+
+class _CopyWorker:
+    """A connection of its own and a thread that COPYs the tables handed to it."""
+
+    def __init__(self, build: Profile, password: Optional[str], settings: list[str]):
+        self._conn = connect(build, password)
+        for statement in (*_SESSION, *settings):
+            self._conn.execute(statement)
+        self._conn.commit()
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED_CHUNKS)
+        self.backlog = 0
+        self.error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._work, name="restore-copy", daemon=True)
+        self._thread.start()
+
+    def copy(self, statement: str, stored: Iterator[bytes]) -> None:
+        self._put(statement)
+        for chunk in stored:
+            self._put(chunk)
+        self._put(_TABLE_END)
+
+    def finish(self) -> None:
+        self._put(_STOP)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.error = self.error or Cancelled("The restore was cancelled.")
+            self._put_anyway(_STOP)
+            self._thread.join()
+        self._conn.close()
+
+    def _put(self, item) -> None:
+        if self.error is not None:
+            raise self.error
+        self.backlog += len(item) if isinstance(item, bytes) else 0
+        self._queue.put(item)
+
+    def _put_anyway(self, item) -> None:
+        while True:
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                self._drain_one()
+
+    def _drain_one(self) -> None:
+        try:
+            self._queue.get_nowait()
+        except queue.Empty:
+            pass
+
+    def _get(self):
+        item = self._queue.get()
+        if isinstance(item, bytes):
+            self.backlog -= len(item)
+        return item
+
+    def _work(self) -> None:
+        while (statement := self._get()) is not _STOP:
+            try:
+                if self.error is None:
+                    self._copy_table(statement)
+                    continue
+            except _Stopped:
+                return
+            except BaseException as exc:  # raised on the reading thread by its next hand-over
+                self.error = _failure(exc)
+            if self._skip_table():
+                return
+
+    def _copy_table(self, statement: str) -> None:
+        expand = zstandard.ZstdDecompressor().decompressobj().decompress
+        held = b""
+        with self._conn.cursor().copy(statement.rstrip().rstrip(";")) as copy:
+            while (chunk := self._get()) is not _TABLE_END:
+                if chunk is _STOP:
+                    raise _Stopped()
+                data = held + expand(chunk)
+                copy.write(data[:-len(COPY_END)])
+                held = data[-len(COPY_END):]
+            if held != COPY_END:  # pg_dump ends the rows with it; COPY over the protocol must not see it
+                copy.write(held)
+        self._conn.commit()
+
+    def _skip_table(self) -> bool:
+        """Past the rest of a table that will not be copied; True when told to stop."""
+        while (item := self._get()) is not _TABLE_END:
+            if item is _STOP:
+                return True
+        return False
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _failure(exc: BaseException) -> BaseException:
+    if isinstance(exc, psycopg.Error):
+        return RestoreFailed(f"The restore failed while copying rows, so the unfinished copy was removed and "
+                             f"nothing was changed. PostgreSQL said: {str(exc).strip().splitlines()[0]}",
+                             detail=repr(exc))
+    return exc
+
+
+def _take_name(build: Profile, target: Profile, password: Optional[str]) -> None:
+    with connect(target, password, dbname="postgres") as conn:
+        conn.autocommit = True
+        try:
+            conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(build.dbname), sql.Identifier(target.dbname)))
+        except psycopg.Error as exc:
+            raise RestoreFailed(
+                f"The backup was restored, but the database could not take the name {target.dbname} "
+                "(another program may have created it meanwhile), so the copy was removed. Try again.",
+                detail=str(exc)) from exc

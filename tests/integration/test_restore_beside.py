@@ -1,0 +1,117 @@
+"""A restore into a new database built beside with parallel workers (issue 15):
+the same database as the one-transaction route gives, nothing under the
+target's name until it is whole, and nothing left by a cancel or a kill."""
+import signal
+
+import psycopg
+import pytest
+
+from desktop.core.errors import Cancelled
+from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.leftovers import open_workspace
+from desktop.core.jobs.restore.parallel import WORKERS
+from desktop.core.jobs.restore.request import RestoreRequest
+from desktop.core.jobs.restore.run import run_restore
+from desktop.core.progress import CancelToken
+from desktop.core.workspace import Workspace
+from tests.dbcompare import schema_dump, table_hashes
+from tests.faults import wait_for
+from tests.integration.cli_helpers import lifeboat_process
+
+ROWS_PHASE = f"Copying the rows, {WORKERS} tables at a time"
+
+
+@pytest.fixture
+def ws(lifeboat_home) -> Workspace:
+    return Workspace.open()
+
+
+def databases(cluster, like: str) -> list[str]:
+    with psycopg.connect(cluster.conninfo("postgres")) as conn:
+        return [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (like,))]
+
+
+def restore_with_phases(ws, backup_id: str, into: str, cancel=None, on_phase=None) -> tuple:
+    phases = []
+
+    def report(progress) -> None:
+        if not phases or phases[-1] != progress.phase:
+            phases.append(progress.phase)
+            if on_phase:
+                on_phase(progress.phase)
+
+    result = run_restore(ws, RestoreRequest(backup_id, into=into, create=True), report=report, cancel=cancel)
+    return result, phases
+
+
+def test_a_new_database_is_built_beside_and_equals_the_one_transaction_restore(ws, make_profile, pg15, pg18,
+                                                                                pagila_db):
+    make_profile(pg15, pagila_db, name="source")
+    record = run_backup(ws, BackupRequest("source"))
+    make_profile(pg18, "pagila_beside", name="beside")
+    make_profile(pg18, "pagila_classic", name="classic")
+    pg18.create_database("pagila_classic")  # an empty database: the one-transaction route
+    try:
+        result, phases = restore_with_phases(ws, record.id, "beside")
+        assert result.ok and ROWS_PHASE in phases
+        classic, classic_phases = restore_with_phases(ws, record.id, "classic")
+        assert classic.ok and ROWS_PHASE not in classic_phases
+        assert schema_dump(pg18, "pagila_beside") == schema_dump(pg18, "pagila_classic")
+        assert table_hashes(pg18, "pagila_beside") == table_hashes(pg18, "pagila_classic") == \
+            table_hashes(pg15, pagila_db)
+        assert databases(pg18, "lifeboat_build_%") == []
+    finally:
+        pg18.drop_database("pagila_beside")
+        pg18.drop_database("pagila_classic")
+
+
+def test_large_objects_take_the_one_transaction_route(ws, make_profile, pg15, pg18, fresh_db):
+    source = fresh_db(prefix="with_lo")
+    pg15.run_psql(source, "CREATE TABLE t (a int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 50);"
+                          "SELECT lo_from_bytea(0, 'hello');")
+    make_profile(pg15, source, name="source")
+    record = run_backup(ws, BackupRequest("source"))
+    make_profile(pg18, "lo_new", name="new")
+    try:
+        result, phases = restore_with_phases(ws, record.id, "new")
+        assert result.ok and ROWS_PHASE not in phases
+        assert table_hashes(pg18, "lo_new") == table_hashes(pg15, source)
+    finally:
+        pg18.drop_database("lo_new")
+
+
+def test_cancel_while_copying_leaves_no_database(ws, make_profile, pg15, pg18, pagila_db):
+    make_profile(pg15, pagila_db, name="source")
+    record = run_backup(ws, BackupRequest("source"))
+    make_profile(pg18, "pagila_cancelled", name="new")
+    cancel = CancelToken()
+    with pytest.raises(Cancelled):
+        restore_with_phases(ws, record.id, "new", cancel=cancel,
+                            on_phase=lambda phase: phase == ROWS_PHASE and cancel.cancel())
+    assert databases(pg18, "pagila_cancelled") == [] and databases(pg18, "lifeboat_build_%") == []
+
+
+def test_a_killed_restore_leaves_no_target_and_the_next_start_drops_its_copy(
+        make_profile, pg15, pg18, noise_db, keyring_file, lifeboat_home):
+    make_profile(pg15, noise_db, name="noise")
+    ws = Workspace.open()
+    record = run_backup(ws, BackupRequest("noise"))
+    make_profile(pg18, "noise_new", name="new")
+    build = f"lifeboat_build_{record.id}"
+    proc = lifeboat_process("restore", record.id, "--into", "new", "--create")
+    try:
+        wait_for(lambda: _has_rows(pg18, build), timeout=90, what="rows arriving in the database being built")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    assert databases(pg18, "noise_new") == [] and databases(pg18, build) == [build]
+    open_workspace()  # the next start
+    assert databases(pg18, build) == []
+
+
+def _has_rows(cluster, dbname: str) -> bool:
+    if not databases(cluster, dbname):
+        return False
+    with psycopg.connect(cluster.conninfo(dbname)) as conn:
+        return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND query ILIKE 'COPY%')").fetchone()[0])
