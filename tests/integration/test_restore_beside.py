@@ -44,25 +44,27 @@ def restore_with_phases(ws, backup_id: str, into: str, cancel=None, on_phase=Non
     return result, phases
 
 
-def test_a_new_database_is_built_beside_and_equals_the_one_transaction_restore(ws, make_profile, pg15, pg18,
-                                                                                pagila_db):
+@pytest.mark.parametrize("server", ["pg15", "pg18"])  # 15: its structure goes through psql (modes.py)
+def test_a_new_database_is_built_beside_and_equals_the_one_transaction_restore(ws, make_profile, pg15, pagila_db,
+                                                                                request, server):
+    cluster = request.getfixturevalue(server)
     make_profile(pg15, pagila_db, name="source")
     record = run_backup(ws, BackupRequest("source"))
-    make_profile(pg18, "pagila_beside", name="beside")
-    make_profile(pg18, "pagila_classic", name="classic")
-    pg18.create_database("pagila_classic")  # an empty database: the one-transaction route
+    make_profile(cluster, "pagila_beside", name="beside")
+    make_profile(cluster, "pagila_classic", name="classic")
+    cluster.create_database("pagila_classic")  # an empty database: the one-transaction route
     try:
         result, phases = restore_with_phases(ws, record.id, "beside")
         assert result.ok and ROWS_PHASE in phases
         classic, classic_phases = restore_with_phases(ws, record.id, "classic")
         assert classic.ok and ROWS_PHASE not in classic_phases
-        assert schema_dump(pg18, "pagila_beside") == schema_dump(pg18, "pagila_classic")
-        assert table_hashes(pg18, "pagila_beside") == table_hashes(pg18, "pagila_classic") == \
+        assert schema_dump(cluster, "pagila_beside") == schema_dump(cluster, "pagila_classic")
+        assert table_hashes(cluster, "pagila_beside") == table_hashes(cluster, "pagila_classic") == \
             table_hashes(pg15, pagila_db)
-        assert databases(pg18, "lifeboat_build_%") == []
+        assert databases(cluster, "lifeboat_build_%") == []
     finally:
-        pg18.drop_database("pagila_beside")
-        pg18.drop_database("pagila_classic")
+        cluster.drop_database("pagila_beside")
+        cluster.drop_database("pagila_classic")
 
 
 def test_large_objects_take_the_one_transaction_route(ws, make_profile, pg15, pg18, fresh_db):

@@ -20,8 +20,8 @@ or is not there, as before. The rows are then checked as on every route.
 
 Taken for a new database (--create, the target missing), a custom archive
 compressed by pg_dump (its blocks parse as they stream), the whole backup
-with nothing run around it, a server that takes pg_restore's SQL as it is,
-and no large objects; anything else goes the one-transaction routes.
+with nothing run around it, and no large objects; anything else goes the
+one-transaction routes.
 """
 import io
 import logging
@@ -40,6 +40,7 @@ from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
 from desktop.core.jobs.restore.modes import checked_plaintext, needs_script_route, restore_custom_stream
 from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.jobs.restore.scratch_db import create_database, drop_scratch
+from desktop.core.jobs.restore.script import restore_through_script
 from desktop.core.localpg import inflight
 from desktop.core.postgres.archive_rows import (
     BLK_DATA,
@@ -74,8 +75,7 @@ def builds_beside(run: RestoreRun) -> bool:
     request, manifest = run.request, run.opened.manifest
     return (manifest.format == "custom" and manifest.compression == "none"
             and not (request.tables or request.schema_only or request.data_only or request.clean
-                     or request.replace or request.sql_before or request.sql_after or request.script_filter)
-            and not needs_script_route(run.tools, run.server_num))
+                     or request.replace or request.sql_before or request.sql_after or request.script_filter))
 
 
 def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
@@ -89,12 +89,14 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
         try:
             beside = replace(run, profile=build)
             sections = replace(beside, tracker=_StepsOnly(run.tracker))
+            # A server that refuses some of pg_restore's SQL gets it through psql, filtered (modes.py).
+            section = restore_through_script if needs_script_route(run.tools, run.server_num) else restore_custom_stream
             run.tracker.update(phase="Creating the tables")
-            restore_custom_stream(sections, ["--section=pre-data"], stops_early=True)
+            section(sections, ["--section=pre-data"], stops_early=True)
             run.tracker.update(phase=f"Copying the rows, {WORKERS} tables at a time")
             _load_rows(beside, password, toc)
             run.tracker.update(phase="Building indexes and constraints")
-            restore_custom_stream(sections, ["--section=post-data"], stops_early=True)
+            section(sections, ["--section=post-data"], stops_early=True)
             _take_name(build, run.profile, password)
         except BaseException:
             drop_scratch(build, password)

@@ -17,7 +17,7 @@ first (pg_restore reads a directory, not a pipe) and then goes the same way.
 and a replace must be all or nothing, so it runs in one transaction (no
 build-beside-and-swap yet).
 """
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
@@ -80,13 +80,14 @@ def wipe_sql() -> bytes:
     return _WIPE
 
 
-def restore_through_script(run: RestoreRun) -> None:
+def restore_through_script(run: RestoreRun, sections: Sequence[str] = (), stops_early: bool = False) -> None:
+    """`sections` and `stops_early` as for modes.restore_custom_stream (a custom archive)."""
     request = run.request
     before = (wipe_sql() if request.replace else b"") + request.sql_before.encode()
     after = request.sql_after.encode()
     # With replace everything is gone already: pg_restore's own DROPs would only add noise.
     options = pg_restore_options(replace(request, clean=request.clean and not request.replace))
-    argv = [run.tools.pg_restore, "--no-password", "--exit-on-error", "--file=-", *options]
+    argv = [run.tools.pg_restore, "--no-password", "--exit-on-error", "--file=-", *options, *sections]
     if run.opened.manifest.format == "directory":
         with job_folder(run.staging_dir) as staging:
             run.tracker.update(phase="Decrypting to a private temporary file")
@@ -101,8 +102,8 @@ def restore_through_script(run: RestoreRun) -> None:
     with ToolProcess(argv, run.env, stdin=PIPE) as producer:
         widen_pipe(producer.stdin)
         widen_pipe(producer.stdout)
-        stops_early = may_stop_early(request)
-        feeder = FeederThread(run.opened, producer, run.tracker, run.cancel, stops_early, drain=stops_early)
+        stops = stops_early or may_stop_early(request)
+        feeder = FeederThread(run.opened, producer, run.tracker, run.cancel, stops, drain=stops)
         _psql(run, before, feeder.script(), after, lambda: feeder.complete(run.cancel))
 
 
