@@ -23,6 +23,7 @@ from desktop.core.open_backup import open_file
 from desktop.core.postgres.connection import child_env, connect
 from desktop.core.postgres.lockwait import LockWatch, minutes_words, tool_app_name
 from desktop.core.postgres.process import ToolProcess, Watchdog
+from desktop.core.postgres.roles import capture_roles
 from desktop.core.postgres.snapshot import ExportedSnapshot, Table
 from desktop.core.postgres.tools import PgTools, tools_for_server
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
@@ -175,11 +176,12 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
     tracker.update(phase="Reading the database structure", total=sum(t.size_bytes for t in snapshot.tables))
     compresses = pg_dump_compresses(manifest.options, job.tools)
     manifest.compression = "none" if compresses else "zstd"
-    rows = DumpRows(snapshot, manifest.options, job.tools, job.cancel)
     watch = LockWatch(job.profile, job.password, tool_app_name("backup"), tracker, job.cancel,
                       job.ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
     with child_env(job.profile, job.password, private_dir=job.ws.paths.private_dir) as env:
+        _capture_roles(job, env)
         env["PGAPPNAME"] = watch.app_name
+        rows = DumpRows(snapshot, manifest.options, job.tools, job.cancel)  # may start counting in the snapshot
         sink = EncryptingSink(job.out, job.installation_key, compress=not compresses)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
@@ -194,6 +196,17 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
             raise
         job.out.commit()
     return job.out.size, job.out.sha256, sink.file_id.hex()
+
+
+def _capture_roles(job: DumpContext, env: dict) -> None:
+    """The roles the backup names and their globals, into the manifest; read in the
+    snapshot's transaction before the row counts take its connection."""
+    options = job.manifest.options
+    captured = capture_roles(job.snapshot.connection, job.tools, env, job.profile.dbname,
+                             owners=not options.no_owner, grantees=not options.no_acl)
+    job.manifest.roles = captured.names
+    job.manifest.roles_sql = captured.globals_sql
+    job.manifest.roles_names_only = captured.names_only
 
 
 def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "_DumpProgress",

@@ -13,7 +13,7 @@ Two kinds of line are dropped, never a line of COPY data (a row may hold any tex
   is dropped, with the `COMMIT;` closing that block: a `COMMIT;` line inside
   a procedure's body stays as it is.
 """
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Optional
 
 _SINCE = {b"SET transaction_timeout = 0;": 17}
@@ -76,3 +76,24 @@ def one_transaction_script(blocks: Iterable[bytes], server_major: int) -> Iterat
     rest = lines_filter.finish(carry)
     if rest:
         yield rest
+
+
+def without_lines(blocks: Iterable[bytes], drop: Callable[[bytes], bool]) -> Iterator[bytes]:
+    """The script without the statement lines `drop` picks; COPY data passes untouched."""
+    in_copy, carry = False, b""
+    for block in blocks:
+        lines = (carry + block).split(b"\n")
+        carry = lines.pop()
+        kept = []
+        for line in lines:
+            if in_copy:
+                in_copy = line != _COPY_END
+            elif line.startswith(_COPY_START) and line.endswith(b"FROM stdin;"):
+                in_copy = True
+            elif drop(line):
+                continue
+            kept.append(line)
+        if kept:
+            yield b"\n".join(kept) + b"\n"
+    if carry and (in_copy or not drop(carry)):
+        yield carry

@@ -1,0 +1,119 @@
+"""Roles travel with a backup (issue 14, "Roles and other globals").
+
+One Pagila backup whose tables belong to a role and are granted to another
+that the target server then lacks (both dropped on pg15 after the backup;
+a third role, kept, holds a grant that must survive): refused with
+--roles require, naming them, the target unchanged; restored with
+--roles map-to-me (the target's user owns them, the kept grant stays) and
+with --roles create (the roles exist afterwards, NOLOGIN, owning the tables).
+"""
+import psycopg
+import pytest
+
+from desktop.cli.main import main as cli_main
+from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.open_backup import open_backup
+from desktop.core.postgres.globals_sql import creation_sql, filter_globals
+from desktop.core.workspace import Workspace
+from tests.dbcompare import schema_dump
+
+OWNER, READER, KEPT = "Film Owner", "pagila_reader", "pagila_auditor"
+
+
+@pytest.fixture
+def ws(lifeboat_home) -> Workspace:
+    return Workspace.open()
+
+
+def run_sql(cluster, dbname: str, *statements: str, params=None) -> list:
+    with psycopg.connect(cluster.conninfo(dbname), autocommit=True) as conn:
+        rows = []
+        for statement in statements:
+            cursor = conn.execute(statement, params)
+            rows = cursor.fetchall() if cursor.description else rows
+        return rows
+
+
+def drop_roles(cluster, dbname: str, *names: str) -> None:
+    for name in names:
+        role = '"' + name.replace('"', '""') + '"'
+        run_sql(cluster, dbname, f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
+                                 f"REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; "
+                                 f"DROP ROLE {role}; END IF; END $$")
+
+
+def owner_of(cluster, dbname: str, table: str) -> str:
+    query = f"SELECT relowner::regrole::text FROM pg_class WHERE oid = '{table}'::regclass"
+    return run_sql(cluster, dbname, query)[0][0]
+
+
+@pytest.fixture
+def roles_backup(ws, pg15, pagila_db, make_profile):
+    """A backup of Pagila naming three roles, two of which pg15 no longer has."""
+    run_sql(pg15, pagila_db,
+            f"""CREATE ROLE "{OWNER}" LOGIN CREATEDB; COMMENT ON ROLE "{OWNER}" IS 'owns the films';
+            CREATE ROLE {READER}; CREATE ROLE {KEPT}; GRANT {READER} TO "{OWNER}";
+            ALTER TABLE film OWNER TO "{OWNER}"; ALTER TABLE actor OWNER TO "{OWNER}";
+            GRANT SELECT ON film TO {READER}; GRANT SELECT ON actor TO {KEPT}""")
+    make_profile(pg15, pagila_db, name="source")
+    try:
+        record = run_backup(ws, BackupRequest("source"))
+    finally:
+        drop_roles(pg15, pagila_db, OWNER, READER)
+    yield record
+    for dbname in run_sql(pg15, "postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'roles\\_%'"):
+        pg15.drop_database(dbname[0])
+    drop_roles(pg15, "postgres", OWNER, READER)
+    drop_roles(pg15, pagila_db, KEPT)
+
+
+def test_a_backup_carries_its_roles_and_a_restore_stops_creates_or_maps_them(
+        ws, pg15, fresh_db, make_profile, roles_backup, capsys):
+    manifest = open_backup(ws, roles_backup.id).manifest
+    assert {OWNER, READER, KEPT} <= set(manifest.roles)
+    assert not manifest.roles_names_only
+    assert f'CREATE ROLE "{OWNER}";' in manifest.roles_sql
+    assert f'GRANT {READER} TO "{OWNER}"' in manifest.roles_sql
+    assert "PASSWORD" not in manifest.roles_sql
+    assert cli_main(["show", roles_backup.id]) == 0
+    assert f'{OWNER}' in capsys.readouterr().out
+
+    target = fresh_db(prefix="roles_require")
+    make_profile(pg15, target, name="target", environment="production")
+    before = schema_dump(pg15, target)
+    assert cli_main(["restore", roles_backup.id, "--into", "target", "--confirm", target]) == 1
+    err = capsys.readouterr().err
+    assert f'"{OWNER}"' in err and f'"{READER}"' in err and "Nothing was changed" in err, err
+    assert KEPT not in err
+    assert schema_dump(pg15, target) == before
+
+    mapped = fresh_db(prefix="roles_mapped")
+    make_profile(pg15, mapped, name="mapped")
+    assert cli_main(["restore", roles_backup.id, "--into", "mapped", "--roles", "map-to-me"]) == 0, \
+        capsys.readouterr().err
+    assert owner_of(pg15, mapped, "film") == pg15.superuser
+    assert run_sql(pg15, mapped, f"SELECT has_table_privilege('{KEPT}', 'actor', 'SELECT')") == [(True,)]
+    assert run_sql(pg15, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = %s", params=[OWNER]) == [(0,)]
+
+    created = fresh_db(prefix="roles_created")
+    make_profile(pg15, created, name="created")
+    assert cli_main(["restore", roles_backup.id, "--into", "created", "--roles", "create"]) == 0, \
+        capsys.readouterr().err
+    assert owner_of(pg15, created, "film") == f'"{OWNER}"'
+    made = run_sql(pg15, created, "SELECT rolcanlogin, rolcreatedb, shobj_description(oid, 'pg_authid') "
+                                  "FROM pg_roles WHERE rolname = %s", params=[OWNER])
+    assert made == [(False, True, "owns the films")]
+    assert run_sql(pg15, created, f"SELECT pg_has_role('{OWNER}', '{READER}', 'MEMBER'), "
+                                  f"has_table_privilege('{READER}', 'film', 'SELECT')") == [(True, True)]
+
+
+def test_created_roles_never_log_in_nor_hold_powers_and_memberships_need_both_roles():
+    captured = ('CREATE ROLE boss;\nALTER ROLE boss WITH SUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION '
+                'BYPASSRLS;\nCOMMENT ON ROLE boss IS \'two\n-- lines; here\';\nGRANT boss TO other GRANTED BY x;\n')
+    script = f"--\n-- Roles\n--\n\\restrict abc\nSET client_encoding = 'UTF8';\n{captured}CREATE ROLE other;\n"
+    assert filter_globals(script, ["boss"]) == captured.replace("GRANT boss TO other GRANTED BY x;\n", "")
+    made = creation_sql(captured, ["boss", "ghost"], ["other"])
+    assert made.splitlines() == [
+        "CREATE ROLE ghost NOLOGIN;", "CREATE ROLE boss;",
+        "ALTER ROLE boss WITH NOSUPERUSER INHERIT CREATEROLE CREATEDB NOLOGIN NOREPLICATION NOBYPASSRLS;",
+        "COMMENT ON ROLE boss IS 'two", "-- lines; here';", "GRANT boss TO other;"]
