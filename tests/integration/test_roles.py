@@ -7,7 +7,6 @@ a third role, kept, holds a grant that must survive): refused with
 --roles map-to-me (the target's user owns them, the kept grant stays) and
 with --roles create (the roles exist afterwards, NOLOGIN, owning the tables).
 """
-import psycopg
 import pytest
 
 from desktop.cli.main import main as cli_main
@@ -16,6 +15,7 @@ from desktop.core.open_backup import open_backup
 from desktop.core.postgres.globals_sql import creation_sql, filter_globals
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump
+from tests.roles_data import backup_naming_missing_roles, forget_roles, owner_of, run_sql
 
 OWNER, READER, KEPT = "Film Owner", "pagila_reader", "pagila_auditor"
 
@@ -25,46 +25,18 @@ def ws(lifeboat_home) -> Workspace:
     return Workspace.open()
 
 
-def run_sql(cluster, dbname: str, *statements: str, params=None) -> list:
-    with psycopg.connect(cluster.conninfo(dbname), autocommit=True) as conn:
-        rows = []
-        for statement in statements:
-            cursor = conn.execute(statement, params)
-            rows = cursor.fetchall() if cursor.description else rows
-        return rows
-
-
-def drop_roles(cluster, dbname: str, *names: str) -> None:
-    for name in names:
-        role = '"' + name.replace('"', '""') + '"'
-        run_sql(cluster, dbname, f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
-                                 f"REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; "
-                                 f"DROP ROLE {role}; END IF; END $$")
-
-
-def owner_of(cluster, dbname: str, table: str) -> str:
-    query = f"SELECT relowner::regrole::text FROM pg_class WHERE oid = '{table}'::regclass"
-    return run_sql(cluster, dbname, query)[0][0]
-
-
 @pytest.fixture
 def roles_backup(ws, pg15, pagila_db, make_profile):
     """A backup of Pagila naming three roles, two of which pg15 no longer has."""
-    run_sql(pg15, pagila_db,
-            f"""CREATE ROLE "{OWNER}" LOGIN CREATEDB; COMMENT ON ROLE "{OWNER}" IS 'owns the films';
-            CREATE ROLE {READER}; CREATE ROLE {KEPT}; GRANT {READER} TO "{OWNER}";
-            ALTER TABLE film OWNER TO "{OWNER}"; ALTER TABLE actor OWNER TO "{OWNER}";
-            GRANT SELECT ON film TO {READER}; GRANT SELECT ON actor TO {KEPT}""")
     make_profile(pg15, pagila_db, name="source")
-    try:
-        record = run_backup(ws, BackupRequest("source"))
-    finally:
-        drop_roles(pg15, pagila_db, OWNER, READER)
-    yield record
+    yield backup_naming_missing_roles(
+        lambda: run_backup(ws, BackupRequest("source")), pg15, pagila_db, OWNER, READER, ("film", "actor"),
+        setup=f"""COMMENT ON ROLE "{OWNER}" IS 'owns the films'; CREATE ROLE {KEPT};
+                  GRANT SELECT ON actor TO {KEPT}""")
     for dbname in run_sql(pg15, "postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'roles\\_%'"):
         pg15.drop_database(dbname[0])
-    drop_roles(pg15, "postgres", OWNER, READER)
-    drop_roles(pg15, pagila_db, KEPT)
+    forget_roles(pg15, "postgres", OWNER, READER)
+    forget_roles(pg15, pagila_db, KEPT)
 
 
 def test_a_backup_carries_its_roles_and_a_restore_stops_creates_or_maps_them(

@@ -3,7 +3,8 @@
 Read-only: `inspect_target` connects to the target (or, when its database
 does not exist yet, to the server's maintenance database) and gathers what
 the restore wizard offers choices by: reachable, empty or not, the user's
-rights, the server's version, and the rows in each table now. `table_changes`
+rights, the server's version, its roles, and the rows in each table now;
+`inspect_restore_target` adds the roles a backup names that the server lacks. `table_changes`
 sets those counts against the incoming ones (a backup's manifest, or a sync
 source's live counts) and names, in plain words, the tables the target would
 lose and those whose rows would fall.
@@ -20,6 +21,7 @@ from typing import Optional
 import psycopg
 
 from desktop.core.jobs.restore.checks import expected_counts
+from desktop.core.jobs.restore.roles import missing_roles
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
 from desktop.core.open_backup import open_backup
 from desktop.core.postgres.connection import connect_to_server, explain_connection_error
@@ -78,6 +80,8 @@ class TargetState:
     databases: list[str] = field(default_factory=list)  # on the same server
     may_create_roles: bool = False
     roles: frozenset[str] = frozenset()  # every role on the server
+    # The roles a chosen backup names that the server lacks (inspect_restore_target).
+    missing_roles: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -178,6 +182,14 @@ def inspect_target(profile: Profile, password: Optional[str], count: bool = True
             raise explain_connection_error(exc, profile) from exc
     return TargetState(profile, exists, version, version_num, bool(superuser), bool(may_create),
                        bool(has_tables), tables, list(databases), bool(may_create_roles), frozenset(roles))
+
+
+def inspect_restore_target(ws: Workspace, backup_id: str, profile: Profile) -> TargetState:
+    """inspect_target, and which roles the backup names that the server lacks."""
+    state = inspect_target(profile, ws.profiles.password_for(profile))
+    manifest = open_backup(ws, backup_id).manifest
+    state.missing_roles = missing_roles(manifest, RestoreRequest(backup_id, profile.name), state.roles)
+    return state
 
 
 def rows_now(conn: psycopg.Connection) -> dict[str, RowCount]:
