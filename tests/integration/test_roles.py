@@ -4,8 +4,12 @@ One Pagila backup whose tables belong to a role and are granted to another
 that the target server then lacks (both dropped on pg15 after the backup;
 a third role, kept, holds a grant that must survive): refused with
 --roles require, naming them, the target unchanged; restored with
---roles map-to-me (the target's user owns them, the kept grant stays) and
+map-to-me, the default into development, as a user who is not a member of
+the roles that own the rest either (that user owns them all, the kept grant
+stays) and
 with --roles create (the roles exist afterwards, NOLOGIN, owning the tables).
+Without pg_dumpall the backup keeps the names only, says so, and create
+makes the roles bare.
 """
 import pytest
 
@@ -13,11 +17,14 @@ from desktop.cli.main import main as cli_main
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.open_backup import open_backup
 from desktop.core.postgres.globals_sql import creation_sql, filter_globals
+from desktop.core.postgres.tools import bundled_tools_dir
+from desktop.core.store.profiles import Profile
+from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump
 from tests.roles_data import backup_naming_missing_roles, forget_roles, owner_of, run_sql
 
-OWNER, READER, KEPT = "Film Owner", "pagila_reader", "pagila_auditor"
+OWNER, READER, KEPT, RESTORER = "Film Owner", "pagila_reader", "pagila_auditor", "roles_restorer"
 
 
 @pytest.fixture
@@ -35,12 +42,12 @@ def roles_backup(ws, pg15, pagila_db, make_profile):
                   GRANT SELECT ON actor TO {KEPT}""")
     for dbname in run_sql(pg15, "postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'roles\\_%'"):
         pg15.drop_database(dbname[0])
-    forget_roles(pg15, "postgres", OWNER, READER)
+    forget_roles(pg15, "postgres", OWNER, READER, RESTORER)
     forget_roles(pg15, pagila_db, KEPT)
 
 
 def test_a_backup_carries_its_roles_and_a_restore_stops_creates_or_maps_them(
-        ws, pg15, fresh_db, make_profile, roles_backup, capsys):
+        ws, pg15, fresh_db, make_profile, profile_store, roles_backup, capsys):
     manifest = open_backup(ws, roles_backup.id).manifest
     assert {OWNER, READER, KEPT} <= set(manifest.roles)
     assert not manifest.roles_names_only
@@ -59,11 +66,15 @@ def test_a_backup_carries_its_roles_and_a_restore_stops_creates_or_maps_them(
     assert KEPT not in err
     assert schema_dump(pg15, target) == before
 
+    # As a user who is neither superuser nor member of the roles that own the rest (the superuser).
     mapped = fresh_db(prefix="roles_mapped")
-    make_profile(pg15, mapped, name="mapped")
-    assert cli_main(["restore", roles_backup.id, "--into", "mapped", "--roles", "map-to-me"]) == 0, \
-        capsys.readouterr().err
-    assert owner_of(pg15, mapped, "film") == pg15.superuser
+    run_sql(pg15, "postgres", f"CREATE ROLE {RESTORER} LOGIN PASSWORD 'restorer-pw'",
+            f"ALTER DATABASE {mapped} OWNER TO {RESTORER}")
+    run_sql(pg15, mapped, f"ALTER SCHEMA public OWNER TO {RESTORER}")
+    profile_store.add(Profile(name="mapped", environment="development", host=pg15.host, port=pg15.port,
+                              dbname=mapped, user=RESTORER), password="restorer-pw")
+    assert cli_main(["restore", roles_backup.id, "--into", "mapped"]) == 0, capsys.readouterr().err
+    assert {owner_of(pg15, mapped, table) for table in ("film", "actor", "rental")} == {RESTORER}
     assert run_sql(pg15, mapped, f"SELECT has_table_privilege('{KEPT}', 'actor', 'SELECT')") == [(True,)]
     assert run_sql(pg15, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = %s", params=[OWNER]) == [(0,)]
 
@@ -89,3 +100,31 @@ def test_created_roles_never_log_in_nor_hold_powers_and_memberships_need_both_ro
         "CREATE ROLE ghost NOLOGIN;", "CREATE ROLE boss;",
         "ALTER ROLE boss WITH NOSUPERUSER INHERIT CREATEROLE CREATEDB NOLOGIN NOREPLICATION NOBYPASSRLS;",
         "COMMENT ON ROLE boss IS 'two", "-- lines; here';", "GRANT boss TO other;"]
+
+
+def test_without_pg_dumpall_the_backup_keeps_the_names_and_create_makes_them_bare(
+        ws, pg15, chinook_db, fresh_db, make_profile, tmp_path, capsys):
+    tools = tmp_path / "tools-without-pg_dumpall"
+    tools.mkdir()
+    for name in ("pg_dump", "pg_restore", "psql"):
+        (tools / name).symlink_to(bundled_tools_dir() / name)
+    save_settings(ws.paths, Settings(tools_dir=str(tools)))
+    ws = Workspace.open()
+    make_profile(pg15, chinook_db, name="shop")
+    record = backup_naming_missing_roles(lambda: run_backup(ws, BackupRequest("shop")), pg15, chinook_db,
+                                         "Shop Owner", "shop_reader", ("artist",))
+    manifest = open_backup(ws, record.id).manifest
+    assert {"Shop Owner", "shop_reader"} <= set(manifest.roles)
+    assert manifest.roles_names_only and manifest.roles_sql == ""
+    assert cli_main(["show", record.id]) == 0
+    assert "names only" in capsys.readouterr().out
+    target = fresh_db(prefix="roles_bare")
+    make_profile(pg15, target, name="bare")
+    try:
+        assert cli_main(["restore", record.id, "--into", "bare", "--roles", "create"]) == 0, capsys.readouterr().err
+        assert owner_of(pg15, target, "artist") == '"Shop Owner"'
+        made = run_sql(pg15, target, "SELECT rolcanlogin, rolcreatedb FROM pg_roles WHERE rolname = 'Shop Owner'")
+        assert made == [(False, False)]
+    finally:
+        pg15.drop_database(target)
+        forget_roles(pg15, "postgres", "Shop Owner", "shop_reader")

@@ -15,7 +15,10 @@ asked (CLI `--roles`, the wizard's review page):
   left out: the script's `ALTER ... OWNER TO`, `GRANT ... TO`, `REVOKE ...
   FROM`, `ALTER DEFAULT PRIVILEGES FOR ROLE` and `SET SESSION AUTHORIZATION`
   lines that name a missing role are dropped on the way into psql. Owners
-  and grants of roles the server has stay as they were.
+  and grants of roles the server has stay as they were, except that objects
+  of a role the user may not give objects to (not a member of it) stay the
+  user's too, as its default privileges and grants made in its name: what
+  `--no-owner` gave a refresh before, while grants to such roles stay.
 
 Both rewrite the script, so both take the psql route (one transaction that
 Lifeboat commits). A backup made before Lifeboat recorded roles names none:
@@ -34,11 +37,15 @@ from desktop.core.postgres.sqlfilter import without_lines
 from desktop.core.store.profiles import Profile
 
 CHOICES = ("require", "create", "map-to-me")
+# May the user create roles; every role; the roles it may not give objects to
+# (ALTER ... OWNER TO needs membership, from 16 the SET option of it).
 _RIGHTS = """
-SELECT r.rolsuper OR r.rolcreaterole, ARRAY(SELECT rolname FROM pg_roles)::text[]
+SELECT r.rolsuper OR r.rolcreaterole, ARRAY(SELECT rolname FROM pg_roles)::text[],
+       ARRAY(SELECT o.rolname FROM pg_roles o
+             WHERE NOT CASE WHEN current_setting('server_version_num')::int >= 160000
+                            THEN pg_has_role(o.oid, 'SET') ELSE pg_has_role(o.oid, 'MEMBER') END)::text[]
 FROM pg_roles r WHERE r.rolname = current_user
 """
-
 
 def default_choice(profile: Profile) -> str:
     return "require" if profile.is_production else "map-to-me"
@@ -66,27 +73,32 @@ class RoleDecision:
     choice: str = "require"
     missing: tuple[str, ...] = ()
     create_sql: str = ""
+    not_mine: tuple[str, ...] = ()  # map-to-me: existing roles the user may not give objects to
 
     @property
     def rewrites_script(self) -> bool:
-        return bool(self.missing)
+        return bool(self.missing or self.not_mine)
 
     def apply(self, request: RestoreRequest) -> RestoreRequest:
         """The request with the roles made first, or their lines left out."""
-        if not self.missing:
+        if not self.rewrites_script:
             return request
         if self.choice == "create":
             return replace(request, sql_before=self.create_sql + request.sql_before)
         return replace(request, script_filter=_chain(self._without_missing, request.script_filter))
 
     def _without_missing(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
-        missing = set(self.missing)
+        missing, not_mine = set(self.missing), set(self.not_mine)
 
-        def names_missing(line: bytes) -> bool:
-            return line.startswith((b"ALTER ", b"GRANT ", b"REVOKE ", b"SET SESSION")) and bool(
-                missing.intersection(roles_in_line(line.decode("utf-8", "replace"))))
+        def dropped(line: bytes) -> bool:
+            if not line.startswith((b"ALTER ", b"GRANT ", b"REVOKE ", b"SET SESSION")):
+                return False
+            roles = roles_in_line(line.decode("utf-8", "replace"))
+            # The first role an ALTER or SET names is the one acted as (owner, FOR ROLE, session).
+            acts_as = bool(roles) and not line.startswith((b"GRANT ", b"REVOKE ")) and roles[0] in not_mine
+            return acts_as or bool(missing.intersection(roles))
 
-        return without_lines(blocks, names_missing)
+        return without_lines(blocks, dropped)
 
 
 def _chain(first, then):
@@ -109,8 +121,11 @@ def decide_roles(manifest: Manifest, request: RestoreRequest, profile: Profile,
         return NO_ROLES
     conn, _ = connect_to_server(profile, password)
     with conn:
-        may_create, existing = conn.execute(_RIGHTS).fetchone()
+        may_create, existing, not_mine = conn.execute(_RIGHTS).fetchone()
     missing = missing_roles(manifest, request, existing)
+    if choice == "map-to-me":
+        named = set(named_roles(manifest, request))
+        return RoleDecision(choice, tuple(missing), not_mine=tuple(sorted(named.intersection(not_mine))))
     if not missing:
         return NO_ROLES
     if choice == "require":
