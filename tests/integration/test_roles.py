@@ -11,6 +11,8 @@ with --roles create (the roles exist afterwards, NOLOGIN, owning the tables).
 Without pg_dumpall the backup keeps the names only, says so, and create
 makes the roles bare.
 """
+import json
+
 import pytest
 
 from desktop.cli.main import main as cli_main
@@ -55,7 +57,10 @@ def test_a_backup_carries_its_roles_and_a_restore_stops_creates_or_maps_them(
     assert f'GRANT {READER} TO "{OWNER}"' in manifest.roles_sql
     assert "PASSWORD" not in manifest.roles_sql
     assert cli_main(["show", roles_backup.id]) == 0
-    assert f'{OWNER}' in capsys.readouterr().out
+    assert f"roles: {OWNER}, " in capsys.readouterr().out
+    assert cli_main(["show", roles_backup.id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert set(shown["roles"]) == set(manifest.roles) and shown["roles_names_only"] is False
 
     target = fresh_db(prefix="roles_require")
     make_profile(pg15, target, name="target", environment="production")

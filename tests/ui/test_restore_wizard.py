@@ -476,5 +476,7 @@ def test_missing_roles_are_named_with_three_answers(qtbot, ws, make_profile, pg1
     choose(qtbot, wizard, "Shop dev", EMPTY, from_start=False)
     wizard.button(NEXT).click()
     assert roles.map.isChecked(), "into development their objects go to the connection's user by default"
+    assert f'What "Shop Owner" and "shop_reader" owned in the backup is given to {pg15.superuser}.' in \
+        review.steps.text()
     run_to_result(qtbot, wizard)
     assert owner_of(pg15, dev, "artist") == pg15.superuser
