@@ -12,11 +12,15 @@ Without pg_dumpall the backup keeps the names only, says so, and create
 makes the roles bare.
 """
 import json
+from dataclasses import replace
 
 import pytest
 
 from desktop.cli.main import main as cli_main
+from desktop.core.format.manifest import BackupOptions, Manifest
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.restore.request import RestoreRequest
+from desktop.core.jobs.restore.roles import named_roles
 from desktop.core.open_backup import open_backup
 from desktop.core.postgres.globals_sql import creation_sql, filter_globals
 from desktop.core.postgres.tools import bundled_tools_dir
@@ -52,6 +56,7 @@ def test_a_backup_carries_its_roles_and_a_restore_stops_creates_or_maps_them(
         ws, pg15, fresh_db, make_profile, profile_store, roles_backup, capsys):
     manifest = open_backup(ws, roles_backup.id).manifest
     assert {OWNER, READER, KEPT} <= set(manifest.roles)
+    assert OWNER in manifest.roles_used_as["owner"] and {READER, KEPT} <= set(manifest.roles_used_as["grantee"])
     assert not manifest.roles_names_only
     assert f'CREATE ROLE "{OWNER}";' in manifest.roles_sql
     assert f'GRANT {READER} TO "{OWNER}"' in manifest.roles_sql
@@ -133,3 +138,16 @@ def test_without_pg_dumpall_the_backup_keeps_the_names_and_create_makes_them_bar
     finally:
         pg15.drop_database(target)
         forget_roles(pg15, "postgres", "Shop Owner", "shop_reader")
+
+
+def test_a_restore_names_only_the_roles_it_writes():
+    manifest = Manifest(backup_id="b", profile="p", environment="production", database="d", host="h", port=5432,
+                        kind="manual", options=BackupOptions(), server_version="15.8", server_version_num=150008,
+                        pg_dump_version="18.0", started_at="2026-12-02T11:00:00Z", roles=["a", "b", "c"],
+                        roles_used_as={"owner": ["a"], "grantee": ["b"], "policy": ["c"]})
+    request = RestoreRequest(source="b", into="t")
+    assert named_roles(manifest, request) == ["a", "b", "c"]
+    assert named_roles(manifest, replace(request, no_owner=True)) == ["b", "c"]
+    assert named_roles(manifest, replace(request, no_owner=True, no_acl=True)) == ["c"]
+    assert named_roles(manifest, replace(request, data_only=True)) == []
+    assert named_roles(replace(manifest, roles=None, roles_used_as={}), request) == [], "a backup made before"

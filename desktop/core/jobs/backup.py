@@ -205,6 +205,7 @@ def _capture_roles(job: DumpContext, env: dict) -> None:
     captured = capture_roles(job.snapshot.connection, job.tools, env, job.profile.dbname,
                              owners=not options.no_owner, grantees=not options.no_acl)
     job.manifest.roles = captured.names
+    job.manifest.roles_used_as = captured.uses or {}
     job.manifest.roles_sql = captured.globals_sql
     job.manifest.roles_names_only = captured.names_only
 

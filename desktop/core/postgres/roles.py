@@ -45,7 +45,7 @@ _CATALOGS = (
     ("pg_ts_config", "pg_ts_config", "cfgowner", "NULL::aclitem[]", "cfgnamespace"),
     ("pg_statistic_ext", "pg_statistic_ext", "stxowner", "NULL::aclitem[]", "stxnamespace"),
     ("pg_largeobject_metadata", "pg_largeobject", "lomowner", "lomacl", None),
-    ("pg_default_acl", "pg_default_acl", "defaclrole", "defaclacl", None),
+    ("pg_default_acl", "pg_default_acl", "NULL::oid", "defaclacl", None),  # its role: below, as a grant
     ("pg_foreign_data_wrapper", "pg_foreign_data_wrapper", "fdwowner", "fdwacl", None),
     ("pg_foreign_server", "pg_foreign_server", "srvowner", "srvacl", None),
     ("pg_event_trigger", "pg_event_trigger", "evtowner", "NULL::aclitem[]", None),
@@ -67,31 +67,38 @@ WITH objects AS ({_objects_sql()}),
 own AS (SELECT * FROM objects o WHERE NOT EXISTS (
           SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')),
 named AS (
-  SELECT owner AS role FROM own WHERE %(owners)s
-  UNION SELECT (aclexplode(acl)).grantee FROM own WHERE %(grantees)s AND acl IS NOT NULL
-  UNION SELECT (aclexplode(a.attacl)).grantee FROM pg_attribute a JOIN own o
+  SELECT owner AS role, 'owner' AS use FROM own WHERE %(owners)s
+  UNION SELECT (aclexplode(acl)).grantee, 'grantee' FROM own WHERE %(grantees)s AND acl IS NOT NULL
+  UNION SELECT (aclexplode(a.attacl)).grantee, 'grantee' FROM pg_attribute a JOIN own o
           ON o.classid = 'pg_class'::regclass AND o.objid = a.attrelid
         WHERE %(grantees)s AND a.attacl IS NOT NULL
-  UNION SELECT unnest(p.polroles) FROM pg_policy p JOIN own o
+  UNION SELECT defaclrole, 'grantee' FROM pg_default_acl WHERE %(grantees)s
+  UNION SELECT unnest(p.polroles), 'policy' FROM pg_policy p JOIN own o
           ON o.classid = 'pg_class'::regclass AND o.objid = p.polrelid)
-SELECT r.rolname FROM pg_roles r JOIN named ON named.role = r.oid
+SELECT r.rolname, named.use FROM pg_roles r JOIN named ON named.role = r.oid
 WHERE r.rolname NOT LIKE 'pg\\_%%'
-ORDER BY 1
+ORDER BY 2, 1
 """
 
 
 @dataclass
 class CapturedRoles:
-    names: list[str] | None
-    globals_sql: str  # "" when only the names could be read
-    names_only: bool
-    why_names_only: str = ""
+    uses: dict[str, list[str]] | None  # "owner", "grantee", "policy" -> role names; None: not known
+    globals_sql: str = ""  # "" when only the names could be read
+    names_only: bool = False
+
+    @property
+    def names(self) -> list[str] | None:
+        return None if self.uses is None else sorted({name for names in self.uses.values() for name in names})
 
 
-def referenced_roles(conn: psycopg.Connection, owners: bool = True, grantees: bool = True) -> list[str] | None:
-    """The roles the database's objects name, read in the backup's snapshot
-    transaction; None when the server refuses the query (a catalog a managed
-    service hides), behind a savepoint so that pg_dump's snapshot lives on."""
+def referenced_roles(conn: psycopg.Connection, owners: bool = True,
+                     grantees: bool = True) -> dict[str, list[str]] | None:
+    """The roles the database's objects name, by use (owner, grantee, policy), read
+    in the backup's snapshot transaction; None when the server refuses the query
+    (a catalog a managed service hides), behind a savepoint so that pg_dump's
+    snapshot lives on. A grantee includes the role of default privileges
+    (--no-acl leaves those out too)."""
     conn.execute("SAVEPOINT lifeboat_roles")
     try:
         rows = conn.execute(_REFERENCED, {"owners": owners, "grantees": grantees}).fetchall()
@@ -100,16 +107,21 @@ def referenced_roles(conn: psycopg.Connection, owners: bool = True, grantees: bo
         conn.execute("ROLLBACK TO SAVEPOINT lifeboat_roles")
         return None
     conn.execute("RELEASE SAVEPOINT lifeboat_roles")
-    return [name for (name,) in rows]
+    uses: dict[str, list[str]] = {}
+    for name, use in rows:
+        uses.setdefault(use, []).append(name)
+    return uses
 
 
 def capture_roles(conn: psycopg.Connection, tools: PgTools, env: dict, dbname: str,
                   owners: bool = True, grantees: bool = True) -> CapturedRoles:
-    names = referenced_roles(conn, owners, grantees)
-    if not names:
-        return CapturedRoles(names, "", False)  # None: not known, as in a backup made before
+    captured = CapturedRoles(referenced_roles(conn, owners, grantees))
+    if not captured.names:
+        return captured
     if not tools.pg_dumpall.is_file():
-        return CapturedRoles(names, "", True, f"no pg_dumpall in {tools.bin_dir}")
+        log.warning("no pg_dumpall in %s: the backup keeps role names only", tools.bin_dir)
+        captured.names_only = True
+        return captured
     argv = [tools.pg_dumpall, "--globals-only", "--no-role-passwords", "--no-tablespaces", "--no-password",
             f"--database={dbname}"]
     with ToolProcess(argv, env, stdin=DEVNULL, stdout=PIPE) as proc:
@@ -118,8 +130,10 @@ def capture_roles(conn: psycopg.Connection, tools: PgTools, env: dict, dbname: s
     if code != 0:
         # The backup goes on without them: a restore can still make the roles bare.
         log.warning("pg_dumpall exited %s; the backup keeps role names only: %s", code, proc.stderr_tail())
-        return CapturedRoles(names, "", True, f"pg_dumpall exited {code}: {proc.stderr_tail()[-500:]}")
-    return CapturedRoles(names, filter_globals(script, names), False)
+        captured.names_only = True
+        return captured
+    captured.globals_sql = filter_globals(script, captured.names)
+    return captured
 
 
 def roles_words(names: list[str] | None, names_only: bool) -> str | None:

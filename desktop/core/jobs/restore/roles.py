@@ -52,10 +52,13 @@ def default_choice(profile: Profile) -> str:
 
 
 def named_roles(manifest: Manifest, request: RestoreRequest) -> list[str]:
-    """The roles this restore would write into the target's objects."""
-    if manifest.roles is None or request.data_only or (request.no_owner and request.no_acl):
+    """The roles this restore would write into the target's objects: owners
+    unless --no-owner, grantees unless --no-acl, policies' roles always."""
+    if manifest.roles is None or request.data_only:
         return []
-    return manifest.roles
+    uses = manifest.roles_used_as
+    wanted = {"owner": not request.no_owner, "grantee": not request.no_acl, "policy": True}
+    return sorted({name for use, names in uses.items() if wanted.get(use, True) for name in names})
 
 
 def missing_roles(manifest: Manifest, request: RestoreRequest, existing: Collection[str]) -> list[str]:
