@@ -8,8 +8,9 @@ private server has none of the backup's roles, and what is proven is that
 the file restores to the tables, rows and rules it claims. A plain SQL
 script cannot skip them, so the roles it names are created there first,
 NOLOGIN; the roles row-security policies name (which --no-acl keeps) are
-created by the restore itself (--roles create, roles.py). Extensions the backup needs and the private server lacks are named
-before anything is restored, with a development server offered instead.
+created by the restore itself (--roles create, roles.py). Extensions the
+backup needs and the private server lacks are named before anything is
+restored, with a development server offered instead.
 
 With `server` (a profile), the scratch database `lifeboat_verify_<id>` is
 created on that profile's server, as before. Either way the scratch is
