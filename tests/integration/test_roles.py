@@ -9,7 +9,7 @@ the roles that own the rest either (that user owns them all, the kept grant
 stays) and
 with --roles create (the roles exist afterwards, NOLOGIN, owning the tables).
 Without pg_dumpall the backup keeps the names only, says so, and create
-makes the roles bare.
+makes the roles bare; map-to-me refuses a policy's missing role up front.
 """
 import json
 from dataclasses import replace
@@ -112,7 +112,7 @@ def test_created_roles_never_log_in_nor_hold_powers_and_memberships_need_both_ro
         "COMMENT ON ROLE boss IS 'two", "-- lines; here';", "GRANT boss TO other;"]
 
 
-def test_without_pg_dumpall_the_backup_keeps_the_names_and_create_makes_them_bare(
+def test_without_pg_dumpall_the_names_are_kept_a_policys_role_is_not_mapped_and_create_makes_them_bare(
         ws, pg15, chinook_db, fresh_db, make_profile, tmp_path, capsys):
     tools = tmp_path / "tools-without-pg_dumpall"
     tools.mkdir()
@@ -121,20 +121,26 @@ def test_without_pg_dumpall_the_backup_keeps_the_names_and_create_makes_them_bar
     save_settings(ws.paths, Settings(tools_dir=str(tools)))
     ws = Workspace.open()
     make_profile(pg15, chinook_db, name="shop")
-    record = backup_naming_missing_roles(lambda: run_backup(ws, BackupRequest("shop")), pg15, chinook_db,
-                                         "Shop Owner", "shop_reader", ("artist",))
+    record = backup_naming_missing_roles(
+        lambda: run_backup(ws, BackupRequest("shop")), pg15, chinook_db, "Shop Owner", "shop_reader", ("artist",),
+        setup="ALTER TABLE album ENABLE ROW LEVEL SECURITY; "
+              "CREATE POLICY readers ON album FOR SELECT TO shop_reader USING (true)")
     manifest = open_backup(ws, record.id).manifest
     assert {"Shop Owner", "shop_reader"} <= set(manifest.roles)
+    assert manifest.roles_used_as["policy"] == ["shop_reader"]
     assert manifest.roles_names_only and manifest.roles_sql == ""
     assert cli_main(["show", record.id]) == 0
     assert "names only" in capsys.readouterr().out
     target = fresh_db(prefix="roles_bare")
     make_profile(pg15, target, name="bare")
     try:
+        assert cli_main(["restore", record.id, "--into", "bare", "--roles", "map-to-me"]) == 1
+        assert 'policies in the backup name "shop_reader"' in capsys.readouterr().err
         assert cli_main(["restore", record.id, "--into", "bare", "--roles", "create"]) == 0, capsys.readouterr().err
         assert owner_of(pg15, target, "artist") == '"Shop Owner"'
         made = run_sql(pg15, target, "SELECT rolcanlogin, rolcreatedb FROM pg_roles WHERE rolname = 'Shop Owner'")
         assert made == [(False, False)]
+        assert run_sql(pg15, target, "SELECT polroles::regrole[]::text FROM pg_policy") == [("{shop_reader}",)]
     finally:
         pg15.drop_database(target)
         forget_roles(pg15, "postgres", "Shop Owner", "shop_reader")

@@ -19,6 +19,8 @@ asked (CLI `--roles`, the wizard's review page):
   of a role the user may not give objects to (not a member of it) stay the
   user's too, as its default privileges and grants made in its name: what
   `--no-owner` gave a refresh before, while grants to such roles stay.
+  A row-security policy naming a missing role is refused up front: its
+  role list cannot be rewritten without changing what the policy allows.
 
 Both rewrite the script, so both take the psql route (one transaction that
 Lifeboat commits). A backup made before Lifeboat recorded roles names none:
@@ -127,6 +129,7 @@ def decide_roles(manifest: Manifest, request: RestoreRequest, profile: Profile,
         may_create, existing, not_mine = conn.execute(_RIGHTS).fetchone()
     missing = missing_roles(manifest, request, existing)
     if choice == "map-to-me":
+        _refuse_policies_of(missing, manifest, profile)
         named = set(named_roles(manifest, request))
         return RoleDecision(choice, tuple(missing), not_mine=tuple(sorted(named.intersection(not_mine))))
     if not missing:
@@ -139,6 +142,17 @@ def decide_roles(manifest: Manifest, request: RestoreRequest, profile: Profile,
             f"{profile.user} may not create users there. Nothing was changed. Restore with "
             "'give their objects to me' (--roles map-to-me), or ask an administrator to create them.")
     return RoleDecision(choice, tuple(missing), creation_sql(manifest.roles_sql, missing, existing))
+
+
+def _refuse_policies_of(missing: list[str], manifest: Manifest, profile: Profile) -> None:
+    # A policy's roles are part of it: no line can be left out, the policy would change.
+    in_policies = sorted(set(missing).intersection(manifest.roles_used_as.get("policy", ())))
+    if in_policies:
+        raise RestoreFailed(
+            f"Row-security policies in the backup name {listed(in_policies)}, which "
+            f"{'do' if len(in_policies) > 1 else 'does'} not exist on {profile.host}, so their objects cannot "
+            "simply be given to you. Nothing was changed. Restore with 'create them' (--roles create), "
+            "or ask an administrator to create them first.")
 
 
 def refusal(missing: list[str], profile: Profile) -> str:
