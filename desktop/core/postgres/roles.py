@@ -113,27 +113,44 @@ def referenced_roles(conn: psycopg.Connection, owners: bool = True,
     return uses
 
 
-def capture_roles(conn: psycopg.Connection, tools: PgTools, env: dict, dbname: str,
-                  owners: bool = True, grantees: bool = True) -> CapturedRoles:
-    captured = CapturedRoles(referenced_roles(conn, owners, grantees))
-    if not captured.names:
-        return captured
-    if not tools.pg_dumpall.is_file():
-        log.warning("no pg_dumpall in %s: the backup keeps role names only", tools.bin_dir)
-        captured.names_only = True
-        return captured
-    argv = [tools.pg_dumpall, "--globals-only", "--no-role-passwords", "--no-tablespaces", "--no-password",
-            f"--database={dbname}"]
-    with ToolProcess(argv, env, stdin=DEVNULL, stdout=PIPE) as proc:
-        script = proc.stdout.read().decode("utf-8", "replace")
-        code = proc.wait()
-    if code != 0:
-        # The backup goes on without them: a restore can still make the roles bare.
-        log.warning("pg_dumpall exited %s; the backup keeps role names only: %s", code, proc.stderr_tail())
-        captured.names_only = True
-        return captured
-    captured.globals_sql = filter_globals(script, captured.names)
-    return captured
+class RolesCapture:
+    """Reads the names at once, in the snapshot (before the row counts take its
+    connection), and starts pg_dumpall to run beside pg_dump; finish() collects
+    it. A context manager: leaving it ends a pg_dumpall still running."""
+
+    def __init__(self, conn: psycopg.Connection, tools: PgTools, env: dict, dbname: str,
+                 owners: bool = True, grantees: bool = True):
+        self.captured = CapturedRoles(referenced_roles(conn, owners, grantees))
+        self._proc: ToolProcess | None = None
+        if not self.captured.names:
+            return
+        if not tools.pg_dumpall.is_file():
+            log.warning("no pg_dumpall in %s: the backup keeps role names only", tools.bin_dir)
+            self.captured.names_only = True
+            return
+        argv = [tools.pg_dumpall, "--globals-only", "--no-role-passwords", "--no-tablespaces", "--no-password",
+                f"--database={dbname}"]
+        self._proc = ToolProcess(argv, env, stdin=DEVNULL, stdout=PIPE)
+
+    def finish(self) -> CapturedRoles:
+        if self._proc is None:
+            return self.captured
+        script = self._proc.stdout.read().decode("utf-8", "replace")
+        code = self._proc.wait()
+        if code == 0:
+            self.captured.globals_sql = filter_globals(script, self.captured.names)
+        else:
+            # The backup goes on without them: a restore can still make the roles bare.
+            log.warning("pg_dumpall exited %s; the backup keeps role names only: %s", code, self._proc.stderr_tail())
+            self.captured.names_only = True
+        return self.captured
+
+    def __enter__(self) -> "RolesCapture":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._proc is not None:
+            self._proc.close()
 
 
 def roles_words(names: list[str] | None, names_only: bool) -> str | None:
