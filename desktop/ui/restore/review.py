@@ -96,7 +96,8 @@ class ReviewPage(QWizardPage):
         self.roles.setVisible(bool(missing))
         if missing:
             default = "require" if self.choices.writes_production else "map-to-me"
-            self.roles.show_for(missing, profile.host, profile.user, state.may_create_roles, default)
+            self.roles.show_for(missing, profile.host, profile.user, state.may_create_roles,
+                                state.missing_policy_roles, default)
         self._on_roles()
 
     def _on_roles(self) -> None:

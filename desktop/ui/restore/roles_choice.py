@@ -39,7 +39,8 @@ class RolesChoice(QWidget):
         layout.addWidget(self.hint)
         self.buttons.buttonToggled.connect(self._on_toggled)
 
-    def show_for(self, missing: list[str], host: str, user: str, may_create: bool, default: str) -> None:
+    def show_for(self, missing: list[str], host: str, user: str, may_create: bool, in_policies: list[str],
+                 default: str) -> None:
         many = len(missing) > 1
         self.title.setText(f"The backup names {'database users' if many else 'a database user'} that {host} "
                            f"does not have: {listed(missing)}.")
@@ -50,7 +51,11 @@ class RolesChoice(QWidget):
                          "and leave out their access rights")
         self.stop.setText("Stop: restore nothing, so an administrator can create them first")
         self.create.setEnabled(may_create)
+        self.map.setEnabled(not in_policies)
         self._not_allowed = "" if may_create else f"{user} may not create database users on {host}. "
+        if in_policies:
+            self._not_allowed += (f"Rules on who may see which rows name {listed(in_policies)}, so "
+                                  f"{'they' if len(in_policies) > 1 else 'it'} cannot be left out. ")
         chosen = {"create": self.create, "map-to-me": self.map}.get(default, self.stop)
         (chosen if chosen.isEnabled() else self.stop).setChecked(True)
         self._on_toggled()

@@ -21,7 +21,7 @@ from typing import Optional
 import psycopg
 
 from desktop.core.jobs.restore.checks import expected_counts
-from desktop.core.jobs.restore.roles import missing_roles
+from desktop.core.jobs.restore.roles import missing_roles, policy_roles_among
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
 from desktop.core.open_backup import open_backup
 from desktop.core.postgres.connection import connect_to_server, explain_connection_error
@@ -80,8 +80,10 @@ class TargetState:
     databases: list[str] = field(default_factory=list)  # on the same server
     may_create_roles: bool = False
     roles: frozenset[str] = frozenset()  # every role on the server
-    # The roles a chosen backup names that the server lacks (inspect_restore_target).
+    # The roles a chosen backup names that the server lacks, and those of them
+    # its row-security policies name (inspect_restore_target).
     missing_roles: list[str] = field(default_factory=list)
+    missing_policy_roles: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -189,6 +191,7 @@ def inspect_restore_target(ws: Workspace, backup_id: str, profile: Profile) -> T
     state = inspect_target(profile, ws.profiles.password_for(profile))
     manifest = open_backup(ws, backup_id).manifest
     state.missing_roles = missing_roles(manifest, RestoreRequest(backup_id, profile.name), state.roles)
+    state.missing_policy_roles = policy_roles_among(state.missing_roles, manifest)
     return state
 
 

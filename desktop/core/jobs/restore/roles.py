@@ -144,9 +144,14 @@ def decide_roles(manifest: Manifest, request: RestoreRequest, profile: Profile,
     return RoleDecision(choice, tuple(missing), creation_sql(manifest.roles_sql, missing, existing))
 
 
+def policy_roles_among(names: Iterable[str], manifest: Manifest) -> list[str]:
+    """Those of `names` that the backup's row-security policies name: map-to-me cannot take them."""
+    return sorted(set(names).intersection(manifest.roles_used_as.get("policy", ())))
+
+
 def _refuse_policies_of(missing: list[str], manifest: Manifest, profile: Profile) -> None:
     # A policy's roles are part of it: no line can be left out, the policy would change.
-    in_policies = sorted(set(missing).intersection(manifest.roles_used_as.get("policy", ())))
+    in_policies = policy_roles_among(missing, manifest)
     if in_policies:
         raise RestoreFailed(
             f"Row-security policies in the backup name {listed(in_policies)}, which "
