@@ -1,9 +1,12 @@
 """Lifeboat next to the best plain tools a well-informed user would run (issue 15's targets).
 
     .venv/bin/python benchmarks/plain_tools_ratio.py [--size-mb 700] [--repeat 3] [--keep DIR] [--three-tables]
+        [--server-18]
 
 Zero-config, like backup_ratio.py, whose throwaway cluster and runner it
-reuses. The database is issue 15's shape: seven tables (countries, a lookup;
+reuses: the system's newest PostgreSQL server (Debian 12: 15, as in issue
+15's figures), or with --server-18 the one Lifeboat's private server uses.
+The database is issue 15's shape: seven tables (countries, a lookup;
 customers; orders with a foreign key to customers; events with jsonb; notes,
 wide text; readings, narrow integers; attachments, bytea), about 10 rows a
 kilobyte. --three-tables measures backup_ratio.py's database instead.
@@ -47,11 +50,12 @@ from benchmarks.backup_ratio import (  # noqa: E402
     timed,
     verdict,
 )
+from desktop.core.localpg.private_server import server_bin_dir  # noqa: E402
 
 SEVEN = "bench7"
-DATA_VERSION = 1
-# Orders per MB of the seven-table database (calibrated: 100,000 orders -> ~95 MB).
-ORDERS_PER_MB = 1050
+DATA_VERSION = 2
+# Orders per MB of the seven-table database (calibrated: 735,000 orders -> 510 MB).
+ORDERS_PER_MB = 1440
 SCHEMA_SQL = """
 CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);
 CREATE TABLE customers (id bigint PRIMARY KEY, full_name text NOT NULL, email text NOT NULL,
@@ -211,7 +215,7 @@ def report(figures: Round, repeat: int) -> None:
 def benchmark(args: argparse.Namespace, work: Path) -> None:
     dbname = DBNAME if args.three_tables else SEVEN
     seven = {} if args.three_tables else {"dbname": SEVEN, "build": build_seven, "data_version": DATA_VERSION}
-    setup = open_cluster(args.keep, work, args.size_mb, **seven)
+    setup = open_cluster(args.keep, work, args.size_mb, bin_dir=server_bin_dir() if args.server_18 else None, **seven)
     try:
         size, rows, version = database_facts(setup.cluster, dbname)
         lifeboat = Lifeboat(work)
@@ -233,6 +237,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported (default 3)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the cluster in DIR and reuse it")
     parser.add_argument("--three-tables", action="store_true", help="backup_ratio.py's database instead")
+    parser.add_argument("--server-18", action="store_true",
+                        help="the server from build/pgtools (PostgreSQL 18) instead of the system's; "
+                             "with --keep, a folder of its own")
     args = parser.parse_args()
     if args.size_mb < 1 or args.repeat < 1:
         parser.error("--size-mb and --repeat must be 1 or more")

@@ -24,9 +24,9 @@ from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
+from desktop.core.jobs.leftovers import open_workspace
 from desktop.core.jobs.restore.roles import CHOICES as ROLE_CHOICES
 from desktop.core.store.logs import setup_logging
-from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -171,7 +171,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if not args.command:
             parser.print_help(sys.stderr)
             return 2
-        ws = Workspace.open()
+        ws = open_workspace()
         setup_logging(ws.paths)
         commands.recover_catalog(ws)
         code = commands.dispatch(ws, args)

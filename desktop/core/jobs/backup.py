@@ -17,12 +17,12 @@ from desktop.core.durable import AtomicFile, check_writable
 from desktop.core.errors import BackupFileError, BackupStalled, Cancelled, DumpFailed, LifeboatError, UsageError
 from desktop.core.format import container as crypto
 from desktop.core.format.manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
-from desktop.core.format.pipeline import EncryptingSink
-from desktop.core.jobs.dump_rows import DumpRows, Tee, pg_dump_compresses
+from desktop.core.format.pipeline import BLOCK, EncryptingSink
+from desktop.core.jobs.dump_rows import DumpRows, pg_dump_compresses
 from desktop.core.open_backup import open_file
 from desktop.core.postgres.connection import child_env, connect
 from desktop.core.postgres.lockwait import LockWatch, minutes_words, tool_app_name
-from desktop.core.postgres.process import ToolProcess, Watchdog
+from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
 from desktop.core.postgres.roles import CapturedRoles, RolesCapture
 from desktop.core.postgres.snapshot import ExportedSnapshot, Table
 from desktop.core.postgres.tools import PgTools, tools_for_server
@@ -286,14 +286,14 @@ class _DumpProgress:
 
 def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken, stall_seconds: float,
                  rows: DumpRows) -> None:
-    def forward(block: bytes) -> None:
-        sink.write(block)
-        progress.on_bytes()
-
     with ToolProcess(argv, env, on_stderr_line=progress.on_line) as proc:
-        with Watchdog(proc, cancel, stall_seconds) as watchdog:
+        widen_pipe(proc.stdout)
+        with Watchdog(proc, cancel, stall_seconds) as watchdog, rows.stream() as counting:
             progress.watchdog = watchdog
-            rows.read_stream(Tee(proc.stdout, forward))
+            while block := proc.stdout.read(BLOCK):
+                sink.write(block)
+                progress.on_bytes()
+                counting.put(block)
             code = proc.wait()
         _check_exit(proc, code, watchdog, cancel, stall_seconds)
 

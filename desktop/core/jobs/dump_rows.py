@@ -1,20 +1,24 @@
 """A backup's exact row counts, read from pg_dump's output on its way to the
 file (postgres/archive_rows.py), so the database is read once.
 
-One case cannot be read that way at speed: a pg_dump without zstd (older
-than 16, or built without it) writes its custom archive goes out uncompressed (Lifeboat compresses
-after it), one length-prefixed chunk per row: walking 7 M chunks in Python
-costs more than counting. There, and should the stream ever not parse, the
-rows are counted with count(*) in the dump's own snapshot, as before.
+One case cannot be read that way at speed: the custom archive of a pg_dump
+without zstd (older than 16, or built without it) goes out uncompressed
+(Lifeboat compresses after it), one length-prefixed chunk per row, and
+walking 7 M chunks in Python costs more than counting. There, and should the
+stream ever not parse, the rows are counted with count(*) in the dump's own
+snapshot, as before.
 """
+import io
 import logging
+import queue
 import tarfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Optional
 
 from desktop.core.format.manifest import BackupOptions
-from desktop.core.format.pipeline import BLOCK
+from desktop.core.format.pipeline import BLOCK, ChunkReader
 from desktop.core.inspect.script import ScriptReader
 from desktop.core.postgres.archive_rows import ArchiveNotUnderstood, CopyLines, count_custom, directory_keys
 from desktop.core.postgres.snapshot import ExportedSnapshot, split_table_key
@@ -22,6 +26,8 @@ from desktop.core.postgres.tools import PgTools, dumps_zstd
 from desktop.core.progress import CancelToken
 
 log = logging.getLogger(__name__)
+_QUEUE_DEPTH = 16
+_END = object()
 
 
 def pg_dump_compresses(options: BackupOptions, tools: PgTools) -> bool:
@@ -29,31 +35,45 @@ def pg_dump_compresses(options: BackupOptions, tools: PgTools) -> bool:
     return options.format == "custom" and dumps_zstd(tools)
 
 
-class Tee:
-    """read(n) on pg_dump's output that also hands every byte on, gathered into blocks."""
+class _Handoff:
+    """pg_dump's output, block by block, from the thread that reads it (and
+    writes it to the file) to the thread that counts its rows, so that pg_dump
+    does not wait while a block is decompressed and counted."""
 
-    def __init__(self, stream: BinaryIO, forward: Callable[[bytes], None]):
-        self._stream = stream
-        self._forward = forward
-        self._pending = bytearray()
+    def __init__(self, count: Optional[Callable[[Iterator[bytes]], None]]):
+        self._count = count
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._ended = False
+        self._thread = threading.Thread(target=self._work, name="row-counts", daemon=True) if count else None
 
-    def read(self, size: int) -> bytes:
-        data = self._stream.read(size)
-        self._pending += data
-        if len(self._pending) >= BLOCK:
-            self.flush()
-        return data
+    def __enter__(self) -> "_Handoff":
+        if self._thread:
+            self._thread.start()
+        return self
 
-    def flush(self) -> None:
-        if self._pending:
-            self._forward(bytes(self._pending))
-            self._pending.clear()
+    def put(self, block: bytes) -> None:
+        if self._thread:
+            self._queue.put(block)
 
-    def drain(self) -> None:
-        """Everything pg_dump writes after the parser stopped reading."""
-        while self.read(BLOCK):
+    def __exit__(self, *exc) -> None:
+        if self._thread:
+            self._queue.put(_END)
+            self._thread.join()
+
+    def _blocks(self) -> Iterator[bytes]:
+        while not self._ended:
+            block = self._queue.get()
+            self._ended = block is _END
+            if not self._ended:
+                yield block
+
+    def _work(self) -> None:
+        try:
+            self._count(self._blocks())
+        except Exception as exc:  # the rows are then counted in the snapshot
+            log.warning("row counts: pg_dump's output did not parse (%r); counting in the snapshot", exc)
+        for _ in self._blocks():  # what pg_dump wrote after the counting stopped
             pass
-        self.flush()
 
 
 class DumpRows:
@@ -66,18 +86,20 @@ class DumpRows:
         if self._format == "custom" and not pg_dump_compresses(options, tools):
             snapshot.start_counting(cancel)  # beside pg_dump, on the other core
 
-    def read_stream(self, tee: Tee) -> None:
-        """Reads pg_dump's whole output (custom or plain) through `tee`."""
-        try:
-            if self._format == "plain":
-                script = ScriptReader()
-                script.feed_blocks(iter(lambda: tee.read(BLOCK), b""))
-                self._found = {self._key(key): rows for key, rows in script.rows.items()}
-            elif not self._snapshot.counting:
-                self._found = count_custom(tee.read, self._snapshot.tables)
-        except ArchiveNotUnderstood as exc:
-            log.warning("row counts: pg_dump's output did not parse (%s); counting in the snapshot", exc)
-        tee.drain()
+    def stream(self) -> _Handoff:
+        """Where to put pg_dump's output (custom or plain), block by block, as it is written."""
+        if self._format == "plain":
+            return _Handoff(self._count_script)
+        return _Handoff(None if self._snapshot.counting else self._count_archive)
+
+    def _count_script(self, blocks: Iterator[bytes]) -> None:
+        script = ScriptReader()
+        script.feed_blocks(blocks)
+        self._found = {self._key(key): rows for key, rows in script.rows.items()}
+
+    def _count_archive(self, blocks: Iterator[bytes]) -> None:
+        archive = io.BufferedReader(ChunkReader(blocks), BLOCK)
+        self._found = count_custom(archive.read, self._snapshot.tables)
 
     def add_directory(self, archive: tarfile.TarFile, folder: Path, on_file: Callable[[], None]) -> None:
         """Puts a directory dump's files into `archive`, counting the rows of each table's data file."""

@@ -8,13 +8,12 @@ so a table's rows are the newlines of its data:
 - custom format: the archive is parsed as it streams past (the layout of
   pg_backup_archiver.c's ReadHead/ReadToc and pg_backup_custom.c). The table
   of contents names each data block's table; a block is a run of
-  length-prefixed chunks, compressed by pg_dump (zstd or gzip) or not, and is
-  decompressed here only to count its newlines.
+  length-prefixed chunks, compressed by pg_dump with zstd (Lifeboat asks for
+  it) or not, and is decompressed here only to count its newlines.
 - directory format: toc.dat holds the same table of contents, and each TABLE
   DATA entry names its file (`1234.dat`).
 - plain format: the script's COPY blocks (inspect.script.ScriptReader).
 """
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Optional
@@ -198,5 +197,4 @@ class CopyLines:
 _DECOMPRESSORS: dict[str, Callable[[], Callable[[bytes], bytes]]] = {
     "none": lambda: lambda data: data,
     "zstd": lambda: zstandard.ZstdDecompressor().decompressobj().decompress,
-    "gzip": lambda: zlib.decompressobj().decompress,
 }

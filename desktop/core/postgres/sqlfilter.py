@@ -12,6 +12,9 @@ Two kinds of line are dropped, never a line of COPY data (a row may hold any tex
   done. Only a `BEGIN;` whose next statement is `SELECT pg_catalog.lo_open(`
   is dropped, with the `COMMIT;` closing that block: a `COMMIT;` line inside
   a procedure's body stays as it is.
+
+without_lines() leaves out other statement lines the same way (a restore's
+missing roles: jobs/restore/roles.py).
 """
 from collections.abc import Callable, Iterable, Iterator
 from typing import Optional
@@ -27,15 +30,12 @@ _LO_OPEN = b"SELECT pg_catalog.lo_open("
 class _LineFilter:
     def __init__(self, server_major: int):
         self._dropped = {line for line, major in _SINCE.items() if server_major < major}
-        self._in_copy = False
+        self.in_copy = False  # the lines that follow are COPY rows, up to the end marker
         self._in_lo_block = False
         self._held: Optional[list[bytes]] = None  # a BEGIN; and the blank lines after it
 
     def feed(self, line: bytes) -> list[bytes]:
-        """The lines to pass on, given the next one."""
-        if self._in_copy:
-            self._in_copy = line != _COPY_END
-            return [line]
+        """The lines to pass on, given the next line that is not a COPY row."""
         if self._held is not None:
             if not line.strip():
                 self._held.append(line)
@@ -52,48 +52,78 @@ class _LineFilter:
             self._in_lo_block = False
             return []
         if line.startswith(_COPY_START) and line.endswith(b"FROM stdin;"):
-            self._in_copy = True
+            self.in_copy = True
         return [] if line in self._dropped else [line]
 
     def finish(self, carry: bytes) -> bytes:
         """What is left at the end: held lines, and a last line that had no newline."""
         held = b"".join(line + b"\n" for line in self._held or [])
         self._held = None
-        if carry and (self._in_copy or carry not in self._dropped):
+        if carry and (self.in_copy or carry not in self._dropped):
             return held + carry
         return held
 
 
 def one_transaction_script(blocks: Iterable[bytes], server_major: int) -> Iterator[bytes]:
-    lines_filter = _LineFilter(server_major)
+    """The script, filtered line by line outside COPY data; the rows (most of a
+    backup) pass in whole slices up to their end marker, with no work per row."""
+    return _outside_copy(blocks, _LineFilter(server_major))
+
+
+class _DropLines:
+    """A line filter (as _LineFilter) that leaves out the lines `drop` picks."""
+
+    def __init__(self, drop: Callable[[bytes], bool]):
+        self._drop = drop
+        self.in_copy = False
+
+    def feed(self, line: bytes) -> list[bytes]:
+        if line.startswith(_COPY_START) and line.endswith(b"FROM stdin;"):
+            self.in_copy = True
+            return [line]
+        return [] if self._drop(line) else [line]
+
+    def finish(self, carry: bytes) -> bytes:
+        return carry if carry and (self.in_copy or not self._drop(carry)) else b""
+
+
+def without_lines(blocks: Iterable[bytes], drop: Callable[[bytes], bool]) -> Iterator[bytes]:
+    """The script without the statement lines `drop` picks; COPY data passes untouched, in slices."""
+    return _outside_copy(blocks, _DropLines(drop))
+
+
+def _outside_copy(blocks: Iterable[bytes], lines_filter) -> Iterator[bytes]:
+    """Each line outside COPY data through `lines_filter` (feed, finish, in_copy); the rows as they are."""
     carry = b""
     for block in blocks:
-        lines = (carry + block).split(b"\n")
-        carry = lines.pop()
-        kept = [out for line in lines for out in lines_filter.feed(line)]
-        if kept:
-            yield b"\n".join(kept) + b"\n"
+        data, pos, kept = carry + block, 0, []
+        while True:
+            if lines_filter.in_copy:
+                end = _rows_end(data, pos)
+                if end is None:
+                    end = data.rfind(b"\n", pos) + 1 or pos
+                    kept.append(data[pos:end])
+                    pos = end
+                    break
+                kept.append(data[pos:end])
+                pos, lines_filter.in_copy = end, False
+                continue
+            newline = data.find(b"\n", pos)
+            if newline < 0:
+                break
+            kept.extend(line + b"\n" for line in lines_filter.feed(data[pos:newline]))
+            pos = newline + 1
+        carry = data[pos:]
+        if any(kept):
+            yield b"".join(kept)
     rest = lines_filter.finish(carry)
     if rest:
         yield rest
 
 
-def without_lines(blocks: Iterable[bytes], drop: Callable[[bytes], bool]) -> Iterator[bytes]:
-    """The script without the statement lines `drop` picks; COPY data passes untouched."""
-    in_copy, carry = False, b""
-    for block in blocks:
-        lines = (carry + block).split(b"\n")
-        carry = lines.pop()
-        kept = []
-        for line in lines:
-            if in_copy:
-                in_copy = line != _COPY_END
-            elif line.startswith(_COPY_START) and line.endswith(b"FROM stdin;"):
-                in_copy = True
-            elif drop(line):
-                continue
-            kept.append(line)
-        if kept:
-            yield b"\n".join(kept) + b"\n"
-    if carry and (in_copy or not drop(carry)):
-        yield carry
+def _rows_end(data: bytes, pos: int) -> Optional[int]:
+    """Where the COPY rows starting at `pos` (a line start) end, past their end-marker line, if in `data`."""
+    if data.startswith(_COPY_END + b"\n", pos):
+        return pos + len(_COPY_END) + 1
+    found = data.find(b"\n" + _COPY_END + b"\n", pos)
+    return None if found < 0 else found + len(_COPY_END) + 2
