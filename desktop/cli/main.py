@@ -25,6 +25,7 @@ from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
 from desktop.core.jobs.leftovers import open_workspace
+from desktop.core.jobs.restore.roles import CHOICES as ROLE_CHOICES
 from desktop.core.store.logs import setup_logging
 
 log = logging.getLogger("lifeboat.cli")
@@ -133,6 +134,11 @@ def _restore_parser(sub) -> None:
     restore.add_argument("--no-acl", action="store_true")
     restore.add_argument("--jobs", type=int, default=1)
     restore.add_argument("--confirm", metavar="DBNAME")
+    restore.add_argument("--roles", choices=ROLE_CHOICES, default=None,
+                         help="database users the backup names that the target server lacks: stop and list them "
+                              "(require; the default into production), create them NOLOGIN without passwords "
+                              "(create), or give their objects to the target's user (map-to-me; the default "
+                              "into development)")
 
 
 def _reader_went_away() -> int:

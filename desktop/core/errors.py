@@ -115,6 +115,10 @@ class RestoreFailed(LifeboatError):
     pass
 
 
+class RolesMissing(RestoreFailed):
+    """The target server lacks roles the backup names, and the restore was asked to stop (--roles require)."""
+
+
 class VerificationFailed(LifeboatError):
     """A restore finished but what is in the database differs from the backup."""
 

@@ -4,7 +4,7 @@
 and a row of COPY data never touched."""
 import pytest
 
-from desktop.core.postgres.sqlfilter import one_transaction_script
+from desktop.core.postgres.sqlfilter import one_transaction_script, without_lines
 
 SETTING = b"SET transaction_timeout = 0;"
 
@@ -120,3 +120,13 @@ def test_large_objects_transaction_lines_go_and_nothing_else(server_major):
 def test_a_begin_at_the_very_end_is_kept():
     assert run([b"SELECT 1;\nBEGIN;\n\n"], 15) == b"SELECT 1;\nBEGIN;\n\n"
     assert run([b"SELECT 1;\nBEGIN;"], 15) == b"SELECT 1;\nBEGIN;"
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 4096])
+def test_without_lines_leaves_out_statements_and_never_a_row(block_size):
+    grant = b"GRANT SELECT ON TABLE public.notes TO gone;"
+    script = (b"CREATE TABLE public.notes (body text);\n" + grant + b"\n"
+              b"COPY public.notes (body) FROM stdin;\n" + grant + b"\n\\.\n" + grant)
+    blocks = [script[i:i + block_size] for i in range(0, len(script), block_size)]
+    kept = b"".join(without_lines(blocks, lambda line: line == grant))
+    assert kept == script.replace(b"\n" + grant + b"\nCOPY", b"\nCOPY").removesuffix(grant)

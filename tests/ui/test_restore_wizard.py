@@ -13,6 +13,7 @@ from desktop.ui import palette
 from desktop.ui.restore.target import EMPTY, NEW, REPLACE, TABLES
 from desktop.ui.restore.wizard import RestoreWizard
 from tests.dbcompare import row_counts
+from tests.roles_data import backup_naming_missing_roles, owner_of
 from tests.ui.screens import save_screenshot
 
 NEXT = QWizard.WizardButton.NextButton
@@ -445,3 +446,37 @@ def test_screenshots_of_every_page(qtbot, ws, make_profile, pg15, chinook_copy, 
         wizard.button(RESTORE).click()
         save_screenshot(wizard, "restore_4_progress")  # running or already done: either is fine
     save_screenshot(wizard, "restore_4_result", shows=("resultSummary", "verificationTable"))
+
+
+def test_missing_roles_are_named_with_three_answers(qtbot, ws, make_profile, pg15, chinook_db, fresh_db):
+    make_profile(pg15, chinook_db, name="Music shop")
+    record = backup_naming_missing_roles(lambda: run_backup(ws, BackupRequest("Music shop")), pg15, chinook_db,
+                                         "Shop Owner", "shop_reader", ("artist", "album"))
+    live = fresh_db(prefix="roles_live")
+    make_profile(pg15, live, environment="production", name="Shop live")
+    dev = fresh_db(prefix="roles_dev")
+    make_profile(pg15, dev, name="Shop dev")
+    wizard = open_wizard(qtbot, ws, preselected=record)
+    wizard.resize(1366, 768)
+    choose(qtbot, wizard, "Shop live", EMPTY)
+    wizard.button(NEXT).click()
+    review = wizard.review_page
+    roles = review.roles
+    assert '"Shop Owner" and "shop_reader"' in roles.title.text()
+    assert roles.stop.isChecked(), "into production it stops by default"
+    review.confirm.setText(live)
+    assert not wizard.button(RESTORE).isEnabled()
+    save_screenshot(wizard, "restore_3_review_missing_roles", shows=("missingRolesTitle", "createRolesChoice",
+                                                                     "mapRolesChoice", "stopForRolesChoice"))
+    roles.create.setChecked(True)
+    assert wizard.button(RESTORE).isEnabled()
+    assert '"Shop Owner" and "shop_reader" are created first' in review.steps.text()
+
+    wizard.button(BACK).click()
+    choose(qtbot, wizard, "Shop dev", EMPTY, from_start=False)
+    wizard.button(NEXT).click()
+    assert roles.map.isChecked(), "into development their objects go to the connection's user by default"
+    assert f'What "Shop Owner" and "shop_reader" owned in the backup is given to {pg15.superuser}.' in \
+        review.steps.text()
+    run_to_result(qtbot, wizard)
+    assert owner_of(pg15, dev, "artist") == pg15.superuser

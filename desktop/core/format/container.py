@@ -35,8 +35,10 @@ Record plaintext: file_id (16) | kind u8 (0 data, 1 manifest) | index u64 |
 last u8 | payload. Data records have index 0, 1, 2... and last = 0; every one
 holds `chunk_size` bytes except the final one. Exactly one manifest record
 ends the stream: index = number of data records, last = 1, payload = the
-manifest as UTF-8 JSON. So a reordered, dropped, duplicated or foreign record,
-a swapped header and a truncated file are all detected (as age's STREAM does).
+manifest as UTF-8 JSON (manifest.py; `roles`, `roles_used_as`, `roles_sql`:
+the roles the dump names, their pg_dumpall --globals-only --no-role-passwords
+statements). So a reordered, dropped, duplicated or foreign record, a
+swapped header and a truncated file are all detected (as age's STREAM does).
 
 By hand: read the header, unwrap a slot with Fernet(W).decrypt(wrapped),
 take K = plaintext[16:], then for each record

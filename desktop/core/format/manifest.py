@@ -65,6 +65,15 @@ class Manifest:
     dump_bytes: int = 0
     lifeboat_version: str = ""
     schedule_id: Optional[str] = None   # the schedule that made it (kind "scheduled")
+    # The roles the backup's objects name (owners, grantees; postgres/roles.py);
+    # None in backups made before Lifeboat recorded them.
+    roles: Optional[list[str]] = None
+    # The same names by use: "owner", "grantee" (grants, default privileges), "policy".
+    roles_used_as: dict[str, list[str]] = field(default_factory=dict)
+    # Their `pg_dumpall --globals-only --no-role-passwords` statements, "" when
+    # only the names could be read: then roles_names_only is true.
+    roles_sql: str = ""
+    roles_names_only: bool = False
 
     @property
     def format(self) -> str:

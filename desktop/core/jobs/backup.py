@@ -23,6 +23,7 @@ from desktop.core.open_backup import open_file
 from desktop.core.postgres.connection import child_env, connect
 from desktop.core.postgres.lockwait import LockWatch, minutes_words, tool_app_name
 from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
+from desktop.core.postgres.roles import CapturedRoles, RolesCapture
 from desktop.core.postgres.snapshot import ExportedSnapshot, Table
 from desktop.core.postgres.tools import PgTools, tools_for_server
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
@@ -175,16 +176,18 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
     tracker.update(phase="Reading the database structure", total=sum(t.size_bytes for t in snapshot.tables))
     compresses = pg_dump_compresses(manifest.options, job.tools)
     manifest.compression = "none" if compresses else "zstd"
-    rows = DumpRows(snapshot, manifest.options, job.tools, job.cancel)
     watch = LockWatch(job.profile, job.password, tool_app_name("backup"), tracker, job.cancel,
                       job.ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
-    with child_env(job.profile, job.password, private_dir=job.ws.paths.private_dir) as env:
+    with child_env(job.profile, job.password, private_dir=job.ws.paths.private_dir) as env, \
+            _roles_capture(job, env) as roles:
         env["PGAPPNAME"] = watch.app_name
+        rows = DumpRows(snapshot, manifest.options, job.tools, job.cancel)  # may start counting in the snapshot
         sink = EncryptingSink(job.out, job.installation_key, compress=not compresses)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
             argv = _pg_dump_argv(job.tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds, compresses)
             manifest.row_counts = _dump_and_count(job, argv, env, sink, progress, watch, rows)
+            _record_roles(manifest, roles.finish())
             manifest.dump_bytes = sink.bytes_in
             manifest.finished_at = job.now()
             tracker.update(phase="Writing the file to disk")
@@ -194,6 +197,21 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
             raise
         job.out.commit()
     return job.out.size, job.out.sha256, sink.file_id.hex()
+
+
+def _roles_capture(job: DumpContext, env: dict) -> RolesCapture:
+    """The roles the backup names, read in the snapshot before the row counts take
+    its connection; their globals come from a pg_dumpall that runs beside pg_dump."""
+    options = job.manifest.options
+    return RolesCapture(job.snapshot.connection, job.tools, env, job.profile.dbname,
+                        owners=not options.no_owner, grantees=not options.no_acl)
+
+
+def _record_roles(manifest: Manifest, captured: CapturedRoles) -> None:
+    manifest.roles = captured.names
+    manifest.roles_used_as = captured.uses or {}
+    manifest.roles_sql = captured.globals_sql
+    manifest.roles_names_only = captured.names_only
 
 
 def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "_DumpProgress",

@@ -68,7 +68,8 @@ def run_refresh(ws: Workspace, request: RefreshRequest, report: ProgressCallback
     policy, masker = _masking(ws, request) if request.mask else (None, None)
     backup_id = request.backup_id or run_backup(ws, BackupRequest(profile=request.source), report, cancel).id
     _check_backup_source(ws, backup_id, request.source)
-    restore = RestoreRequest(source=backup_id, into=request.into, replace=True, no_owner=True, no_acl=True,
+    # Owners and grants stay where development has the roles; objects of roles it lacks become its user's.
+    restore = RestoreRequest(source=backup_id, into=request.into, replace=True, roles="map-to-me",
                              script_filter=masker)
     # Undecorated: this refresh is the one activity-log record of the restore.
     restored = run_restore.__wrapped__(ws, restore, report, cancel)

@@ -66,6 +66,23 @@ def connect(
         raise explain_connection_error(exc, profile, dbname=dbname) from exc
 
 
+MAINTENANCE_DATABASES = ("postgres", "template1")
+
+
+def connect_to_server(profile: Profile, password: str | None) -> tuple[psycopg.Connection, bool]:
+    """A connection to the profile's database, or when that does not exist
+    (yet) to the server's maintenance database; and whether it exists."""
+    try:
+        return connect(profile, password), True
+    except DatabaseMissing as missing:
+        for dbname in MAINTENANCE_DATABASES:
+            try:
+                return connect(profile, password, dbname=dbname), False
+            except DatabaseMissing:
+                continue
+        raise missing
+
+
 def explain_connection_error(exc: psycopg.Error, profile: Profile, *, dbname: str | None = None) -> ConnectionFailed:
     server = f"{profile.host}:{profile.port}"
     dbname = dbname or profile.dbname

@@ -102,6 +102,11 @@ class ExportedSnapshot:
         self._thread: Optional[threading.Thread] = None
 
     @property
+    def connection(self) -> psycopg.Connection:
+        """For reads in the snapshot before start_counting() takes the connection."""
+        return self._conn
+
+    @property
     def backend_pid(self) -> int:
         return self._conn.info.backend_pid
 

@@ -12,8 +12,11 @@ Two kinds of line are dropped, never a line of COPY data (a row may hold any tex
   done. Only a `BEGIN;` whose next statement is `SELECT pg_catalog.lo_open(`
   is dropped, with the `COMMIT;` closing that block: a `COMMIT;` line inside
   a procedure's body stays as it is.
+
+without_lines() leaves out other statement lines the same way (a restore's
+missing roles: jobs/restore/roles.py).
 """
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Optional
 
 _SINCE = {b"SET transaction_timeout = 0;": 17}
@@ -64,7 +67,33 @@ class _LineFilter:
 def one_transaction_script(blocks: Iterable[bytes], server_major: int) -> Iterator[bytes]:
     """The script, filtered line by line outside COPY data; the rows (most of a
     backup) pass in whole slices up to their end marker, with no work per row."""
-    lines_filter = _LineFilter(server_major)
+    return _outside_copy(blocks, _LineFilter(server_major))
+
+
+class _DropLines:
+    """A line filter (as _LineFilter) that leaves out the lines `drop` picks."""
+
+    def __init__(self, drop: Callable[[bytes], bool]):
+        self._drop = drop
+        self.in_copy = False
+
+    def feed(self, line: bytes) -> list[bytes]:
+        if line.startswith(_COPY_START) and line.endswith(b"FROM stdin;"):
+            self.in_copy = True
+            return [line]
+        return [] if self._drop(line) else [line]
+
+    def finish(self, carry: bytes) -> bytes:
+        return carry if carry and (self.in_copy or not self._drop(carry)) else b""
+
+
+def without_lines(blocks: Iterable[bytes], drop: Callable[[bytes], bool]) -> Iterator[bytes]:
+    """The script without the statement lines `drop` picks; COPY data passes untouched, in slices."""
+    return _outside_copy(blocks, _DropLines(drop))
+
+
+def _outside_copy(blocks: Iterable[bytes], lines_filter) -> Iterator[bytes]:
+    """Each line outside COPY data through `lines_filter` (feed, finish, in_copy); the rows as they are."""
     carry = b""
     for block in blocks:
         data, pos, kept = carry + block, 0, []

@@ -53,6 +53,11 @@ class PgTools:
     def psql(self) -> Path:
         return self.bin_dir / f"psql{_EXE}"
 
+    @property
+    def pg_dumpall(self) -> Path:
+        """May be absent: only a backup's roles need it (postgres/roles.py)."""
+        return self.bin_dir / f"pg_dumpall{_EXE}"
+
     def _sort_key(self) -> tuple[int, ...]:
         return tuple(int(part) for part in re.findall(r"\d+", self.version)[:2])
 

@@ -50,6 +50,7 @@ class RestoreChoices:
     state: Optional[TargetState] = None  # the target as the check found it
     new_database: Optional[str] = None  # restore into this new database instead ...
     new_connection: Optional[str] = None  # ... and add this development connection for it
+    roles: Optional[str] = None  # what to do about missing roles (RestoreRequest.roles); None: the default
 
     @property
     def writes_production(self) -> bool:

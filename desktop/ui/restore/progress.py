@@ -46,6 +46,7 @@ def restore_request(choices: RestoreChoices) -> RestoreRequest:
     return RestoreRequest(
         source=choices.record.id, into=choices.profile.name, create=choices.create,
         clean=choices.clean, replace=choices.replace, tables=list(choices.tables), confirm=choices.confirm,
+        roles=choices.roles,
     )
 
 

@@ -5,7 +5,8 @@ check the target page made (rows now) and the backup's manifest (rows
 after): lost tables and fallen counts in red. For a production target it
 adds the red banner, lists the safety backup step and keeps Restore disabled
 until the database name is typed exactly (the engine checks the same text
-again: RestoreRequest.confirm).
+again: RestoreRequest.confirm). Database users the backup names that the
+target server lacks are listed with the three answers to them (roles_choice.py).
 """
 from typing import Optional
 
@@ -13,9 +14,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from desktop.core.jobs.restore.plan import RestorePlan, table_changes
+from desktop.core.jobs.restore.roles import listed
 from desktop.ui.badges import EnvironmentBadge
 from desktop.ui.restore.loss_list import LossList
 from desktop.ui.restore.pages import RestoreChoices, backup_words
+from desktop.ui.restore.roles_choice import RolesChoice
 from desktop.ui.widgets import HINT_STYLE, LOSSES_TITLE_STYLE, named, production_banner, wrapped_label
 
 
@@ -37,6 +40,7 @@ class ReviewPage(QWizardPage):
         self.steps = wrapped_label("", self, "reviewSteps")
         self.losses_title = wrapped_label("", self, "lossesTitle", "font-weight: bold;")
         self.losses = LossList("reviewChanges", "What the database will lose, table by table", self)
+        self.roles = RolesChoice(self)
         self.confirm_label = wrapped_label("", self, "confirmLabel", "font-weight: bold;")
         self.confirm = named(QLineEdit(self), "confirmField", "Type the database name to confirm")
         self.confirm_label.setBuddy(self.confirm)
@@ -56,10 +60,13 @@ class ReviewPage(QWizardPage):
         layout.addSpacing(8)
         layout.addWidget(self.losses_title)
         layout.addWidget(self.losses, 1)
+        layout.addSpacing(4)
+        layout.addWidget(self.roles)
         layout.addWidget(self.confirm_label)
         layout.addWidget(self.confirm)
         layout.addWidget(self.confirm_hint)
         self.confirm.textChanged.connect(self._on_typed)
+        self.roles.changed.connect(self._on_roles)
 
     def initializePage(self) -> None:
         profile = self.choices.profile
@@ -73,7 +80,7 @@ class ReviewPage(QWizardPage):
         self.losses_title.setStyleSheet(LOSSES_TITLE_STYLE if
                                         self.plan.lost or self.plan.fallen else "font-weight: bold;")
         self.losses.show_changes(self.plan.changes)
-        self.steps.setText("\n".join(f"{n}. {step}" for n, step in enumerate(review_steps(self.choices), 1)))
+        self._show_roles()
         for widget in (self.banner, self.confirm_label, self.confirm, self.confirm_hint):
             widget.setVisible(production)
         self.confirm.clear()
@@ -83,13 +90,30 @@ class ReviewPage(QWizardPage):
         self.setSubTitle("Read this once more. Nothing has been changed yet.")
         self._on_typed()
 
+    def _show_roles(self) -> None:
+        state, profile = self.choices.state, self.choices.profile
+        missing = state.missing_roles if state else []
+        self.roles.setVisible(bool(missing))
+        if missing:
+            default = "require" if self.choices.writes_production else "map-to-me"
+            self.roles.show_for(missing, profile.host, profile.user, state.may_create_roles,
+                                state.missing_policy_roles, default)
+        self._on_roles()
+
+    def _on_roles(self) -> None:
+        self.choices.roles = self.roles.choice if self.roles.isVisibleTo(self) else None
+        self.steps.setText("\n".join(f"{n}. {step}" for n, step in enumerate(review_steps(self.choices), 1)))
+        self.completeChanged.emit()
+
     def _on_typed(self, *_args) -> None:
         self.choices.confirm = self.confirm.text() if self.choices.writes_production else None
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
         profile = self.choices.profile
-        return profile is not None and (not self.choices.writes_production or self.confirm.text() == profile.dbname)
+        if profile is None or self.choices.roles == "require":
+            return False
+        return not self.choices.writes_production or self.confirm.text() == profile.dbname
 
 
 def target_words(choices: RestoreChoices) -> str:
@@ -160,6 +184,13 @@ def review_steps(choices: RestoreChoices) -> list[str]:
         steps.append(f"The chosen tables are deleted from {dbname}, then restored from the backup, in one step.")
     else:
         steps.append(f"{what} restored into {dbname}.")
+    missing = choices.state.missing_roles if choices.state else []
+    if missing and choices.roles == "create":
+        steps.append(f"The database user{'s' if len(missing) > 1 else ''} {listed(missing)} "
+                     f"{'are' if len(missing) > 1 else 'is'} created first, in the same step (no password, "
+                     "cannot log in).")
+    elif missing and choices.roles == "map-to-me":
+        steps.append(f"What {listed(missing)} owned in the backup is given to {profile.user}.")
     steps.append("Lifeboat counts the rows in every restored table and compares them with the backup.")
     if choices.new_database:
         steps.append(f"A development connection \u201c{choices.new_connection}\u201d is added for {dbname}.")

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.core.jobs.restore.plan import TargetState, inspect_target, new_connection_name
+from desktop.core.jobs.restore.plan import TargetState, inspect_restore_target, new_connection_name
 from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui.badges import badge_text
@@ -190,9 +190,9 @@ class ChooseTargetPage(QWizardPage):
         self.choices.state = None
         self.facts.setText(f"Checking {profile.dbname} on {profile.host}\u2026")
         self.facts.setStyleSheet(HINT_STYLE)
-        ws = self.ws
+        ws, backup_id = self.ws, self.choices.record.id
         self.check_job = run_in_background(
-            self, "Check the target", lambda report, cancel: inspect_target(profile, ws.profiles.password_for(profile)),
+            self, "Check the target", lambda report, cancel: inspect_restore_target(ws, backup_id, profile),
             success=self._checked, failure=self._check_failed)
         self._offer_ways()
 

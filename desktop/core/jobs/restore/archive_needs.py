@@ -21,6 +21,7 @@ from subprocess import PIPE
 
 from desktop.core.errors import RestoreFailed
 from desktop.core.open_backup import OpenedBackup, plaintext
+from desktop.core.postgres.globals_sql import IDENT, roles_in_line, unquote
 from desktop.core.postgres.process import ToolProcess
 from desktop.core.postgres.tools import PgTools
 from desktop.core.progress import CancelToken
@@ -28,14 +29,7 @@ from desktop.core.progress import CancelToken
 # `pg_restore -l`: "dumpId; tableoid oid DESC schema name owner"; an
 # extension has no schema ("-").
 _TOC_EXTENSION = re.compile(r"^\d+; \d+ \d+ EXTENSION - (\S+)", re.MULTILINE)
-_IDENT = r'("(?:[^"]|"")+"|[^\s";,]+)'
-_PLAIN_EXTENSION = re.compile(rf"^CREATE EXTENSION IF NOT EXISTS {_IDENT}")
-_PLAIN_ROLES = (
-    re.compile(rf"^ALTER .* OWNER TO {_IDENT};$"),
-    re.compile(rf"^GRANT .* TO {_IDENT}(?: WITH GRANT OPTION)?;$"),
-    re.compile(rf"^REVOKE .* FROM {_IDENT};$"),
-)
-_NOT_ROLES = {"public", "current_user", "session_user", "current_role"}
+_PLAIN_EXTENSION = re.compile(rf"^CREATE EXTENSION IF NOT EXISTS ({IDENT})")
 
 
 @dataclass
@@ -92,21 +86,11 @@ def _scan_plain(opened, cancel: CancelToken) -> ArchiveNeeds:
 def _scan_line(raw: bytes, needs: ArchiveNeeds) -> None:
     # Only statement lines pg_dump writes start with these words; COPY data
     # lines could too, but would then be taken for a role at worst.
-    if not raw.startswith((b"CREATE EXTENSION", b"ALTER ", b"GRANT ", b"REVOKE ")):
+    if not raw.startswith((b"CREATE EXTENSION", b"ALTER ", b"GRANT ", b"REVOKE ", b"SET SESSION")):
         return
     line = raw.decode("utf-8", "replace")
     match = _PLAIN_EXTENSION.match(line)
     if match:
-        needs.extensions.add(_unquote(match.group(1)))
+        needs.extensions.add(unquote(match.group(1)))
         return
-    for pattern in _PLAIN_ROLES:
-        match = pattern.match(line)
-        if match and match.group(1).lower() not in _NOT_ROLES:
-            needs.roles.add(_unquote(match.group(1)))
-            return
-
-
-def _unquote(identifier: str) -> str:
-    if identifier.startswith('"'):
-        return identifier[1:-1].replace('""', '"')
-    return identifier
+    needs.roles.update(roles_in_line(line))

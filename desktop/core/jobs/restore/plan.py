@@ -3,7 +3,8 @@
 Read-only: `inspect_target` connects to the target (or, when its database
 does not exist yet, to the server's maintenance database) and gathers what
 the restore wizard offers choices by: reachable, empty or not, the user's
-rights, the server's version, and the rows in each table now. `table_changes`
+rights, the server's version, its roles, and the rows in each table now;
+`inspect_restore_target` adds the roles a backup names that the server lacks. `table_changes`
 sets those counts against the incoming ones (a backup's manifest, or a sync
 source's live counts) and names, in plain words, the tables the target would
 lose and those whose rows would fall.
@@ -19,11 +20,11 @@ from typing import Optional
 
 import psycopg
 
-from desktop.core.errors import DatabaseMissing
 from desktop.core.jobs.restore.checks import expected_counts
+from desktop.core.jobs.restore.roles import missing_roles, policy_roles_among
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
 from desktop.core.open_backup import open_backup
-from desktop.core.postgres.connection import connect, explain_connection_error
+from desktop.core.postgres.connection import connect_to_server, explain_connection_error
 from desktop.core.postgres.snapshot import count_rows, list_tables
 from desktop.core.progress import CancelToken, ProgressCallback
 from desktop.core.store.profiles import Profile
@@ -31,12 +32,12 @@ from desktop.core.workspace import Workspace
 
 EXACT_LIMIT = 256 * 1024 * 1024
 UNKNOWN = -1
-_MAINTENANCE_DATABASES = ("postgres", "template1")
 
 _FACTS = """
 SELECT current_setting('server_version'), current_setting('server_version_num')::int,
-       r.rolsuper, r.rolsuper OR r.rolcreatedb,
-       ARRAY(SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1)::text[]
+       r.rolsuper, r.rolsuper OR r.rolcreatedb, r.rolsuper OR r.rolcreaterole,
+       ARRAY(SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1)::text[],
+       ARRAY(SELECT rolname FROM pg_roles)::text[]
 FROM pg_roles r WHERE r.rolname = current_user
 """
 
@@ -77,6 +78,12 @@ class TargetState:
     has_tables: bool
     tables: dict[str, RowCount] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)  # on the same server
+    may_create_roles: bool = False
+    roles: frozenset[str] = frozenset()  # every role on the server
+    # The roles a chosen backup names that the server lacks, and those of them
+    # its row-security policies name (inspect_restore_target).
+    missing_roles: list[str] = field(default_factory=list)
+    missing_policy_roles: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -166,30 +173,26 @@ def ordered(changes: list[TableChange]) -> list[TableChange]:
 
 def inspect_target(profile: Profile, password: Optional[str], count: bool = True) -> TargetState:
     """Connects read-only; server down or a refused password raise the usual ConnectionFailed kinds."""
-    try:
-        conn = connect(profile, password)
-        exists = True
-    except DatabaseMissing as missing:
-        conn = _maintenance_connection(profile, password, missing)
-        exists = False
+    conn, exists = connect_to_server(profile, password)
     with conn:
         try:
-            version, version_num, superuser, may_create, databases = conn.execute(_FACTS).fetchone()
+            version, version_num, superuser, may_create, may_create_roles, databases, roles = \
+                conn.execute(_FACTS).fetchone()
             has_tables = exists and conn.execute(_HAS_TABLES).fetchone()[0]
             tables = rows_now(conn) if exists and count else {}
         except psycopg.Error as exc:
             raise explain_connection_error(exc, profile) from exc
     return TargetState(profile, exists, version, version_num, bool(superuser), bool(may_create),
-                       bool(has_tables), tables, list(databases))
+                       bool(has_tables), tables, list(databases), bool(may_create_roles), frozenset(roles))
 
 
-def _maintenance_connection(profile: Profile, password: Optional[str], missing: DatabaseMissing):
-    for dbname in _MAINTENANCE_DATABASES:
-        try:
-            return connect(profile, password, dbname=dbname)
-        except DatabaseMissing:
-            continue
-    raise missing
+def inspect_restore_target(ws: Workspace, backup_id: str, profile: Profile) -> TargetState:
+    """inspect_target, and which roles the backup names that the server lacks."""
+    state = inspect_target(profile, ws.profiles.password_for(profile))
+    manifest = open_backup(ws, backup_id).manifest
+    state.missing_roles = missing_roles(manifest, RestoreRequest(backup_id, profile.name), state.roles)
+    state.missing_policy_roles = policy_roles_among(state.missing_roles, manifest)
+    return state
 
 
 def rows_now(conn: psycopg.Connection) -> dict[str, RowCount]:

@@ -7,8 +7,10 @@ the restore skips ownership and permissions (--no-owner --no-acl): the
 private server has none of the backup's roles, and what is proven is that
 the file restores to the tables, rows and rules it claims. A plain SQL
 script cannot skip them, so the roles it names are created there first,
-NOLOGIN. Extensions the backup needs and the private server lacks are named
-before anything is restored, with a development server offered instead.
+NOLOGIN; the roles row-security policies name (which --no-acl keeps) are
+created by the restore itself (--roles create, roles.py). Extensions the
+backup needs and the private server lacks are named before anything is
+restored, with a development server offered instead.
 
 With `server` (a profile), the scratch database `lifeboat_verify_<id>` is
 created on that profile's server, as before. Either way the scratch is
@@ -113,7 +115,9 @@ def _prove_privately(ws, opened: OpenedBackup, id_or_file: str, report, cancel) 
         scratch = private.profile(scratch_database_name(opened.manifest.backup_id))
         tracker.update(phase=NEEDS_PHASE)
         _prepare_private(ws, opened, private, cancel)
-        request = RestoreRequest(source=id_or_file, into=scratch.name, create=True, no_owner=True, no_acl=True)
+        # The roles row-security policies name are made there (a throwaway server): owners and grants are left out.
+        request = RestoreRequest(source=id_or_file, into=scratch.name, create=True, no_owner=True, no_acl=True,
+                                 roles="create")
         try:
             result = run_restore(ws, request, report, cancel, target=scratch, target_password=private.password)
         except RestoreFailed as exc:

@@ -36,6 +36,9 @@ class RestoreRequest:
     # Rewrites the SQL script on its way into psql (a refresh's masking:
     # masking/stream.py); only the psql routes (plain, --replace) apply it.
     script_filter: Optional[Callable[[Iterable[bytes]], Iterator[bytes]]] = field(default=None, repr=False)
+    # Roles the backup names that the target lacks: "require" (stop), "create"
+    # or "map-to-me" (roles.py); None: require into production, map-to-me otherwise.
+    roles: Optional[str] = None
 
 
 @dataclass(frozen=True)

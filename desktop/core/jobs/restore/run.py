@@ -17,6 +17,10 @@ Before anything is read, the file must be the one the catalog names
 (a table filter matching no table, nothing left after structure/data only,
 an archive without tables) is refused.
 
+Roles the backup names that the target server lacks are looked at before
+anything is changed: the restore stops, creates them in its own transaction,
+or leaves their objects with the target's user (roles.py).
+
 --replace: the target becomes exactly the backup. It always runs as ONE
 transaction through psql (script.py: wipe everything, then the
 archive), for every format; --jobs is ignored for it (parallel workers
@@ -45,6 +49,7 @@ from desktop.core.jobs.restore.modes import needs_script_route, restore_custom_s
 from desktop.core.jobs.restore.parallel import NotParallel, builds_beside, restore_beside
 from desktop.core.jobs.restore.psql import restore_plain
 from desktop.core.jobs.restore.request import RestoreRequest, RestoreRun
+from desktop.core.jobs.restore.roles import RoleDecision, decide_roles
 from desktop.core.jobs.restore.scratch_db import create_database
 from desktop.core.jobs.restore.script import restore_through_script, wipe_sql
 from desktop.core.jobs.verify import verify_backup
@@ -94,6 +99,7 @@ def run_restore(
     _guard_production(profile, request)
     password = target_password if target_password is not None else ws.profiles.password_for(profile)
     tracker.update(phase="Checking the target database")
+    roles = decide_roles(opened.manifest, request, profile, password)
     server_num, missing = _prepare_target(profile, password, request)
     tools = _restore_tools(ws, server_num, opened)
     safety_id = request.safety_backup_id
@@ -101,11 +107,11 @@ def run_restore(
         safety_id = take_safety_backup(ws, profile, tracker, cancel)
     run = RestoreRun(opened, request, profile, server_num, tools, tracker, cancel, ws.paths.staging_dir)
     # A test restore's scratch database is its own throwaway copy already (proof.py).
-    beside = missing and target is None and builds_beside(run)
+    beside = missing and target is None and builds_beside(replace(run, request=roles.apply(request)))
     if missing and not beside:
         create_database(profile, password)
     try:
-        result = _restore_and_check(ws, run, password, beside)
+        result = _restore_and_check(ws, run, password, roles, beside)
     except LifeboatError as exc:
         exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
         raise
@@ -115,18 +121,20 @@ def run_restore(
     return result
 
 
-def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], beside: bool) -> RestoreResult:
+def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], roles: RoleDecision,
+                       beside: bool) -> RestoreResult:
     opened, profile, request = run.opened, run.profile, run.request
     run.tracker.update(phase="Restoring", total=opened.size)
     watch = LockWatch(profile, password, tool_app_name("restore"), run.tracker, run.cancel,
                       ws.settings.lock_wait_minutes * 60)
-    partial = request.jobs > 1 and _route(run) == "staging"
+    partial = request.jobs > 1 and not roles.rewrites_script and _route(run) == "staging"
     try:
         with child_env(profile, password, private_dir=ws.paths.private_dir) as env, watch:
             env["PGAPPNAME"] = watch.app_name
             run = replace(run, env=env)
             if _keeps_outside_dependents(request, opened):
                 run = replace(run, request=keep_outside_dependents(run, password))
+            run = replace(run, request=roles.apply(run.request))
             if not (beside and _restored_beside(ws, run, password)):
                 _restore(run)
     except Cancelled:
