@@ -84,7 +84,7 @@ def test_failed_and_cancelled_entries_hide_with_one_filter_and_clear_together(qt
     qtbot.addWidget(win)
     view = win.catalog_view
     view.status_filter.setCurrentIndex(view.status_filter.findData(WITHOUT_UNFINISHED))
-    assert view.proxy.rowCount() == 1
+    assert view.model.rowCount() == 1
     assert view.clear_unfinished.text() == "Clear failed and cancelled (2)\u2026"
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
