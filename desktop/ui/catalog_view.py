@@ -168,6 +168,8 @@ class CatalogView(QWidget):
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the rows on screen, not from every row loaded: a page is 200 rows.
+        header.setResizeContentsPrecision(0)
         header.setSectionResizeMode(CatalogModel.LOCATION, QHeaderView.ResizeMode.Stretch)
         return table
 
