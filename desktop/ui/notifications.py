@@ -76,8 +76,7 @@ class AlertWatcher(QObject):
         self._log = audit_log_of(ws)
         self._notifier = notifier
         self._file_state = self._state()
-        records = self._log.records()
-        self._last_seq = records[-1].seq if records else 0  # only what happens from now on
+        self._last_seq = self._log.last_seq()  # only what happens from now on
         self._timer = QTimer(self, interval=interval_ms)
         self._timer.timeout.connect(self.look)
         self._timer.start()

@@ -193,6 +193,11 @@ class AuditLog:
         replace_file(self.head_path, f"{seq} {line_hash}\n".encode())
 
     # --- reading -------------------------------------------------------
+    def last_seq(self) -> int:
+        """The last record's number (0 for a new log), from the log's end: a window
+        opening reads this, not a year of records."""
+        return self._tail()[0]
+
     def records(self) -> list[AuditRecord]:
         """Every readable record, oldest first (damaged lines are skipped: verify() reports them)."""
         result = []
