@@ -112,6 +112,9 @@ def test_on_a_laptop_the_backup_list_keeps_its_room_while_a_job_runs(qtbot, ws):
     win.resize(1366, 728)
     win.show()
     qtbot.waitExposed(win)
+    if win.stats_panel.job and win.stats_panel.job.running:  # its message laid out before the screenshot
+        with qtbot.waitSignal(win.stats_panel.job.finished, timeout=30000):
+            pass
     win.progress_panel.show()  # as while a backup runs
     QApplication.processEvents()
     table = win.catalog_view.table
