@@ -116,6 +116,15 @@ class CatalogModel(QAbstractTableModel):
                 return row
         return None
 
+    def load_until(self, backup_id: str) -> Optional[int]:
+        """The row of this backup, loading pages until it comes; None when the search and filters hide it."""
+        row = self.row_of(backup_id)
+        if row is None and self._catalog is not None and self._catalog.count(replace(self._query, backup_id=backup_id)):
+            while row is None and self.canFetchMore():
+                self.fetchMore()
+                row = self.row_of(backup_id)
+        return row
+
     def _change(self, **fields) -> None:
         query = replace(self._query, **fields)
         if query == self._query:

@@ -136,10 +136,7 @@ class CatalogView(QWidget):
     def select(self, backup_id: str, load: bool = True) -> bool:
         """Select and show that backup, loading rows until it comes (unless not `load`);
         False when it is unknown or hidden by the filters."""
-        row = self.model.row_of(backup_id)
-        while row is None and load and self.model.canFetchMore():
-            self.model.fetchMore()
-            row = self.model.row_of(backup_id)
+        row = self.model.load_until(backup_id) if load else self.model.row_of(backup_id)
         if row is None:
             return False
         index = self.model.index(row, 0)

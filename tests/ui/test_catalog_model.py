@@ -229,6 +229,9 @@ def test_a_big_catalog_is_loaded_a_page_at_a_time_and_searched_whole(qtbot, tmp_
     view.search.setText("ARCHIVE_2019")
     assert shown_ids(model) == ["b04999"] and not model.canFetchMore()
     assert view.summary.text().startswith("Showing 1 of 5,000 backups")
+    model.set_profile("Shop dev")  # hides every backup: nothing is loaded looking for one
+    assert not view.select("b00003") and model.rowCount() == 0
+    model.set_profile(None)
     view.search.clear()
     assert model.rowCount() == PAGE
     view.table.sortByColumn(CatalogModel.SIZE, Qt.SortOrder.AscendingOrder)

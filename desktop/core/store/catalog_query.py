@@ -39,6 +39,7 @@ class CatalogQuery:
     """A list of backups: filters, search words and order. The catalog knows no
     wording, so the search's `words_shown` comes from the screen that words the rows."""
     profile: Optional[str] = None
+    backup_id: Optional[str] = None  # only this one: is it among what the query finds?
     statuses: tuple[str, ...] = ()  # only these; none given: every status
     kind: Optional[str] = None
     # Every term must appear (casefolded) in the row's connection, database, id, one of its
@@ -55,6 +56,9 @@ def where(query: CatalogQuery) -> tuple[str, list]:
     if query.profile is not None:
         clauses.append("profile = ?")
         params.append(query.profile)
+    if query.backup_id is not None:
+        clauses.append("id = ?")
+        params.append(query.backup_id)
     if query.statuses:
         clauses.append(f"status IN ({', '.join('?' * len(query.statuses))})")
         params.extend(query.statuses)
