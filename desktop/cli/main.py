@@ -24,8 +24,8 @@ from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
 from desktop.core.errors import LifeboatError, UsageError
+from desktop.core.jobs.leftovers import open_workspace
 from desktop.core.store.logs import setup_logging
-from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -165,7 +165,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if not args.command:
             parser.print_help(sys.stderr)
             return 2
-        ws = Workspace.open()
+        ws = open_workspace()
         setup_logging(ws.paths)
         commands.recover_catalog(ws)
         code = commands.dispatch(ws, args)

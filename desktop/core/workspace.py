@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.format import container as crypto
-from desktop.core.localpg.leftovers import remove_leftovers
 from desktop.core.scratch import clean_at_start
 from desktop.core.store.audited import record_quietly
 from desktop.core.store.catalog import Catalog
@@ -56,7 +55,6 @@ class Workspace:
         )
         if removed:
             _record_removal(ws, removed)
-        remove_leftovers(ws)  # what a killed test restore left: a private server, a scratch database
         return ws
 
     def tool_dirs(self) -> list[Path]:

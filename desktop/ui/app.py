@@ -19,10 +19,10 @@ from PySide6.QtCore import QEventLoop, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from desktop.core.jobs.delete import purge_expired
+from desktop.core.jobs.leftovers import open_workspace
 from desktop.core.jobs.rebuild import rebuild_summary, recover_damaged_catalog
 from desktop.core.store.logs import setup_logging
 from desktop.core.store.paths import app_paths
-from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_box
 from desktop.ui.gui_thread_gc import collect_on_gui_thread
 from desktop.ui.jobs import BackgroundJob, run_in_background
@@ -145,7 +145,7 @@ def _open_workspace(app: QApplication):
     if not instance.claim():
         return None, None
     # A full or read-only disk, say: the error dialog says so.
-    return instance, _before_the_window("Open the workspace", Workspace.open, "Lifeboat cannot start")
+    return instance, _before_the_window("Open the workspace", open_workspace, "Lifeboat cannot start")
 
 
 def run_gui(demo: bool = False, argv: Optional[list[str]] = None) -> int:

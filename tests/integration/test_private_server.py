@@ -13,6 +13,7 @@ from psycopg import sql
 from desktop.core.errors import Cancelled, RestoreFailed
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.leftovers import open_workspace
 from desktop.core.jobs.restore.proof import START_PHASE, STOP_PHASE, prove_restorable, scratch_database_name
 from desktop.core.localpg import inflight
 from desktop.core.progress import CancelToken
@@ -146,7 +147,7 @@ def test_killed_test_restore_leaves_a_private_server_that_the_next_start_removes
     postmaster = int(open(f"{folder}/data/postmaster.pid").readline())
     assert psutil.pid_exists(postmaster), "the server outlived the killed Lifeboat"
 
-    Workspace.open()
+    open_workspace()  # the next start
     assert not os.path.exists(folder) and records(ws) == []
     wait_for(lambda: not psutil.pid_exists(postmaster), what="the leftover server to stop")
     [cleanup] = [r for r in AuditLog(ws.paths.audit_file).records() if r.action == "cleanup"]
@@ -161,7 +162,7 @@ def test_killed_test_restore_on_a_server_leaves_a_scratch_database_that_the_next
     _kill_mid_restore(lifeboat_process("verify", record.id, "--restore", "--server", "noise"))
     assert scratch_databases(pg15) == [scratch_database_name(record.id)]
 
-    Workspace.open()
+    open_workspace()  # the next start
     assert scratch_databases(pg15) == [] and records(ws) == []
     [cleanup] = [r for r in AuditLog(ws.paths.audit_file).records() if r.action == "cleanup"]
     assert cleanup.profile == "noise" and cleanup.database == scratch_database_name(record.id)

@@ -37,7 +37,7 @@ def with_wrong_count(ws, record, table: str):
     manifest["row_counts"][table] += 1
     path = ws.paths.backups_dir / "inconsistent.lifeboat"
     with open(path, "wb") as out:
-        sink = EncryptingSink(out, ws.secrets.installation_key())
+        sink = EncryptingSink(out, ws.secrets.installation_key(), compress=manifest["compression"] != "none")
         with plaintext(opened) as (blocks, _):
             for block in blocks:
                 sink.write(block)

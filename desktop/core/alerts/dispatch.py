@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from desktop.core.alerts.channels import AlertChannel, ChannelStore
 from desktop.core.alerts.desktop_notice import DESKTOP_EVENTS, notify_desktop
 from desktop.core.alerts.events import AlertEvent
-from desktop.core.alerts.mail import send_email
-from desktop.core.alerts.webhook import post_webhook
 from desktop.core.errors import LifeboatError
 from desktop.core.store.audited import record_quietly
 from desktop.core.workspace import Workspace
@@ -76,8 +74,10 @@ def _deliver_one(ws: Workspace, channel: AlertChannel, event: AlertEvent) -> Del
     try:
         if channel.kind == "email":
             password = ws.secrets.get_alert_password(channel.id) if channel.user else None
+            from desktop.core.alerts.mail import send_email  # smtplib, ssl, email: only to send
             send_email(channel, password, event)
         else:
+            from desktop.core.alerts.webhook import post_webhook  # urllib.request: only to send
             post_webhook(channel, event)
         error = ""
     except LifeboatError as exc:  # AlertNotSent, or the keyring's KeyringUnavailable

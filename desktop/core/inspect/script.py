@@ -11,7 +11,7 @@ The names there are raw (unquoted, `;`-separated), which is what tells
 `"Sales Dept"."Order Items"` apart where `pg_restore --list` prints
 `Sales Dept Order Items`. The statements under TABLE, CONSTRAINT and TABLE
 ATTACH entries give the columns, primary keys and partitions; COPY data
-lines are only measured, never kept, and large objects' contents
+lines are only measured and counted, never kept, and large objects' contents
 (`lowrite`) are skipped unread.
 """
 import codecs
@@ -82,6 +82,7 @@ class ScriptReader:
         self.tables: dict[str, TableShape] = {}
         self.large_objects = 0
         self.data_bytes: dict[str, int] = {}
+        self.rows: dict[str, int] = {}  # a COPY line is a row
         self.encoding = "utf-8"
         self._statement: list[str] = []
         self._copying: Optional[str] = None
@@ -92,6 +93,7 @@ class ScriptReader:
                 self._copying = None
             else:
                 self.data_bytes[self._copying] += len(raw) + 1
+                self.rows[self._copying] += 1
             return
         if raw.startswith(b"SELECT pg_catalog.lowrite("):
             return
@@ -134,18 +136,23 @@ class ScriptReader:
             found = data.find(b"\n" + COPY_END + b"\n", pos)
             if found < 0:
                 last = max(data.rfind(b"\n", pos) + 1, pos)
-                self.data_bytes[self._copying] += last - pos
+                self._measure(data, pos, last)
                 return last
             rows_end = found + 1
-        self.data_bytes[self._copying] += rows_end - pos
+        self._measure(data, pos, rows_end)
         self._copying = None
         return rows_end + len(COPY_END) + 1
+
+    def _measure(self, data: bytes, start: int, end: int) -> None:
+        self.data_bytes[self._copying] += end - start
+        self.rows[self._copying] += data.count(b"\n", start, end)
 
     def _other_line(self, line: str) -> None:
         target = copy_target(line)
         if target:
             self._copying = target[0]
             self.data_bytes.setdefault(target[0], 0)
+            self.rows.setdefault(target[0], 0)
         elif line.startswith("SELECT pg_catalog.lo_create("):
             self.large_objects += 1
         elif _ENCODING.match(line):

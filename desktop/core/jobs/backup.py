@@ -1,6 +1,6 @@
 """Backup: pg_dump -> zstd -> Fernet chunks -> DEST/NAME.partial -> fsync -> rename -> catalog.
 
-Row counts come from the snapshot pg_dump reads (see snapshot.py); the file
+Row counts come from pg_dump's output as it goes by (dump_rows.py); the file
 and the catalog entry are only called complete once the file is on disk.
 """
 import secrets
@@ -18,10 +18,11 @@ from desktop.core.errors import BackupFileError, BackupStalled, Cancelled, DumpF
 from desktop.core.format import container as crypto
 from desktop.core.format.manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
 from desktop.core.format.pipeline import BLOCK, EncryptingSink
+from desktop.core.jobs.dump_rows import DumpRows, pg_dump_compresses
 from desktop.core.open_backup import open_file
 from desktop.core.postgres.connection import child_env, connect
 from desktop.core.postgres.lockwait import LockWatch, minutes_words, tool_app_name
-from desktop.core.postgres.process import ToolProcess, Watchdog
+from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
 from desktop.core.postgres.snapshot import ExportedSnapshot, Table
 from desktop.core.postgres.tools import PgTools, tools_for_server
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
@@ -172,17 +173,18 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
     """Size, SHA-256 and file id of the file written and committed."""
     snapshot, manifest, tracker = job.snapshot, job.manifest, job.tracker
     tracker.update(phase="Reading the database structure", total=sum(t.size_bytes for t in snapshot.tables))
-    snapshot.start_counting(job.cancel)
+    compresses = pg_dump_compresses(manifest.options, job.tools)
+    manifest.compression = "none" if compresses else "zstd"
+    rows = DumpRows(snapshot, manifest.options, job.tools, job.cancel)
     watch = LockWatch(job.profile, job.password, tool_app_name("backup"), tracker, job.cancel,
                       job.ws.settings.lock_wait_minutes * 60, pids=lambda: [snapshot.backend_pid])
     with child_env(job.profile, job.password, private_dir=job.ws.paths.private_dir) as env:
         env["PGAPPNAME"] = watch.app_name
-        sink = EncryptingSink(job.out, job.installation_key)
+        sink = EncryptingSink(job.out, job.installation_key, compress=not compresses)
         try:
             progress = _DumpProgress(snapshot.tables, tracker, sink)
-            argv = _pg_dump_argv(job.tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds)
-            counts = _dump_and_count(job, argv, env, sink, progress, watch)
-            manifest.row_counts = {t.key: counts[t.key] for t in snapshot.tables if t.dump_label in progress.dumped}
+            argv = _pg_dump_argv(job.tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds, compresses)
+            manifest.row_counts = _dump_and_count(job, argv, env, sink, progress, watch, rows)
             manifest.dump_bytes = sink.bytes_in
             manifest.finished_at = job.now()
             tracker.update(phase="Writing the file to disk")
@@ -195,27 +197,31 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
 
 
 def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "_DumpProgress",
-                    watch: LockWatch) -> dict[str, int]:
-    """pg_dump, then the row counts, with the lock watch beside both (both wait for table locks)."""
+                    watch: LockWatch, rows: DumpRows) -> dict[str, int]:
+    """pg_dump and the row counts, with the lock watch beside both (both wait for table locks)."""
     stall_seconds = job.ws.settings.stall_minutes * 60
     try:
         with watch:
             if job.manifest.format == "directory":
                 with job_folder(job.ws.paths.staging_dir) as staging:
-                    _dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds)
+                    _dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds, rows)
             else:
-                _run_pg_dump(argv, env, sink, progress, job.cancel, stall_seconds)
-            return job.snapshot.finish_counting()
+                _run_pg_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows)
+            return rows.counts(progress.dumped)
     except DumpFailed as exc:
         raise watch.failure(exc, "no backup file was kept.") or exc
 
 
-def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str, lock_wait_seconds: float) -> list:
+def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str, lock_wait_seconds: float,
+                  compresses: bool) -> list:
     format_flag = {"custom": "c", "plain": "p", "directory": "d"}[options.format]
     return [
         tools.pg_dump, "--verbose", "--no-password", f"--format={format_flag}",
-        # Lifeboat compresses with zstd after pg_dump: faster than pg_dump's gzip.
-        "--compress=0", f"--snapshot={snapshot_id}",
+        # zstd level 1 either way: inside the archive, table by table, where
+        # pg_dump has zstd (16+; its data blocks stay readable for row counts
+        # and pg_restore decompresses them in its own process), else by
+        # Lifeboat after pg_dump (faster than pg_dump's gzip).
+        "--compress=zstd:1" if compresses else "--compress=0", f"--snapshot={snapshot_id}",
         f"--lock-wait-timeout={max(1, round(lock_wait_seconds * 1000))}", *options.pg_dump_args(),
     ]
 
@@ -260,19 +266,22 @@ class _DumpProgress:
             self._tracker.update(bytes_done=done)
 
 
-def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken, stall_seconds: float) -> None:
+def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken, stall_seconds: float,
+                 rows: DumpRows) -> None:
     with ToolProcess(argv, env, on_stderr_line=progress.on_line) as proc:
-        with Watchdog(proc, cancel, stall_seconds) as watchdog:
+        widen_pipe(proc.stdout)
+        with Watchdog(proc, cancel, stall_seconds) as watchdog, rows.stream() as counting:
             progress.watchdog = watchdog
             while block := proc.stdout.read(BLOCK):
                 sink.write(block)
                 progress.on_bytes()
+                counting.put(block)
             code = proc.wait()
         _check_exit(proc, code, watchdog, cancel, stall_seconds)
 
 
 def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, cancel: CancelToken,
-                    stall_seconds: float) -> None:
+                    stall_seconds: float, rows: DumpRows) -> None:
     # pg_dump's directory format (needed for parallel jobs) writes files itself;
     # they land only in the private 0700 staging folder, then go into the
     # encrypted file as a tar stream, and the folder is removed.
@@ -283,10 +292,7 @@ def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, can
             code = proc.wait()
         _check_exit(proc, code, watchdog, cancel, stall_seconds)
     with tarfile.open(fileobj=sink, mode="w|") as archive:
-        for item in sorted(target.iterdir()):
-            cancel.raise_if_cancelled()
-            archive.add(item, arcname=item.name)
-            progress.on_bytes()
+        rows.add_directory(archive, target, progress.on_bytes)
     shutil.rmtree(target, ignore_errors=True)
 
 

@@ -5,7 +5,7 @@ creates a `lifeboat_verify_*` database on a real server. Killed (kill -9, a
 closed terminal, a power cut) the job cannot remove them: the server keeps
 running and the database stays. So the job writes a small record of each
 before making it and removes the record after removing the resource, and
-the next start (localpg/leftovers.py) removes whatever a record still names.
+the next start (jobs/leftovers.py) removes whatever a record still names.
 
 A record is a JSON file under <data folder>/in-flight/, with a lock file
 beside it that the job's process holds for as long as the resource is in

@@ -105,6 +105,10 @@ class ExportedSnapshot:
     def backend_pid(self) -> int:
         return self._conn.info.backend_pid
 
+    @property
+    def counting(self) -> bool:
+        return self._thread is not None
+
     def start_counting(self, cancel: CancelToken) -> None:
         """Count on a thread while pg_dump runs: same snapshot, other core."""
         def work() -> None:

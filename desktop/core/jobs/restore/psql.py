@@ -17,7 +17,7 @@ from subprocess import DEVNULL, PIPE
 
 from desktop.core.jobs.restore.modes import STALL_SECONDS, check_exit, checked_plaintext, dbname_arg
 from desktop.core.jobs.restore.request import RestoreRun
-from desktop.core.postgres.process import ToolProcess, Watchdog
+from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
 from desktop.core.postgres.sqlfilter import one_transaction_script
 from desktop.core.postgres.tools import PgTools, major_of
 from desktop.core.store.profiles import Profile
@@ -38,6 +38,7 @@ def run_psql(run: RestoreRun, script: Iterator[bytes], before_commit: Callable[[
     if run.request.script_filter is not None:
         script = run.request.script_filter(script)
     with ToolProcess(_psql_argv(run.tools, run.profile), run.env, stdin=PIPE, stdout=DEVNULL) as psql:
+        widen_pipe(psql.stdin)
         committed = False
         with Watchdog(psql, cancel, STALL_SECONDS) as watchdog:
             try:

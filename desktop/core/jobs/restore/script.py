@@ -32,7 +32,7 @@ from desktop.core.jobs.restore.modes import (
 )
 from desktop.core.jobs.restore.psql import run_psql
 from desktop.core.jobs.restore.request import RestoreRun
-from desktop.core.postgres.process import ToolProcess
+from desktop.core.postgres.process import ToolProcess, widen_pipe
 from desktop.core.scratch import job_folder
 
 # Everything that a backup could hold goes first, in the restore's own
@@ -99,6 +99,8 @@ def restore_through_script(run: RestoreRun) -> None:
                 _psql(run, before, tool_output(producer), after, produced)
         return
     with ToolProcess(argv, run.env, stdin=PIPE) as producer:
+        widen_pipe(producer.stdin)
+        widen_pipe(producer.stdout)
         stops_early = may_stop_early(request)
         feeder = FeederThread(run.opened, producer, run.tracker, run.cancel, stops_early, drain=stops_early)
         _psql(run, before, feeder.script(), after, lambda: feeder.complete(run.cancel))

@@ -1,8 +1,9 @@
 """At start: remove the private servers and scratch databases interrupted
 jobs left, and say so in the activity log.
 
-Scratch files (staging, password files) are core/scratch.py's. Both go
-when a Workspace opens (the CLI's, the window's, off its GUI thread).
+Scratch files (staging, password files) are core/scratch.py's and go when
+a Workspace opens; these go when a program starts with one (open_workspace:
+the CLI's, the window's, off its GUI thread).
 Without records (the usual case) it lists one empty folder and returns; it
 connects to a server only when a record names a scratch database there
 (inflight.py).
@@ -16,11 +17,19 @@ from desktop.core.localpg import inflight
 from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
 from desktop.core.localpg.private_server import remove_leftover
 from desktop.core.store.audited import record_quietly
+from desktop.core.workspace import Workspace
 
 log = logging.getLogger("lifeboat.leftover_resources")
 
 
-def remove_leftovers(ws) -> list[str]:
+def open_workspace() -> Workspace:
+    """The workspace as a program starts with it: what killed jobs left behind removed first."""
+    ws = Workspace.open()
+    remove_leftovers(ws)
+    return ws
+
+
+def remove_leftovers(ws: Workspace) -> list[str]:
     """What was removed, one sentence each. A resource that cannot be removed
     now (its server is down) keeps its record for the next start."""
     removed = []
