@@ -64,7 +64,7 @@ class CatalogModel(QAbstractTableModel):
     # --- what is shown ------------------------------------------------
     def set_catalog(self, catalog: Catalog) -> None:
         self._catalog = catalog
-        self._load(PAGE)
+        self._load()
 
     def set_search(self, text: str) -> None:
         """Every word typed must appear in what the row shows (its date as shown, connection,
@@ -131,10 +131,11 @@ class CatalogModel(QAbstractTableModel):
             return
         self._query = query
         if self._catalog is not None:
-            self._load(PAGE)
+            self._load()
 
-    def _load(self, count: int) -> None:
-        self._show(*self._read(count))
+    def _load(self) -> None:
+        """The first page of what the query finds."""
+        self._show(*self._read(PAGE))
 
     def _read(self, count: int) -> tuple[list[BackupRecord], tuple[int, int, int]]:
         catalog = self._catalog
