@@ -25,6 +25,7 @@ from desktop.core.jobs.verify import verify_backup
 from desktop.core.postgres.connection import test_connection
 from desktop.core.postgres.tools import bundled_tools_dir, discover
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.profiles import Profile, profile_from_url
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
@@ -190,7 +191,7 @@ def list_backups(ws: Workspace, args) -> int:
     if args.json:
         print_json_array(ws.catalog.json_texts(profile=args.profile))
         return 0
-    records = ws.catalog.list(profile=args.profile)
+    records = ws.catalog.each(CatalogQuery(profile=args.profile))
     rows = [(r.id, r.started_at, r.profile, r.environment, r.status, human_size(r.size_bytes),
              str(len(r.row_counts)), f"{r.total_rows:,}") for r in records]
     print(table(rows, ("ID", "STARTED (UTC)", "PROFILE", "ENVIRONMENT", "STATUS", "SIZE", "TABLES", "ROWS"))

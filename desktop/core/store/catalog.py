@@ -287,13 +287,18 @@ class Catalog:
 
     def select(self, query: CatalogQuery, offset: int = 0, limit: int = -1) -> list[BackupRecord]:
         """The backups `query` finds, in its order: `limit` of them (-1: all) from `offset`."""
+        return list(self.each(query, offset, limit))
+
+    def each(self, query: CatalogQuery, offset: int = 0, limit: int = -1) -> Iterator[BackupRecord]:
+        """As select(), one at a time from one read transaction: memory stays flat in catalog size."""
         condition, params = catalog_query.where(query)
         with self._db(write=False) as db:
             catalog_query.prepare(db, query)
-            rows = db.execute(f"SELECT * FROM backups WHERE {condition} ORDER BY {catalog_query.order_by(query)} "
-                              "LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
-            copies = self._copies(db, [row["id"] for row in rows])
-        return [_record(row, copies.get(row["id"], [])) for row in rows]
+            cursor = db.execute(f"SELECT * FROM backups WHERE {condition} ORDER BY {catalog_query.order_by(query)} "
+                                "LIMIT ? OFFSET ?", (*params, limit, offset))
+            while rows := cursor.fetchmany(500):
+                copies = self._copies(db, [row["id"] for row in rows])
+                yield from (_record(row, copies.get(row["id"], [])) for row in rows)
 
     def count(self, query: CatalogQuery) -> int:
         condition, params = catalog_query.where(query)
