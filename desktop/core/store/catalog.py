@@ -324,15 +324,8 @@ class Catalog:
                 yield row[0]
 
     def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
-        with self._db(write=False) as db:
-            sql = "SELECT * FROM backups WHERE deleted_at IS NULL"
-            params: tuple = ()
-            if profile:
-                sql += " AND profile = ?"
-                params = (profile,)
-            rows = db.execute(sql + " ORDER BY started_at DESC, id", params).fetchall()
-            copies = self._copies(db)
-        return [_record(row, copies.get(row["id"], [])) for row in rows]
+        """Every backup (of `profile`), newest first."""
+        return self.select(CatalogQuery(profile=profile or None))
 
     def get(self, id_or_prefix: str, in_trash: bool = False) -> BackupRecord:
         """The backup with this id (or unique id prefix); one in the trash only when `in_trash`."""

@@ -16,7 +16,7 @@ UNFINISHED = ("failed", "cancelled")  # entries that hold no backup
 _TABLES = "CASE WHEN status = 'completed' THEN (SELECT count(*) FROM json_each(row_counts)) ELSE -1 END"
 _ROWS = "CASE WHEN status = 'completed' THEN (SELECT total(value) FROM json_each(row_counts)) ELSE -1 END"
 
-# CatalogQuery.order -> the SQL expressions it sorts by; the id last, so paging is stable.
+# CatalogQuery.order -> the SQL expressions it sorts by; then the id, so paging is stable.
 ORDERS = {
     "started_at": ("started_at",),
     "profile": ("profile COLLATE NOCASE",),
@@ -79,7 +79,7 @@ def where(query: CatalogQuery) -> tuple[str, list]:
 
 def order_by(query: CatalogQuery) -> str:
     direction = " DESC" if query.descending else ""
-    return ", ".join(f"{expression}{direction}" for expression in (*ORDERS[query.order], "id"))
+    return ", ".join([f"{expression}{direction}" for expression in ORDERS[query.order]] + ["id"])
 
 
 def prepare(db: sqlite3.Connection, query: CatalogQuery) -> None:
