@@ -137,12 +137,12 @@ FINISH_SQL = [
     "VACUUM (FREEZE, ANALYZE)",
 ]
 
-# Runs the real CLI and, as it exits, writes to $LIFEBOAT_BENCH_STATS_FILE the
-# process's own peak RSS (bytes) and CPU seconds (user + system), children
-# (pg_dump, pg_restore) not included. VmHWM rather than ru_maxrss on Linux:
-# a child started by vfork+exec inherits its parent's high-water mark in
-# ru_maxrss, which would count the benchmark's own memory.
-CLI_RUNNER = r"""
+# As a child process exits, writes to $LIFEBOAT_BENCH_STATS_FILE its own
+# peak RSS (bytes) and CPU seconds (user + system), children (pg_dump,
+# pg_restore) not included. VmHWM rather than ru_maxrss on Linux: a child
+# started by vfork+exec inherits its parent's high-water mark in ru_maxrss,
+# which would count the benchmark's own memory.
+STATS_AT_EXIT = r"""
 import atexit, json, os, re, sys
 
 def _peak():
@@ -160,6 +160,9 @@ def _write_stats():
         json.dump({"peak": _peak(), "cpu": times.user + times.system}, out)
 
 atexit.register(_write_stats)
+"""
+# Runs the real CLI, with STATS_AT_EXIT.
+CLI_RUNNER = STATS_AT_EXIT + """
 from desktop.cli.main import main
 sys.exit(main())
 """
@@ -325,10 +328,10 @@ class Lifeboat:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.env = env
 
-    def run(self, *args: str, stdin: str | None = None) -> tuple[float, str, dict]:
+    def run(self, *args: str, stdin: str | None = None, runner: str = CLI_RUNNER) -> tuple[float, str, dict]:
         """(seconds, stdout, {"peak": bytes, "cpu": seconds} of the Lifeboat process itself)."""
         self._stats_file.unlink(missing_ok=True)
-        seconds, out = timed([sys.executable, "-c", CLI_RUNNER, *args], self.env, stdin)
+        seconds, out = timed([sys.executable, "-c", runner, *args], self.env, stdin)
         return seconds, out, json.loads(self._stats_file.read_text())
 
     def add_profile(self, name: str, cluster: LocalCluster, dbname: str) -> None:

@@ -1,8 +1,11 @@
 """Catalog entries for tests: the manifest a backup job would write, and a
-completed backup with a small stand-in file."""
+completed backup with a small stand-in file; entries put straight into a catalog."""
+import json
+import sqlite3
 from pathlib import Path
 
 from desktop.core.format.manifest import BackupOptions, Manifest
+from desktop.core.store.catalog import BackupRecord, Catalog
 from desktop.core.workspace import Workspace
 
 
@@ -28,3 +31,20 @@ def add_backup(ws: Workspace, backup_id: str, environment: str = "development", 
     if proven:
         ws.catalog.set_proven_restorable(backup_id, "2026-02-01T00:00:00Z")
     return path
+
+
+def insert_records(catalog: Catalog, records: list[BackupRecord]) -> Catalog:
+    """Put entries straight into the catalog's table, as quickly as a big catalog needs."""
+    columns = ("id", "profile", "environment", "database", "host", "port", "status", "kind", "schedule_id", "format",
+               "path", "size_bytes", "sha256", "started_at", "finished_at", "server_version", "pg_dump_version",
+               "options", "row_counts", "error", "proven_restorable_at", "deleted_at", "held_for", "label")
+    rows = [{**record.to_json(), "options": json.dumps(record.options), "row_counts": json.dumps(record.row_counts)}
+            for record in records]
+    db = sqlite3.connect(catalog.path)
+    try:
+        with db:
+            db.executemany(f"INSERT INTO backups ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+                           rows)
+    finally:
+        db.close()
+    return catalog

@@ -13,7 +13,7 @@ from desktop.cli import safety as cli_safety
 from desktop.cli import schedule as cli_schedule
 from desktop.cli import settings as cli_settings
 from desktop.cli import trash as cli_trash
-from desktop.cli.terminal import print_json, read_secret, run_with_progress, table
+from desktop.cli.terminal import print_json, print_json_array, read_secret, run_with_progress, table
 from desktop.core.errors import InvalidProfile, LifeboatError, UsageError, VerificationFailed
 from desktop.core.format.manifest import Manifest
 from desktop.core.jobs.backup import BackupRequest, run_backup
@@ -28,6 +28,7 @@ from desktop.core.postgres.connection import test_connection
 from desktop.core.postgres.roles import roles_words
 from desktop.core.postgres.tools import bundled_tools_dir, discover
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.profiles import Profile, profile_from_url
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
@@ -190,10 +191,10 @@ def backup(ws: Workspace, args) -> int:
 def list_backups(ws: Workspace, args) -> int:
     if args.table:
         return cli_inspect.list_with_table(ws, args)
-    records = ws.catalog.list(profile=args.profile)
     if args.json:
-        print_json([record.to_json() for record in records])
+        print_json_array(ws.catalog.json_texts(profile=args.profile))
         return 0
+    records = ws.catalog.each(CatalogQuery(profile=args.profile))
     rows = [(r.id, r.started_at, r.profile, r.environment, r.status, human_size(r.size_bytes),
              str(len(r.row_counts)), f"{r.total_rows:,}") for r in records]
     print(table(rows, ("ID", "STARTED (UTC)", "PROFILE", "ENVIRONMENT", "STATUS", "SIZE", "TABLES", "ROWS"))

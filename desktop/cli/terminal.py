@@ -3,7 +3,7 @@ import getpass
 import json
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Optional, TextIO
 
 from desktop.core.progress import CancelToken, Progress
@@ -114,3 +114,13 @@ def read_secret(prompt: str) -> Optional[str]:
 def print_json(data) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def print_json_array(texts: Iterable[str]) -> None:
+    """An array of items that are already JSON text, one a line: what a big list prints
+    without parsing its items and dumping them again."""
+    separator = "[\n"
+    for text in texts:
+        sys.stdout.write(separator + text)
+        separator = ",\n"
+    sys.stdout.write("[]\n" if separator == "[\n" else "\n]\n")

@@ -1,30 +1,31 @@
-"""The backup catalog as a Qt table model, and the proxy that searches and filters it.
+"""The backup catalog as a Qt table model that loads its rows as they scroll into view.
 
-After Vorta's archive_table_model (DESIGN.md): named column constants, a
-SortRole with native values so the proxy sorts sizes and row counts as
-numbers, and a RecordRole handing views the BackupRecord so they never query
-the catalog themselves. The model holds records the window gives it;
-`upsert` lets a running job's status change show at once.
+After Vorta's archive_table_model (DESIGN.md): named column constants and a
+RecordRole handing views the BackupRecord so they never query the catalog
+themselves. A catalog may hold a year of hourly backups, so the model holds
+a page of rows at first and fetches the next page when the view scrolls near
+the end (canFetchMore/fetchMore); its search, filters and sort are a
+CatalogQuery the catalog runs in SQLite over every row. `refresh` and
+`upsert` let a running job's status change show at once.
 """
+from dataclasses import replace
 from typing import Any, Optional
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPointF,
-    QRectF,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog import STATUSES, BackupRecord, Catalog
+from desktop.core.store.catalog_query import UNFINISHED, CatalogQuery
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import ENVIRONMENTS, badge_colour
 
 _Index = QModelIndex | QPersistentModelIndex
+
+PAGE = 200  # rows read at a time: a screenful several times over
+# The status filter's "everything but failed and cancelled".
+WITHOUT_UNFINISHED = "without_unfinished"
+SAFETY_COPIES = "safety_copies"  # and only the safety copies taken before restores
 
 _HEADERS = ("Date", "Connection", "Environment", "Status", "Size", "Tables", "Rows", "Note", "Proven", "Location")
 _HEADER_TIPS = (
@@ -43,51 +44,128 @@ _HEADER_TIPS = (
 
 class CatalogModel(QAbstractTableModel):
     DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, NOTE, PROVEN, LOCATION = range(10)
-    SortRole = Qt.ItemDataRole.UserRole + 1
     RecordRole = Qt.ItemDataRole.UserRole + 2
     EnvironmentRole = Qt.ItemDataRole.UserRole + 3  # "production" / "development", for the badge
 
     _NUMERIC = (SIZE, TABLES, ROWS)
+    # Column -> CatalogQuery.order: sizes and counts sort as numbers, dates as ISO text.
+    _ORDERS = ("started_at", "profile", "environment", "status", "size_bytes", "tables", "rows", "label",
+               "proven_restorable_at", "path")
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._catalog: Optional[Catalog] = None
+        self._query = CatalogQuery(words_shown=_words_shown)
         self._records: list[BackupRecord] = []
+        self.matched = 0  # rows the search and filters let through, loaded or not
+        self.total = 0  # backups in the catalog
+        self.unfinished = 0  # of them failed or cancelled
 
-    # --- changing the rows ----------------------------------------------
-    def set_records(self, records: list[BackupRecord]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
+    # --- what is shown ------------------------------------------------
+    def set_catalog(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._load()
+
+    def set_search(self, text: str) -> None:
+        """Every word typed must appear in what the row shows (its date as shown, connection,
+        database, status, note), its id or the name of one of its tables."""
+        self._change(terms=tuple(text.casefold().split()))
+
+    def set_profile(self, name: Optional[str]) -> None:
+        self._change(profile=name or None)
+
+    def set_status(self, choice: Optional[str]) -> None:
+        """A status, WITHOUT_UNFINISHED, SAFETY_COPIES, or None for every backup."""
+        if choice == WITHOUT_UNFINISHED:
+            self._change(statuses=tuple(s for s in STATUSES if s not in UNFINISHED), kind=None)
+        elif choice == SAFETY_COPIES:
+            self._change(statuses=(), kind="safety")
+        else:
+            self._change(statuses=(choice,) if choice else (), kind=None)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._change(order=self._ORDERS[column], descending=order == Qt.SortOrder.DescendingOrder)
+
+    def refresh(self) -> bool:
+        """Read again the rows loaded so far; True (and the view told) when anything changed."""
+        if self._catalog is None:
+            return False
+        before = (self._records, self.matched, self.total, self.unfinished)
+        records, tallies = self._read(max(len(self._records), PAGE))
+        if (records, *tallies) == before:
+            return False
+        self._show(records, tallies)
+        return True
 
     def upsert(self, record: BackupRecord) -> None:
-        """Replace the row with this record's id in place, or add it as the newest row."""
+        """Show this record's new state in its row (a note given): in place when loaded, else by a refresh."""
         row = self.row_of(record.id)
         if row is None:
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._records.insert(0, record)
-            self.endInsertRows()
+            self.refresh()
             return
         self._records[row] = record
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
-
-    def remove(self, backup_id: str) -> None:
-        row = self.row_of(backup_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._records[row]
-        self.endRemoveRows()
 
     def record_at(self, row: int) -> BackupRecord:
         return self._records[row]
 
     def row_of(self, backup_id: str) -> Optional[int]:
+        """The row of this backup among the rows loaded so far."""
         for row, record in enumerate(self._records):
             if record.id == backup_id:
                 return row
         return None
 
+    def load_until(self, backup_id: str) -> Optional[int]:
+        """The row of this backup, loading pages until it comes; None when the search and filters hide it."""
+        row = self.row_of(backup_id)
+        if row is None and self._catalog is not None and self._catalog.count(replace(self._query, backup_id=backup_id)):
+            while row is None and self.canFetchMore():
+                self.fetchMore()
+                row = self.row_of(backup_id)
+        return row
+
+    def _change(self, **fields) -> None:
+        query = replace(self._query, **fields)
+        if query == self._query:
+            return
+        self._query = query
+        if self._catalog is not None:
+            self._load()
+
+    def _load(self) -> None:
+        """The first page of what the query finds."""
+        self._show(*self._read(PAGE))
+
+    def _read(self, count: int) -> tuple[list[BackupRecord], tuple[int, int, int]]:
+        catalog = self._catalog
+        records = catalog.select(self._query, 0, count)
+        matched = len(records) if len(records) < count else catalog.count(self._query)
+        return records, (matched, *catalog.tally())
+
+    def _show(self, records: list[BackupRecord], tallies: tuple[int, int, int]) -> None:
+        self.beginResetModel()
+        self._records = records
+        self.matched, self.total, self.unfinished = tallies
+        self.endResetModel()
+
     # --- QAbstractTableModel --------------------------------------------
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
+        return not parent.isValid() and len(self._records) < self.matched
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
+        """The next page, as the view scrolls near the end of the rows loaded."""
+        if parent.isValid() or self._catalog is None:
+            return
+        more = self._catalog.select(self._query, len(self._records), PAGE)
+        if not more:  # the catalog shrank since it was counted
+            self.matched = len(self._records)
+            return
+        first = len(self._records)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._records.extend(more)
+        self.endInsertRows()
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._records)
 
@@ -112,8 +190,6 @@ class CatalogModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(record, column)
-        if role == self.SortRole:
-            return _sort_value(record, column)
         if role == self.RecordRole:
             return record
         if role == self.EnvironmentRole:
@@ -124,6 +200,11 @@ class CatalogModel(QAbstractTableModel):
             horizontal = Qt.AlignmentFlag.AlignRight if column in self._NUMERIC else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         return _style(record, column, role)
+
+
+def _words_shown(started_at: str, status: str, kind: str, label: str) -> str:
+    """What the search looks in besides the names: the date, status and note as the list shows them."""
+    return f"{fmt.local_datetime(started_at)} {fmt.status_text(status)} {fmt.note_words(label, kind)}".casefold()
 
 
 def _display(record: BackupRecord, column: int) -> str:
@@ -148,23 +229,6 @@ def _display(record: BackupRecord, column: int) -> str:
     if column == CatalogModel.PROVEN:
         return fmt.proven_text(record.proven_restorable_at)
     return fmt.folder_of(record.path)
-
-
-def _sort_value(record: BackupRecord, column: int) -> Any:
-    """Native values: ISO dates sort as text, sizes and counts as numbers (-1 when unknown)."""
-    if column == CatalogModel.DATE:
-        return record.started_at
-    if column == CatalogModel.SIZE:
-        return record.size_bytes if record.size_bytes is not None else -1
-    if column == CatalogModel.TABLES:
-        return len(record.row_counts) if record.status == "completed" else -1
-    if column == CatalogModel.ROWS:
-        return record.total_rows if record.status == "completed" else -1
-    if column == CatalogModel.PROVEN:
-        return record.proven_restorable_at or ""
-    if column == CatalogModel.LOCATION:
-        return record.path or ""
-    return _display(record, column).casefold()
 
 
 def _tooltip(record: BackupRecord, column: int) -> Optional[str]:
@@ -254,60 +318,3 @@ def _status_pixmap(status: str, size: int = 32) -> QPixmap:
     painter.end()
     return pixmap
 
-
-# The status filter's "everything but failed and cancelled".
-WITHOUT_UNFINISHED = "without_unfinished"
-SAFETY_COPIES = "safety_copies"  # and only the safety copies taken before restores
-
-
-class CatalogFilter(QSortFilterProxyModel):
-    """Sorts by CatalogModel.SortRole; shows rows matching the search, connection and status."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._terms: list[str] = []
-        self._profile: Optional[str] = None
-        self._status: Optional[str] = None
-        self.setSortRole(CatalogModel.SortRole)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        # Re-sort and re-filter when a running job updates its row.
-        self.setDynamicSortFilter(True)
-
-    def set_search(self, text: str) -> None:
-        """Every word typed must appear in what the row shows (its date as shown, connection,
-        database, status, note) or in the name of one of its tables."""
-        self._change_filter("_terms", text.casefold().split())
-
-    def set_profile(self, name: Optional[str]) -> None:
-        self._change_filter("_profile", name or None)
-
-    def set_status(self, status: Optional[str]) -> None:
-        self._change_filter("_status", status or None)
-
-    def _change_filter(self, attribute: str, value) -> None:
-        if getattr(self, attribute) == value:
-            return
-        self.beginFilterChange()
-        setattr(self, attribute, value)
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        model = self.sourceModel()
-        record: BackupRecord = model.data(model.index(source_row, 0, source_parent), CatalogModel.RecordRole)
-        if self._profile is not None and record.profile != self._profile:
-            return False
-        if self._status == WITHOUT_UNFINISHED:
-            if record.status in ("failed", "cancelled"):
-                return False
-        elif self._status == SAFETY_COPIES:
-            if record.kind != "safety":
-                return False
-        elif self._status is not None and record.status != self._status:
-            return False
-        if not self._terms:
-            return True
-        haystack = " ".join(
-            (fmt.local_datetime(record.started_at), record.profile, record.database, record.id,
-             fmt.status_text(record.status), fmt.note_text(record), *record.row_counts)
-        ).casefold()
-        return all(term in haystack for term in self._terms)

@@ -1,9 +1,10 @@
 """The backup list in the middle of the main window: search, filters, the table.
 
-The view shows whatever records the window hands it (set_records / upsert);
-it never reads the catalog itself. It tells the window which backup is
-selected (and when that backup's row changes, e.g. a running job finishing)
-and which one the user opened with a double-click or Enter.
+The view shows the catalog the window hands it (set_catalog), loading rows
+as they scroll into view, and reads it again when the window says it changed
+(refresh). It tells the window which backup is selected (and when that
+backup's row changes, e.g. a running job finishing) and which one the user
+opened with a double-click or Enter.
 """
 from typing import Optional
 
@@ -24,14 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog import BackupRecord, Catalog
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import BadgeDelegate
 from desktop.ui.catalog_model import (
     SAFETY_COPIES,
     WITHOUT_UNFINISHED,
-    CatalogFilter,
     CatalogModel,
     status_icon,
 )
@@ -57,10 +57,8 @@ class CatalogView(QWidget):
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.model = CatalogModel(self)
-        self.proxy = CatalogFilter(self)
-        self.proxy.setSourceModel(self.model)
         self._announced: Optional[BackupRecord] = None
-        self._quiet = False  # while set_records restores the selection
+        self._kept: Optional[str] = None  # the selected backup's id while the model reloads its rows
 
         self.search = named(QLineEdit(self), "catalogSearch", "Search backups")
         self.search.setPlaceholderText("Search by date, connection, table or note\u2026")
@@ -100,23 +98,15 @@ class CatalogView(QWidget):
         self._refresh_state()
 
     # --- what the window calls ------------------------------------------
-    def set_records(self, records: list[BackupRecord]) -> None:
-        """Replace every row, keeping the selected backup selected if it is still there."""
-        selected = self.selected_record()
-        self._quiet = True
-        try:
-            self.model.set_records(records)
-            if selected is not None:
-                self.select(selected.id)
-        finally:
-            self._quiet = False
-        self._announce_selection()
+    def set_catalog(self, catalog: Catalog) -> None:
+        self.model.set_catalog(catalog)
+
+    def refresh(self) -> bool:
+        """Read the catalog again; True when a row changed, came or went. The selected backup stays selected."""
+        return self.model.refresh()
 
     def upsert(self, record: BackupRecord) -> None:
         self.model.upsert(record)
-
-    def remove(self, backup_id: str) -> None:
-        self.model.remove(backup_id)
 
     def set_profiles(self, names: list[str]) -> None:
         """The connection filter's choices; the current choice stays if that connection still exists."""
@@ -129,7 +119,7 @@ class CatalogView(QWidget):
         position = self.profile_filter.findData(current) if current is not None else 0
         self.profile_filter.setCurrentIndex(max(position, 0))
         self.profile_filter.blockSignals(False)
-        self.proxy.set_profile(self.profile_filter.currentData())
+        self.model.set_profile(self.profile_filter.currentData())
 
     def selected_record(self) -> Optional[BackupRecord]:
         """The current backup when one is selected; with several selected, the one the cursor is on."""
@@ -143,14 +133,13 @@ class CatalogView(QWidget):
     def selected_records(self) -> list[BackupRecord]:
         return [index.data(CatalogModel.RecordRole) for index in self.table.selectionModel().selectedRows()]
 
-    def select(self, backup_id: str) -> bool:
-        """Select and show that backup; False when it is unknown or hidden by the filters."""
-        row = self.model.row_of(backup_id)
+    def select(self, backup_id: str, load: bool = True) -> bool:
+        """Select and show that backup, loading rows until it comes (unless not `load`);
+        False when it is unknown or hidden by the filters."""
+        row = self.model.load_until(backup_id) if load else self.model.row_of(backup_id)
         if row is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.model.index(row, 0)
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         self.table.selectionModel().setCurrentIndex(index, flags)
         self.table.scrollTo(index)
@@ -159,7 +148,7 @@ class CatalogView(QWidget):
     # --- building -------------------------------------------------------
     def _make_table(self) -> QTableView:
         table = named(QTableView(self), "catalogTable", "Backups")
-        table.setModel(self.proxy)
+        table.setModel(self.model)
         table.setSortingEnabled(True)
         table.sortByColumn(CatalogModel.DATE, Qt.SortOrder.DescendingOrder)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -176,6 +165,8 @@ class CatalogView(QWidget):
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the rows on screen, not from every row loaded: a page is 200 rows.
+        header.setResizeContentsPrecision(0)
         header.setSectionResizeMode(CatalogModel.LOCATION, QHeaderView.ResizeMode.Stretch)
         return table
 
@@ -192,11 +183,11 @@ class CatalogView(QWidget):
         layout.addWidget(self.summary)
 
     def _connect(self) -> None:
-        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self.model.set_search)
         self.profile_filter.currentIndexChanged.connect(
-            lambda: self.proxy.set_profile(self.profile_filter.currentData()))
+            lambda: self.model.set_profile(self.profile_filter.currentData()))
         self.status_filter.currentIndexChanged.connect(
-            lambda: self.proxy.set_status(self.status_filter.currentData()))
+            lambda: self.model.set_status(self.status_filter.currentData()))
         self.table.doubleClicked.connect(self._activate)
         # Enter opens the backup too. A shortcut rather than QAbstractItemView.activated,
         # which some platforms also emit on a single click.
@@ -205,33 +196,40 @@ class CatalogView(QWidget):
             shortcut.activated.connect(lambda: self._activate(self.table.currentIndex()))
         self.table.selectionModel().selectionChanged.connect(self._announce_selection)
         self.model.dataChanged.connect(self._announce_selection)
-        self.model.dataChanged.connect(self._refresh_state)
-        for signal in (self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved,
-                       self.proxy.layoutChanged):
-            signal.connect(self._refresh_state)
-            signal.connect(self._announce_selection)
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
+        self.model.modelReset.connect(self._restore_selection)
+        self.model.modelReset.connect(self._refresh_state)
+        self.model.rowsInserted.connect(self._refresh_state)
 
     # --- reacting -------------------------------------------------------
     def _activate(self, index: QModelIndex) -> None:
         if index.isValid():
             self.activated.emit(index.data(CatalogModel.RecordRole))
 
+    def _keep_selection(self) -> None:
+        selected = self.selected_record()
+        self._kept = selected.id if selected else None
+
+    def _restore_selection(self) -> None:
+        """After a new search, filter, sort or refresh: the same backup, if it is among the rows loaded."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            self.select(kept, load=False)
+        self._announce_selection()
+
     def _announce_selection(self) -> None:
-        if self._quiet:
+        if self._kept is not None:
             return
         record = self.selected_record()
         if record != self._announced:
             self._announced = record
             self.selection_changed.emit(record)
 
-    def records(self) -> list[BackupRecord]:
-        return [self.model.record_at(row) for row in range(self.model.rowCount())]
-
     def _refresh_state(self) -> None:
-        unfinished = sum(record.status in ("failed", "cancelled") for record in self.records())
-        self.clear_unfinished.setText(f"Clear failed and cancelled ({unfinished})\u2026")
+        unfinished = self.model.unfinished
+        self.clear_unfinished.setText(f"Clear failed and cancelled ({unfinished:,})\u2026")
         self.clear_unfinished.setVisible(unfinished > 0)
-        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        total, shown = self.model.total, self.model.matched
         if shown:
             self.stack.setCurrentWidget(self.table)
         else:

@@ -129,9 +129,11 @@ def proven_text(iso: Optional[str]) -> str:
 
 def note_text(record: BackupRecord) -> str:
     """The user's note; without one, what kind of backup it is when not one made by hand."""
-    if record.label:
-        return record.label
-    return {"safety": "Safety copy before a restore", "scheduled": "Scheduled"}.get(record.kind, "")
+    return note_words(record.label, record.kind)
+
+
+def note_words(label: str, kind: str) -> str:
+    return label or {"safety": "Safety copy before a restore", "scheduled": "Scheduled"}.get(kind, "")
 
 
 def folder_of(path: Optional[str]) -> str:

@@ -70,7 +70,7 @@ class WindowDialogs:
         return True
 
     def clear_unfinished(self) -> None:
-        if clear_unfinished(self, self.ws, self.catalog_view.records()):
+        if clear_unfinished(self, self.ws):
             self.after_change()
 
     def open_trash(self) -> TrashDialog:

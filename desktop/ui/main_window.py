@@ -13,6 +13,7 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.postgres.connection import test_connection
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
@@ -43,7 +44,6 @@ class MainWindow(WindowDialogs, QMainWindow):
         super().__init__(parent)
         self.ws = ws
         self.jobs: list[BackgroundJob] = []
-        self._shown_records: list[BackupRecord] = []
         self.setWindowTitle("Lifeboat")
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
@@ -56,8 +56,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         self._build_body()
         self._refresh_timer = QTimer(self, interval=_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_catalog)
+        self.catalog_view.set_catalog(ws.catalog)
         self.refresh_profiles()
-        self.refresh_catalog()
         self._restore_geometry()
 
     # --- layout --------------------------------------------------------
@@ -135,10 +135,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self._update_actions()
 
     def refresh_catalog(self) -> None:
-        records = self.ws.catalog.list()
-        if records != self._shown_records:  # the timer polls; repaint only on change
-            self._shown_records = records
-            self.catalog_view.set_records(records)
+        if self.catalog_view.refresh():  # the timer polls; repaint only on change
             self.schedule_status.refresh()  # a backup came or went: last good backup, overdue
         self._update_actions()
 
@@ -149,8 +146,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.refresh_catalog()
 
     def _latest_backup(self, profile: Profile) -> Optional[BackupRecord]:
-        completed = [r for r in self.ws.catalog.list(profile=profile.name) if r.status == "completed"]
-        return completed[0] if completed else None
+        newest = self.ws.catalog.select(CatalogQuery(profile=profile.name, statuses=("completed",)), limit=1)
+        return newest[0] if newest else None
 
     def _on_profile_selected(self, profile: Optional[Profile]) -> None:
         self.stats_panel.show_profile(self.ws, profile, self._latest_backup(profile) if profile else None)

@@ -76,8 +76,9 @@ class AlertWatcher(QObject):
         self._log = audit_log_of(ws)
         self._notifier = notifier
         self._file_state = self._state()
-        records = self._log.records()
-        self._last_seq = records[-1].seq if records else 0  # only what happens from now on
+        # Only what happens from now on: read from the log's end, the records after the last one.
+        self._offset = self._file_state[0]
+        self._last_seq = self._log.last_seq()
         self._timer = QTimer(self, interval=interval_ms)
         self._timer.timeout.connect(self.look)
         self._timer.start()
@@ -95,7 +96,8 @@ class AlertWatcher(QObject):
         if state == self._file_state:
             return []
         self._file_state = state
-        new = [record for record in self._log.records() if record.seq > self._last_seq]
+        added, self._offset = self._log.records_from(self._offset)
+        new = [record for record in added if record.seq > self._last_seq]
         if new:
             self._last_seq = new[-1].seq
         seen = []

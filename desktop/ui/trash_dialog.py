@@ -34,6 +34,7 @@ from desktop.core.jobs.delete import (
     trash_expires_at,
 )
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog_query import UNFINISHED, CatalogQuery
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 from desktop.ui.error_dialog import error_box
@@ -41,9 +42,6 @@ from desktop.ui.formatting import local_datetime
 from desktop.ui.jobs import BackgroundJob, run_in_background
 
 COLUMNS = ("Database", "Connection", "Backed up", "Size", "Deleted", "Removed for good")
-
-
-UNFINISHED = ("failed", "cancelled")
 
 
 def move_to_trash(parent: QWidget, ws: Workspace, record: BackupRecord) -> bool:
@@ -78,9 +76,9 @@ def move_to_trash(parent: QWidget, ws: Workspace, record: BackupRecord) -> bool:
     return True
 
 
-def clear_unfinished(parent: QWidget, ws: Workspace, records: list[BackupRecord]) -> int:
+def clear_unfinished(parent: QWidget, ws: Workspace) -> int:
     """Ask once, then move every failed and cancelled entry to the trash; how many went."""
-    unfinished = [record for record in records if record.status in UNFINISHED]
+    unfinished = ws.catalog.select(CatalogQuery(statuses=UNFINISHED))
     if not unfinished:
         return 0
     answer = QMessageBox.question(

@@ -47,6 +47,20 @@ def test_records_carry_sequence_and_chain(log):
     assert os.stat(log.path).st_mode & 0o777 == 0o600
 
 
+def test_a_watcher_reads_what_was_added_and_the_last_number_from_the_end(log, tmp_path):
+    assert log.last_seq() == 5 and AuditLog(tmp_path / "none.jsonl").last_seq() == 0
+    everything, end = log.records_from(0)
+    assert [r.seq for r in everything] == [1, 2, 3, 4, 5] and end == log.path.stat().st_size
+    assert log.records_from(end) == ([], end)
+    log.append("verify", backup_id="id6")
+    with open(log.path, "ab") as f:
+        f.write(b'{"seq": 7, "act')  # a record half written
+    added, after = log.records_from(end)
+    assert [r.seq for r in added] == [6] and after == log.path.stat().st_size - len(b'{"seq": 7, "act')
+    write_lines(log, lines(log)[:2])  # the log was replaced by a shorter one: read from its start
+    assert [r.seq for r in log.records_from(after)[0]] == [1, 2]
+
+
 def test_empty_log_is_intact(tmp_path):
     check = AuditLog(tmp_path / "none.jsonl").verify()
     assert check.intact and check.records == 0

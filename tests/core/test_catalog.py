@@ -12,6 +12,7 @@ import pytest
 
 from desktop.core.errors import UnknownBackup, UsageError
 from desktop.core.store.catalog import STATUSES, Catalog
+from desktop.core.store.catalog_query import CatalogQuery
 from tests.catalog_entries import manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,6 +101,44 @@ def test_list_newest_first_and_by_profile(catalog, tmp_path):
     assert [r.id for r in catalog.list()] == ["000000000002", "000000000003", "000000000001"]
     assert [r.id for r in catalog.list(profile="shop")] == ["000000000002", "000000000001"]
     assert catalog.list(profile="nobody") == []
+
+
+def test_the_json_sqlite_writes_is_the_records_json(catalog, tmp_path):
+    """`list --json` prints the text SQLite builds: the same as BackupRecord.to_json, copies and all."""
+    add_completed(catalog, "000000000001", tmp_path, started_at="2026-01-01T00:00:00Z", database="café")
+    add_completed(catalog, "000000000002", tmp_path, started_at="2026-03-01T00:00:00Z", profile="other")
+    catalog.start(manifest("000000000003", started_at="2026-04-01T00:00:00Z"), tmp_path / "3.lifeboat")
+    catalog.add_copy("000000000001", "/mnt/usb/b", "2026-01-03T00:00:00Z", None, 99, "ef" * 32, parts=2)
+    catalog.add_copy("000000000001", "/mnt/nas/a", "2026-01-02T00:00:00Z", "2026-01-02T01:00:00Z", 98, "12" * 32)
+    catalog.set_label("000000000002", "before the \"3.2\" migration")
+    for profile in (None, "shop", "nobody"):
+        texts = list(catalog.json_texts(profile))
+        assert [json.loads(text) for text in texts] == [r.to_json() for r in catalog.list(profile)]
+    assert list(json.loads(next(catalog.json_texts()))) == list(catalog.list()[0].to_json())
+
+
+def test_select_and_count_search_filter_and_sort_in_sqlite(catalog, tmp_path):
+    add_completed(catalog, "000000000001", tmp_path, started_at="2026-01-01T00:00:00Z", database="Straße")
+    add_completed(catalog, "000000000002", tmp_path, started_at="2026-03-01T00:00:00Z", profile="other")
+    catalog.start(manifest("000000000003", started_at="2026-02-01T00:00:00Z"), tmp_path / "3.lifeboat")
+    catalog.finish_unsuccessfully("000000000003", "failed", "stopped")
+
+    def ids(query, offset=0, limit=-1):
+        return [r.id[-1] for r in catalog.select(query, offset, limit)]
+
+    assert ids(CatalogQuery()) == ["2", "3", "1"]
+    assert ids(CatalogQuery(), 1, 1) == ["3"]
+    assert [r.id[-1] for r in catalog.each(CatalogQuery(profile="shop"))] == ["3", "1"]
+    assert ids(CatalogQuery(order="started_at", descending=False)) == ["1", "3", "2"]
+    assert ids(CatalogQuery(order="rows")) == ["1", "2", "3"]  # equal counts: by id; no counts last
+    assert ids(CatalogQuery(profile="shop", statuses=("completed",))) == ["1"]
+    assert ids(CatalogQuery(terms=("strasse",))) == ["1"]  # casefolded as Python does, not ASCII only
+    assert ids(CatalogQuery(terms=("año", "other"))) == ["2"]  # a table's name, and the connection's
+    assert ids(CatalogQuery(terms=("3",))) == ["3"]  # the id; not the row counts' digits
+    shown = CatalogQuery(terms=("failed",), words_shown=lambda started, status, kind, label: status)
+    assert ids(shown) == ["3"] and catalog.count(shown) == 1
+    assert catalog.count(CatalogQuery(terms=("zzz",))) == 0
+    assert catalog.tally() == (3, 1)
 
 
 # --- statuses ---------------------------------------------------------------------

@@ -4,10 +4,12 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop.core.store.catalog import Catalog
 from desktop.ui.catalog_model import CatalogModel
 from desktop.ui.catalog_view import EMPTY_TEXT, NO_MATCH_TEXT, CatalogView
+from tests.catalog_entries import insert_records
 from tests.ui.screens import save_screenshot
-from tests.ui.test_catalog_model import record
+from tests.ui.test_catalog_model import catalog_of, record
 
 # The offscreen platform warns whenever a shown top-level window gets a minimum
 # size from its layout; on a real screen this view sits inside the main window.
@@ -85,22 +87,24 @@ def view(qtbot):
 
 
 @pytest.fixture
-def shown(view, qtbot):
-    view.set_records(realistic_records())
+def shown(view, qtbot, tmp_path):
+    view.set_catalog(catalog_of(tmp_path, realistic_records()))
     view.show()
     qtbot.waitExposed(view)
     return view
 
 
 def row_rect(view, backup_id: str):
-    row = view.proxy.mapFromSource(view.model.index(view.model.row_of(backup_id), 0)).row()
-    return view.table.visualRect(view.proxy.index(row, CatalogModel.PROFILE))
+    return view.table.visualRect(view.model.index(view.model.row_of(backup_id), CatalogModel.PROFILE))
 
 
-def test_empty_catalog_says_what_to_do(view):
+def test_empty_catalog_says_what_to_do(view, tmp_path):
+    catalog = catalog_of(tmp_path, [])
+    view.set_catalog(catalog)
     assert view.stack.currentWidget() is view.empty_state
     assert view.empty_state.text() == EMPTY_TEXT
-    view.upsert(record("first", status="in_progress", row_counts={}))
+    insert_records(catalog, [record("first", status="in_progress", row_counts={})])
+    assert view.refresh()
     assert view.stack.currentWidget() is view.table
     assert view.summary.text().startswith("1 backup  \u00b7  Proven: a test restore")
 
@@ -115,18 +119,18 @@ def test_a_search_that_hides_everything_says_so(shown):
 
 
 def test_newest_first_and_filters_from_the_combos(shown):
-    assert shown.proxy.index(0, CatalogModel.STATUS).data() == "In progress"
+    assert shown.model.index(0, CatalogModel.STATUS).data() == "In progress"
     shown.profile_filter.setCurrentIndex(shown.profile_filter.findText("Shop development"))
-    assert shown.proxy.rowCount() == 2
+    assert shown.model.rowCount() == 2
     shown.status_filter.setCurrentIndex(shown.status_filter.findText("Failed"))
-    assert shown.proxy.rowCount() == 1
+    assert shown.model.rowCount() == 1
     assert shown.summary.text().startswith("Showing 1 of 8 backups  \u00b7")
     # A new list of connections keeps the chosen one.
     shown.set_profiles(["Shop development", "Shop production"])
     assert shown.profile_filter.currentText() == "Shop development"
     shown.set_profiles(["Shop production"])
     assert shown.profile_filter.currentText() == "All connections"
-    assert shown.proxy.rowCount() == 1  # still only failed ones
+    assert shown.model.rowCount() == 1  # still only failed ones
 
 
 def test_clicking_a_row_announces_its_record(shown, qtbot):
@@ -161,7 +165,8 @@ def test_double_click_and_enter_open_the_backup(shown, qtbot):
     assert entered.args[0].id == "1c9e4d7a2b6f8e03"
 
 
-def test_a_running_backup_updates_live_and_stays_selected(shown, qtbot):
+def test_a_running_backup_updates_live_and_stays_selected(shown, qtbot, tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
     assert shown.select("7f3a9c21d0e84b55")
     running = shown.selected_record()
     done = replace(running, status="completed", finished_at="2026-11-27T13:25:00Z", size_bytes=2_950_000_000,
@@ -170,14 +175,22 @@ def test_a_running_backup_updates_live_and_stays_selected(shown, qtbot):
         shown.upsert(done)
     assert changed.args[0].status == "completed"
     assert shown.model.rowCount() == 8
-    # Reloading the whole catalog keeps the selection without announcing a change.
+    # Reading the catalog again keeps the selection, and says when the selected backup changed.
+    catalog.finish_unsuccessfully("7f3a9c21d0e84b55", "failed", "Stopped.")
+    with qtbot.waitSignal(shown.selection_changed) as failed:
+        assert shown.refresh()
+    assert failed.args[0].status == "failed" and shown.selected_record().id == "7f3a9c21d0e84b55"
     with qtbot.assertNotEmitted(shown.selection_changed):
-        shown.set_records(realistic_records()[1:] + [done])
+        assert not shown.refresh()
+    # A new sort keeps it selected too.
+    with qtbot.assertNotEmitted(shown.selection_changed):
+        shown.table.sortByColumn(CatalogModel.SIZE, Qt.SortOrder.AscendingOrder)
     assert shown.selected_record().id == "7f3a9c21d0e84b55"
-    # Removing it moves the selection to its neighbour, and says so.
-    with qtbot.waitSignal(shown.selection_changed) as moved:
-        shown.remove("7f3a9c21d0e84b55")
-    assert moved.args[0] == shown.selected_record() != done
+    # Gone from the catalog: nothing is selected, and the window is told.
+    catalog.move_to_trash("7f3a9c21d0e84b55", "2026-11-28T00:00:00Z")
+    with qtbot.waitSignal(shown.selection_changed) as gone:
+        shown.refresh()
+    assert gone.args == [None] and shown.model.rowCount() == 7
 
 
 def test_select_refuses_unknown_or_hidden_backups(shown):

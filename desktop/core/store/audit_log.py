@@ -193,6 +193,27 @@ class AuditLog:
         replace_file(self.head_path, f"{seq} {line_hash}\n".encode())
 
     # --- reading -------------------------------------------------------
+    def last_seq(self) -> int:
+        """The last record's number (0 for a new log), from the log's end: a window
+        opening reads this, not a year of records."""
+        return self._tail()[0]
+
+    def records_from(self, offset: int) -> tuple[list[AuditRecord], int]:
+        """The readable records in the complete lines from byte `offset` on, and the offset
+        after them: a watcher reads what was added, not the whole history each time. A log
+        shorter than `offset` was replaced, and is read from its start."""
+        try:
+            with open(self.path, "rb") as f:
+                if f.seek(0, os.SEEK_END) < offset:
+                    offset = 0
+                f.seek(offset)
+                data = f.read()
+        except FileNotFoundError:
+            return [], 0
+        end = data.rfind(b"\n") + 1  # an unfinished last line waits for the next read
+        records = [_parse(line) for line in data[:end].split(b"\n") if line.strip()]
+        return [record for record in records if record is not None], offset + end
+
     def records(self) -> list[AuditRecord]:
         """Every readable record, oldest first (damaged lines are skipped: verify() reports them)."""
         result = []

@@ -9,7 +9,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +20,8 @@ import psutil
 from desktop.core.durable import PARTIAL_SUFFIX
 from desktop.core.errors import UnknownBackup, UsageError
 from desktop.core.format.manifest import Manifest, utc_now
-from desktop.core.store import catalog_health
+from desktop.core.store import catalog_health, catalog_query
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.catalog_schema import MIGRATIONS
 
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
@@ -284,16 +285,47 @@ class Catalog:
             return db.execute("SELECT max(finished_at) FROM backups WHERE profile = ? AND status = 'completed' "
                               "AND deleted_at IS NULL", (profile,)).fetchone()[0]
 
-    def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
+    def select(self, query: CatalogQuery, offset: int = 0, limit: int = -1) -> list[BackupRecord]:
+        """The backups `query` finds, in its order: `limit` of them (-1: all) from `offset`."""
+        return list(self.each(query, offset, limit))
+
+    def each(self, query: CatalogQuery, offset: int = 0, limit: int = -1) -> Iterator[BackupRecord]:
+        """As select(), one at a time from one read transaction: memory stays flat in catalog size."""
+        condition, params = catalog_query.where(query)
         with self._db(write=False) as db:
-            sql = "SELECT * FROM backups WHERE deleted_at IS NULL"
-            params: tuple = ()
-            if profile:
-                sql += " AND profile = ?"
-                params = (profile,)
-            rows = db.execute(sql + " ORDER BY started_at DESC, id", params).fetchall()
-            copies = self._copies(db)
-        return [_record(row, copies.get(row["id"], [])) for row in rows]
+            catalog_query.prepare(db, query)
+            cursor = db.execute(f"SELECT * FROM backups WHERE {condition} ORDER BY {catalog_query.order_by(query)} "
+                                "LIMIT ? OFFSET ?", (*params, limit, offset))
+            while rows := cursor.fetchmany(500):
+                copies = self._copies(db, [row["id"] for row in rows])
+                yield from (_record(row, copies.get(row["id"], [])) for row in rows)
+
+    def count(self, query: CatalogQuery) -> int:
+        condition, params = catalog_query.where(query)
+        with self._db(write=False) as db:
+            catalog_query.prepare(db, query)
+            return db.execute(f"SELECT count(*) FROM backups WHERE {condition}", params).fetchone()[0]
+
+    def tally(self) -> tuple[int, int]:
+        """How many backups the catalog lists (the trash left out), and how many of them are unfinished."""
+        with self._db(write=False) as db:
+            total, unfinished = db.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status IN (?, ?)) FROM backups WHERE deleted_at IS NULL",
+                catalog_query.UNFINISHED).fetchone()
+        return total, unfinished
+
+    def json_texts(self, profile: Optional[str] = None) -> Iterator[str]:
+        """Each listed backup as the JSON text BackupRecord.to_json would give, newest first,
+        written by SQLite from the JSON it stores; one at a time, so memory stays flat."""
+        condition, params = catalog_query.where(CatalogQuery(profile=profile))
+        with self._db(write=False) as db:
+            for row in db.execute(f"SELECT {catalog_query.JSON_OBJECT} FROM backups WHERE {condition} "
+                                  f"ORDER BY {catalog_query.order_by(CatalogQuery())}", params):
+                yield row[0]
+
+    def list(self, profile: Optional[str] = None) -> list[BackupRecord]:
+        """Every backup (of `profile`), newest first."""
+        return self.select(CatalogQuery(profile=profile or None))
 
     def get(self, id_or_prefix: str, in_trash: bool = False) -> BackupRecord:
         """The backup with this id (or unique id prefix); one in the trash only when `in_trash`."""
@@ -334,9 +366,13 @@ class Catalog:
         return _record(row, copies.get(row["id"], [])) if row else None
 
     @staticmethod
-    def _copies(db: sqlite3.Connection) -> dict[str, list]:
+    def _copies(db: sqlite3.Connection, ids: Optional[Sequence[str]] = None) -> dict[str, list]:
+        """The exported copies of the backups with these ids (None: of every backup), by backup id."""
+        sql, params = "SELECT * FROM copies", list(ids or ())
+        if ids is not None:
+            sql += f" WHERE backup_id IN ({', '.join('?' * len(ids))})"
         result: dict[str, list] = {}
-        for row in db.execute("SELECT * FROM copies ORDER BY created_at"):
+        for row in db.execute(sql + " ORDER BY created_at", params):
             result.setdefault(row["backup_id"], []).append(
                 {key: row[key] for key in ("location", "created_at", "verified_at", "size_bytes", "sha256", "parts")}
             )

@@ -57,4 +57,11 @@ MIGRATIONS = [
     """,
     # A scheduled backup names the schedule that made it (schedule/run_due.py).
     "ALTER TABLE backups ADD COLUMN schedule_id TEXT;",
+    # A year of hourly backups: the window's list reads its newest page, and each
+    # connection's last good backup, from an index rather than every row.
+    """
+    CREATE INDEX backups_newest ON backups(started_at, id) WHERE deleted_at IS NULL;
+    CREATE INDEX backups_last_good ON backups(profile, finished_at)
+        WHERE status = 'completed' AND deleted_at IS NULL;
+    """,
 ]
