@@ -18,7 +18,7 @@ from tests.dbcompare import schema_dump, table_hashes
 from tests.faults import wait_for
 from tests.integration.cli_helpers import lifeboat_process
 
-ROWS_PHASE = f"Copying the rows, {WORKERS} tables at a time"
+ROWS_PHASE = f"Copying the rows, {WORKERS} at a time"
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ streams instead, three times, and writes its plaintext nowhere:
 
 1. the structure: `pg_restore --section=pre-data`, one transaction (the
    archive's table of contents holds it all: pg_restore stops reading early);
-2. the rows: Lifeboat reads the archive's data blocks (postgres/archive_rows.py)
-   and hands each table's chunks, still compressed, to the least busy of
-   two workers, each on a connection of its own (`COPY ... FROM STDIN`,
-   decompressed on the way); then the sequences' values;
+2. the rows: Lifeboat reads the archive's data blocks (postgres/archive_rows.py),
+   decompresses them and hands batches of whole rows to the least busy of
+   two workers, each on a connection of its own (`COPY ... FROM STDIN`); then
+   the sequences' values;
 3. indexes, constraints, triggers: `pg_restore --section=post-data`, one transaction.
 
 All of it goes into a database of its own (`lifeboat_build_<backup id>`),
@@ -28,6 +28,7 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Optional
 
@@ -59,9 +60,9 @@ from desktop.core.store.profiles import Profile, ProfileStore
 log = logging.getLogger(__name__)
 BUILD_KIND = "restore_build"  # its in-flight record (inflight.py)
 WORKERS = 2
-_QUEUED_CHUNKS = 128  # a worker's backlog: pg_dump's zstd writes chunks of about 128 KB
+_BATCH = 1 << 20  # rows handed to a worker at a time
+_QUEUED_BATCHES = 8
 _STOP = object()
-_TABLE_END = object()
 # What pg_restore sets before it loads rows (pg_backup_archiver.c, _doSetFixedOutputState).
 _SESSION = ("SET statement_timeout = 0", "SET lock_timeout = 0", "SET idle_in_transaction_session_timeout = 0",
             "SELECT pg_catalog.set_config('search_path', '', false)", "SET row_security = off")
@@ -93,7 +94,7 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
             section = restore_through_script if needs_script_route(run.tools, run.server_num) else restore_custom_stream
             run.tracker.update(phase="Creating the tables")
             section(sections, ["--section=pre-data"], stops_early=True)
-            run.tracker.update(phase=f"Copying the rows, {WORKERS} tables at a time")
+            run.tracker.update(phase=f"Copying the rows, {WORKERS} at a time")
             _load_rows(beside, password, toc)
             run.tracker.update(phase="Building indexes and constraints")
             section(sections, ["--section=post-data"], stops_early=True)
@@ -171,105 +172,93 @@ def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list[
         if kind != BLK_DATA or dump_id not in statements:
             raise RestoreFailed("The backup holds data Lifeboat did not expect here; restore it again.",
                                 detail=f"block type {kind}, dump id {dump_id}")
-        min(workers, key=lambda w: w.backlog).copy(statements[dump_id], chunks(archive))
+        for rows in _row_batches(chunks(archive)):
+            min(workers, key=lambda w: w.backlog).put(statements[dump_id], rows)
+
+
+def _row_batches(stored: Iterator[bytes]) -> Iterator[bytes]:
+    """A table's rows, decompressed, in batches of whole lines, without pg_dump's end marker."""
+    expand = zstandard.ZstdDecompressor().decompressobj().decompress
+    pending = b""
+    for chunk in stored:
+        pending += expand(chunk)
+        if len(pending) >= _BATCH:
+            # Whole rows only, and never the last bytes: they may be the end marker.
+            cut = pending.rfind(b"\n", 0, len(pending) - len(COPY_END)) + 1
+            if cut:
+                yield pending[:cut]
+                pending = pending[cut:]
+    rows = pending.removesuffix(COPY_END)
+    if rows:
+        yield rows
 
 
 class _CopyWorker:
-    """A connection of its own and a thread that COPYs the tables handed to it."""
+    """A connection of its own, and a thread that COPYs the batches of rows handed to it.
+
+    A big table's batches go to both workers (each with a COPY of its own into
+    the table: its indexes come after), so the work stays even to the end."""
 
     def __init__(self, build: Profile, password: Optional[str], settings: list[str]):
         self._conn = connect(build, password)
         for statement in (*_SESSION, *settings):
             self._conn.execute(statement)
         self._conn.commit()
-        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED_CHUNKS)
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED_BATCHES)
         self.backlog = 0
         self.error: Optional[BaseException] = None
         self._thread = threading.Thread(target=self._work, name="restore-copy", daemon=True)
         self._thread.start()
 
-    def copy(self, statement: str, stored: Iterator[bytes]) -> None:
-        self._put(statement)
-        for chunk in stored:
-            self._put(chunk)
-        self._put(_TABLE_END)
+    def put(self, statement: str, rows: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.backlog += len(rows)
+        self._queue.put((statement, rows))
 
     def finish(self) -> None:
-        self._put(_STOP)
+        self._queue.put(_STOP)
         self._thread.join()
         if self.error is not None:
             raise self.error
 
     def close(self) -> None:
-        if self._thread.is_alive():
+        if self._thread.is_alive():  # not finished: cancelled, or another worker failed
             self.error = self.error or Cancelled("The restore was cancelled.")
-            self._put_anyway(_STOP)
+            while self._thread.is_alive():
+                try:
+                    self._queue.put(_STOP, timeout=0.1)
+                    break
+                except queue.Full:
+                    pass  # the worker is still taking batches, skipping them now
             self._thread.join()
         self._conn.close()
 
-    def _put(self, item) -> None:
-        if self.error is not None:
-            raise self.error
-        self.backlog += len(item) if isinstance(item, bytes) else 0
-        self._queue.put(item)
-
-    def _put_anyway(self, item) -> None:
-        while True:
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                self._drain_one()
-
-    def _drain_one(self) -> None:
-        try:
-            self._queue.get_nowait()
-        except queue.Empty:
-            pass
-
-    def _get(self):
-        item = self._queue.get()
-        if isinstance(item, bytes):
-            self.backlog -= len(item)
-        return item
-
     def _work(self) -> None:
-        while (statement := self._get()) is not _STOP:
-            try:
-                if self.error is None:
-                    self._copy_table(statement)
-                    continue
-            except _Stopped:
-                return
-            except BaseException as exc:  # raised on the reading thread by its next hand-over
-                self.error = _failure(exc)
-            if self._skip_table():
-                return
+        with ExitStack() as copying:
+            table = None
+            while (item := self._queue.get()) is not _STOP:
+                statement, rows = item
+                self.backlog -= len(rows)
+                if self.error is not None:
+                    continue  # the rest is skipped; the copy is dropped
+                try:
+                    if statement != table:
+                        self._end(copying)
+                        copy = copying.enter_context(self._conn.cursor().copy(statement.rstrip().rstrip(";")))
+                        table = statement
+                    copy.write(rows)
+                except BaseException as exc:  # raised on the reading thread by its next hand-over
+                    self.error = _failure(exc)
+            if self.error is None:
+                try:
+                    self._end(copying)
+                except BaseException as exc:
+                    self.error = _failure(exc)
 
-    def _copy_table(self, statement: str) -> None:
-        expand = zstandard.ZstdDecompressor().decompressobj().decompress
-        held = b""
-        with self._conn.cursor().copy(statement.rstrip().rstrip(";")) as copy:
-            while (chunk := self._get()) is not _TABLE_END:
-                if chunk is _STOP:
-                    raise _Stopped()
-                data = held + expand(chunk)
-                copy.write(data[:-len(COPY_END)])
-                held = data[-len(COPY_END):]
-            if held != COPY_END:  # pg_dump ends the rows with it; COPY over the protocol must not see it
-                copy.write(held)
+    def _end(self, copying: ExitStack) -> None:
+        copying.close()  # ends the COPY under way, if any
         self._conn.commit()
-
-    def _skip_table(self) -> bool:
-        """Past the rest of a table that will not be copied; True when told to stop."""
-        while (item := self._get()) is not _TABLE_END:
-            if item is _STOP:
-                return True
-        return False
-
-
-class _Stopped(Exception):
-    pass
 
 
 def _failure(exc: BaseException) -> BaseException:
