@@ -78,6 +78,13 @@ def test_text_json_dates_and_hashes_keep_their_type():
     assert "Alice" not in mask_text(KEY, note, Shape()) and len(mask_text(KEY, note, Shape())) == len(note)
     masked = json.loads(mask_text(KEY, '{"name": "Alice", "age": 41, "tags": ["vip"]}', Shape(kind="json")))
     assert set(masked) == {"name", "age", "tags"} and masked["age"] == 41 and masked["name"] != "Alice"
+    # Escapes, nesting and a json column's own layout: keys and numbers stay byte for byte.
+    text = '{"say": "\\"hi\\" \\u00e9", "list" :["Alice", 1.50, {"k": "Alice"}],\n "n": null}'
+    out = mask_text(KEY, text, Shape(kind="json"))
+    parsed = json.loads(out)
+    assert '"list" :[' in out and "1.50" in out and ',\n "n": null}' in out
+    assert len(parsed["say"]) == len('"hi" é') and "hi" not in parsed["say"]
+    assert parsed["list"][0] == parsed["list"][2]["k"] == masked["name"] != "Alice"
     assert shift_date(KEY, "1980-02-29", 30) != "1980-02-29" and len(shift_date(KEY, "1980-02-29", 30)) == 10
     assert shift_date(KEY, "2024-01-01 10:00:00+00", 30).endswith(" 10:00:00+00")
     assert shift_date(KEY, "infinity", 30) == "infinity"

@@ -13,8 +13,11 @@ how phone and card numbers stay unique without any table of what was issued.
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 _ROUNDS = 8
+_REMEMBERED = 100_000
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -26,7 +29,15 @@ class Keyed:
         mac = hmac.new(key, digestmod=hashlib.sha256)
         self._keyed = getattr(mac, "_hmac", None) or mac
         self._rounds: dict[tuple[bytes, int], list] = {}
-        self.memo: dict[str, str] = {}  # fakes of strings inside JSON (rules.mask_text)
+        self._remembered: dict[Callable, Callable[[str], str]] = {}
+
+    def remembered(self, function: Callable[["Keyed", str], str]) -> Callable[[str], str]:
+        """`function` under this key, its last _REMEMBERED results kept (an LRU): for fakes of values
+        that repeat inside other values (strings in JSON)."""
+        found = self._remembered.get(function)
+        if found is None:
+            found = self._remembered[function] = lru_cache(maxsize=_REMEMBERED)(partial(function, self))
+        return found
 
     def digest(self, tweak: bytes, value: str) -> bytes:
         mac = self._keyed.copy()

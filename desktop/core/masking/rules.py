@@ -167,36 +167,46 @@ def mask_card(keyed: Keyed, value: str, shape: Shape) -> str:
     return "".join(next(fake) if c.isdigit() else c for c in value)
 
 
+_LOREM_OF_BYTE = tuple(words.LOREM[byte % len(words.LOREM)] for byte in range(256))
+
+
 def lorem(keyed: Keyed, value: str, length: int) -> str:
     if length == 0:
         return ""
     # Every word is 2+ letters and a space: length // 3 + 2 words always reach `length`.
     count = length // 3 + 2
-    noise = keyed.stream(b"text", value, count)
-    cut = " ".join([words.LOREM[byte % len(words.LOREM)] for byte in noise[:count]])[:length]
+    noise = keyed.stream(b"text", value, count)[:count]
+    cut = " ".join(map(_LOREM_OF_BYTE.__getitem__, noise))[:length]
     return (cut[:-1] + "." if cut.endswith(" ") else cut).capitalize()
 
 
-def _mask_json_strings(keyed: Keyed, node, seen: dict):
-    if isinstance(node, str):
-        # Strings inside JSON repeat across rows (statuses, agents): each is made up once.
-        fake = seen.get(node)
-        if fake is None:
-            fake = seen[node] = lorem(keyed, node, len(node))
-            if len(seen) > 100_000:
-                seen.clear()
-        return fake
-    if isinstance(node, list):
-        return [_mask_json_strings(keyed, item, seen) for item in node]
-    if isinstance(node, dict):
-        return {key: _mask_json_strings(keyed, item, seen) for key, item in node.items()}
-    return node
+def _lorem_of_length(keyed: Keyed, value: str) -> str:
+    return lorem(keyed, value, len(value))
+
+
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
+
+
+def _mask_json(value: str, fake: Callable[[str], str]) -> str:
+    """Every string value in the JSON text through `fake`; keys, numbers and layout stay byte for byte."""
+    if "\\" in value:
+        def one(match: re.Match) -> str:
+            if match.group(2) is not None:  # a key
+                return match.group(0)
+            return f'"{fake(json.loads(match.group(0)))}"'
+        return _JSON_STRING.sub(one, value)
+    # No escapes: the text between two quotes is a string, a key when a colon follows it.
+    parts = value.split('"')
+    for i in range(1, len(parts), 2):
+        if parts[i + 1].lstrip()[:1] != ":":
+            parts[i] = fake(parts[i])
+    return '"'.join(parts)
 
 
 def mask_text(keyed: Keyed, value: str, shape: Shape) -> str:
     if shape.kind == "json":
-        # Keys and numbers stay, every string in it becomes lorem of its length.
-        return json.dumps(_mask_json_strings(keyed, json.loads(value), keyed.memo), ensure_ascii=False)
+        # Strings inside JSON repeat across rows (statuses, agents): each is made up once.
+        return _mask_json(value, keyed.remembered(_lorem_of_length))
     fake = lorem(keyed, value, len(value))
     return _with_tag(keyed, b"text", value, fake, shape) if shape.unique else _fit(fake, shape)
 

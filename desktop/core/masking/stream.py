@@ -6,11 +6,14 @@ or a column the plan does not know stops the restore (the transaction is
 never committed), as do statistics calls, which would carry original values
 into the development server's pg_statistic.
 
-Fakes are remembered per column (up to _CACHE entries), since names,
-cities and the like repeat.
+The rows of a masked table are masked a chunk at a time: split into
+lines once, each line split only up to its last masked field. A field's
+fake is remembered per column (an LRU of _CACHE entries, in C: a repeat
+costs a dictionary look-up), since names, cities and the like repeat.
 """
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from desktop.core.errors import MaskingRefused
@@ -36,26 +39,32 @@ class MaskReport:
         return f"masked {count} column(s) in {sum(self.rows.values())} rows of {len(self.rows)} table(s)"
 
 
+def _field_mask(mask: Mask) -> Callable[[bytes], bytes]:
+    """`mask` on one COPY field, as it is written in the stream."""
+    @lru_cache(maxsize=_CACHE)
+    def masked(raw: bytes) -> bytes:
+        return encode_field(mask(None if raw == NULL else decode_field(raw)))
+    return masked
+
+
 class _Block:
     """One COPY block of a masked table: which fields go through which mask."""
 
     def __init__(self, positions: list[tuple[int, Mask]]):
-        self.positions = [(i, mask, {}) for i, mask in positions]
+        self.positions = [(i, _field_mask(mask)) for i, mask in positions]
+        self.splits = max(i for i, _ in positions) + 1  # the fields after the last masked one stay joined
         self.rows = 0
 
-    def row(self, line: bytes) -> bytes:
-        fields = line.split(b"\t")
-        for i, mask, cache in self.positions:
-            raw = fields[i]
-            fake = cache.get(raw)
-            if fake is None:
-                fake = encode_field(mask(None if raw == NULL else decode_field(raw)))
-                if len(cache) >= _CACHE:
-                    cache.clear()
-                cache[raw] = fake
-            fields[i] = fake
-        self.rows += 1
-        return b"\t".join(fields)
+    def mask_rows(self, lines: list[bytes]) -> list[bytes]:
+        """The lines (rows without their newline) masked, in place."""
+        positions, splits = self.positions, self.splits
+        for n, line in enumerate(lines):
+            fields = line.split(b"\t", splits)
+            for i, masked in positions:
+                fields[i] = masked(fields[i])
+            lines[n] = b"\t".join(fields)
+        self.rows += len(lines)
+        return lines
 
 
 class CopyMasker:
@@ -72,13 +81,10 @@ class CopyMasker:
         carry = b""
         for chunk in blocks:
             buffer = carry + chunk
-            if self._in_copy and self._block is None:
-                # Rows of a table without masked columns pass whole, up to their end marker.
-                end = 0 if buffer.startswith(_END + b"\n") else buffer.find(b"\n" + _END + b"\n") + 1
-                cut = end if end > 0 or buffer.startswith(_END + b"\n") else buffer.rfind(b"\n") + 1
-                if cut:
-                    yield buffer[:cut]
-                buffer = buffer[cut:]
+            if self._in_copy:
+                rows, buffer = self._rows(buffer)
+                if rows:
+                    yield rows
             lines = buffer.split(b"\n")
             carry = lines.pop()
             if lines:
@@ -88,12 +94,21 @@ class CopyMasker:
         if self._in_copy:
             raise MaskingRefused("The backup ended inside a table's data. Nothing was changed.")
 
+    def _rows(self, buffer: bytes) -> tuple[bytes, bytes]:
+        """The whole rows at the start of `buffer` (masked if the table has masked columns), and the rest:
+        its end marker and what follows, or a row that is not whole yet."""
+        end = 0 if buffer.startswith(_END + b"\n") else buffer.find(b"\n" + _END + b"\n") + 1
+        cut = end if end > 0 or buffer.startswith(_END + b"\n") else buffer.rfind(b"\n") + 1
+        if not cut or self._block is None:
+            return buffer[:cut], buffer[cut:]
+        return b"\n".join(self._block.mask_rows(buffer[:cut - 1].split(b"\n"))) + b"\n", buffer[cut:]
+
     def _line(self, line: bytes) -> bytes:
         if self._in_copy:
             if line == _END:
                 self._end_copy()
                 return line
-            return self._block.row(line) if self._block else line
+            return self._block.mask_rows([line])[0] if self._block else line
         if line.startswith(b"COPY ") and line.endswith(b"FROM stdin;"):
             self._start_copy(line)
         elif any(marker in line for marker in _STATISTICS):
