@@ -149,14 +149,18 @@ def test_worker_processes_mask_exactly_as_one_process_and_a_broken_pool_falls_ba
     plan = build_plan(policy, SourceSchema({c.key: c for c in columns}), b"k" * 32)
     rows = b"".join(b'%d\tp%d@shop.com\tnote %d\t{"who": "Ann %d", "n": %d}\n' % (i, i % 700, i, i % 50, i)
                     for i in range(30_000))
-    script = b"SET x = 1;\nCOPY public.people (id, email, note, doc) FROM stdin;\n" + rows + b"\\.\nSELECT 1;\n"
+    escaped = b'30000\tq@shop.com\tn\t{"who": "Ann 1", "s": "a\\\\"b"}\n'  # a JSON escape, doubled by COPY
+    script = (b"SET x = 1;\nCOPY public.people (id, email, note, doc) FROM stdin;\n" + rows + escaped
+              + b"\\.\nSELECT 1;\n")
 
     def masked(**options) -> tuple[bytes, MaskReport]:
         filter_ = CopyMasker(plan, **options)
         return b"".join(filter_(script[i:i + 65536] for i in range(0, len(script), 65536))), filter_.report
 
     alone, report = masked(workers=0)
-    assert report.rows == {"public.people": 30_000} and b"@shop.com" not in alone and b"Ann " not in alone
+    assert report.rows == {"public.people": 30_001} and b"@shop.com" not in alone and b"Ann " not in alone
+    docs = {line.split(b"\t")[0]: json.loads(decode_field(line.split(b"\t")[3])) for line in alone.split(b"\n")[2:-3]}
+    assert docs[b"30000"]["who"] == docs[b"1"]["who"] and len(docs[b"30000"]["s"]) == 3  # same fake either way
     assert masked(workers=2, parallel_after=0) == (alone, report)
     plan.inputs = (None,)  # a worker cannot build its plan: the pool breaks, the chunks are masked here
     assert masked(workers=2, parallel_after=0) == (alone, report)

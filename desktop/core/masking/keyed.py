@@ -15,9 +15,11 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 _ROUNDS = 8
 _REMEMBERED = 100_000
+T = TypeVar("T", str, bytes)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -38,7 +40,7 @@ class Keyed:
         (strings in JSON)."""
         found = self._remembered.get(function)
         if found is None:
-            found = self._remembered[function] = _remembering(partial(function, self))
+            found = self._remembered[function] = remembering(partial(function, self))
         return found
 
     def digest(self, tweak: bytes, value: str) -> bytes:
@@ -114,10 +116,11 @@ def scramble_shape(keyed: Keyed, tweak: bytes, value: str) -> str:
     return "".join(out)
 
 
-def _remembering(function: Callable[[str], str]) -> Callable[[str], str]:
-    kept: dict[str, str] = {}
+def remembering(function: Callable[[T], T]) -> Callable[[T], T]:
+    """`function` with its results kept, up to _REMEMBERED of them, then forgotten at once."""
+    kept: dict[T, T] = {}
 
-    def remembered(value: str) -> str:
+    def remembered(value: T) -> T:
         found = kept.get(value)
         if found is None:
             if len(kept) >= _REMEMBERED:

@@ -19,7 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Optional
+from functools import partial
+from typing import AnyStr, Optional
 
 from desktop.core.masking import words
 from desktop.core.masking.keyed import Keyed, scramble_shape
@@ -195,12 +196,30 @@ def _mask_json(value: str, fake: Callable[[str], str]) -> str:
                 return match.group(0)
             return f'"{fake(json.loads(match.group(0)))}"'
         return _JSON_STRING.sub(one, value)
-    # No escapes: the text between two quotes is a string, a key when a colon follows it.
-    parts = value.split('"')
+    return replace_json_values(value, fake)
+
+
+def replace_json_values(text: AnyStr, fake: Callable[[AnyStr], AnyStr]) -> AnyStr:
+    """JSON text without a backslash (str, or UTF-8 bytes) with every string value through `fake`:
+    the text between two quotes is a string, a key when a colon follows it."""
+    quote, colon = ('"', ":") if isinstance(text, str) else (b'"', b":")
+    parts = text.split(quote)
     for i in range(1, len(parts), 2):
-        if parts[i + 1].lstrip()[:1] != ":":
+        if parts[i + 1].lstrip()[:1] != colon:
             parts[i] = fake(parts[i])
-    return '"'.join(parts)
+    return quote.join(parts)
+
+
+class JsonText:
+    """The rule `text` on a JSON column: every string value in it becomes lorem of its length.
+    `lorem_of` is that for one string, for rows.py to apply to COPY bytes directly."""
+
+    def __init__(self, keyed: Keyed):
+        self.lorem_of = partial(_lorem_of_length, keyed)
+        self._remembered = keyed.remembered(_lorem_of_length)
+
+    def __call__(self, value: Optional[str]) -> Optional[str]:
+        return None if value is None else _mask_json(value, self._remembered)
 
 
 def mask_text(keyed: Keyed, value: str, shape: Shape) -> str:
@@ -255,5 +274,7 @@ def masker(keyed: Keyed, rule: Rule, shape: Shape) -> Callable[[Optional[str]], 
     if rule.name == "date-shift":
         days = int(rule.arg or DEFAULT_SHIFT_DAYS)
         return lambda value: None if value is None else shift_date(keyed, value, days)
+    if rule.name == "text" and shape.kind == "json":
+        return JsonText(keyed)
     function = _MASKERS[rule.name]
     return lambda value: None if value is None else function(keyed, value, shape)
