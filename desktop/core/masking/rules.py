@@ -216,6 +216,7 @@ class JsonText:
 
     def __init__(self, keyed: Keyed):
         self.lorem_of = partial(_lorem_of_length, keyed)
+        # Strings inside JSON repeat across rows (statuses, agents): each is made up once.
         self._remembered = keyed.remembered(_lorem_of_length)
 
     def __call__(self, value: Optional[str]) -> Optional[str]:
@@ -224,8 +225,7 @@ class JsonText:
 
 def mask_text(keyed: Keyed, value: str, shape: Shape) -> str:
     if shape.kind == "json":
-        # Strings inside JSON repeat across rows (statuses, agents): each is made up once.
-        return _mask_json(value, keyed.remembered(_lorem_of_length))
+        return JsonText(keyed)(value)
     fake = lorem(keyed, value, len(value))
     return _with_tag(keyed, b"text", value, fake, shape) if shape.unique else _fit(fake, shape)
 
