@@ -71,7 +71,6 @@ Piece = Union[bytes, _Sent]
 
 class MaskingPool:
     def __init__(self, inputs: tuple, workers: int):
-        self.workers = workers
         self._executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start_worker, initargs=(inputs,))
         self._broken = False
