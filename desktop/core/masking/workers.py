@@ -36,8 +36,9 @@ _maskers: dict[tuple, Optional[RowMasker]] = {}
 
 
 def worker_count() -> int:
-    """One worker a core, up to _MOST_WORKERS; none on one core (a worker would only add copying)."""
-    cores = os.cpu_count() or 1
+    """One worker a core this process may run on, up to _MOST_WORKERS; none on one core (a worker
+    would only add copying)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return min(cores, _MOST_WORKERS) if cores > 1 else 0
 
 
