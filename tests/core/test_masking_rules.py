@@ -7,7 +7,8 @@ import pytest
 from desktop.core.errors import MaskingRefused
 from desktop.core.masking.copytext import parse_copy_header
 from desktop.core.masking.keyed import Keyed
-from desktop.core.masking.plan import MaskPlan
+from desktop.core.masking.plan import MaskPlan, build_plan
+from desktop.core.masking.policy import ColumnPolicy, Policy
 from desktop.core.masking.rules import (
     Rule,
     Shape,
@@ -23,8 +24,8 @@ from desktop.core.masking.rules import (
     masker,
     shift_date,
 )
-from desktop.core.masking.schema import Column
-from desktop.core.masking.stream import CopyMasker
+from desktop.core.masking.schema import Column, SourceSchema
+from desktop.core.masking.stream import CopyMasker, MaskReport
 from desktop.core.masking.suggest import _is_iban, suggest_column
 from desktop.core.postgres.copy_format import decode_field, encode_field
 
@@ -78,6 +79,13 @@ def test_text_json_dates_and_hashes_keep_their_type():
     assert "Alice" not in mask_text(KEY, note, Shape()) and len(mask_text(KEY, note, Shape())) == len(note)
     masked = json.loads(mask_text(KEY, '{"name": "Alice", "age": 41, "tags": ["vip"]}', Shape(kind="json")))
     assert set(masked) == {"name", "age", "tags"} and masked["age"] == 41 and masked["name"] != "Alice"
+    # Escapes, nesting and a json column's own layout: keys and numbers stay byte for byte.
+    text = '{"say": "\\"hi\\" \\u00e9", "list" :["Alice", 1.50, {"k": "Alice"}],\n "n": null}'
+    out = mask_text(KEY, text, Shape(kind="json"))
+    parsed = json.loads(out)
+    assert '"list" :[' in out and "1.50" in out and ',\n "n": null}' in out
+    assert len(parsed["say"]) == len('"hi" é') and "hi" not in parsed["say"]
+    assert parsed["list"][0] == parsed["list"][2]["k"] == masked["name"] != "Alice"
     assert shift_date(KEY, "1980-02-29", 30) != "1980-02-29" and len(shift_date(KEY, "1980-02-29", 30)) == 10
     assert shift_date(KEY, "2024-01-01 10:00:00+00", 30).endswith(" 10:00:00+00")
     assert shift_date(KEY, "infinity", 30) == "infinity"
@@ -130,6 +138,32 @@ def test_the_filter_refuses_unknown_columns_and_statistics():
         _run(b"COPY public.people (id, email, ssn) FROM stdin;\n1\ta@b.c\t123\n\\.\n")
     with pytest.raises(MaskingRefused, match="statistics"):
         _run(b"SELECT * FROM pg_catalog.pg_restore_attribute_stats('x');\n")
+
+
+def test_worker_processes_mask_exactly_as_one_process_and_a_broken_pool_falls_back():
+    columns = [Column("public.people", name, f"public.people.{name}", type_, kind, True, None, name == "id")
+               for name, type_, kind in (("id", "bigint", "other"), ("email", "text", "text"),
+                                         ("note", "text", "text"), ("doc", "jsonb", "json"))]
+    policy = Policy("p", 1, columns={c.key: ColumnPolicy({"email": "email", "doc": "text"}.get(c.name, "keep"), True)
+                                     for c in columns})
+    plan = build_plan(policy, SourceSchema({c.key: c for c in columns}), b"k" * 32)
+    rows = b"".join(b'%d\tp%d@shop.com\tnote %d\t{"who": "Ann %d", "n": %d}\n' % (i, i % 700, i, i % 50, i)
+                    for i in range(30_000))
+    escaped = b'30000\tq@shop.com\tn\t{"who": "Ann 1", "s": "a\\\\"b"}\n'  # a JSON escape, doubled by COPY
+    script = (b"SET x = 1;\nCOPY public.people (id, email, note, doc) FROM stdin;\n" + rows + escaped
+              + b"\\.\nSELECT 1;\n")
+
+    def masked(**options) -> tuple[bytes, MaskReport]:
+        filter_ = CopyMasker(plan, **options)
+        return b"".join(filter_(script[i:i + 65536] for i in range(0, len(script), 65536))), filter_.report
+
+    alone, report = masked(workers=0)
+    assert report.rows == {"public.people": 30_001} and b"@shop.com" not in alone and b"Ann " not in alone
+    docs = {line.split(b"\t")[0]: json.loads(decode_field(line.split(b"\t")[3])) for line in alone.split(b"\n")[2:-3]}
+    assert docs[b"30000"]["who"] == docs[b"1"]["who"] and len(docs[b"30000"]["s"]) == 3  # same fake either way
+    assert masked(workers=2, parallel_after=0) == (alone, report)
+    plan.inputs = (None,)  # a worker cannot build its plan: the pool breaks, the chunks are masked here
+    assert masked(workers=2, parallel_after=0) == (alone, report)
 
 
 def test_suggestions_give_reasons():

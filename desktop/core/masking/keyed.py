@@ -13,8 +13,13 @@ how phone and card numbers stay unique without any table of what was issued.
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 _ROUNDS = 8
+_REMEMBERED = 100_000
+T = TypeVar("T", str, bytes)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -25,12 +30,26 @@ class Keyed:
         # value here (hmac.digest: 2.8 us). Without OpenSSL, `_hmac` is None.
         mac = hmac.new(key, digestmod=hashlib.sha256)
         self._keyed = getattr(mac, "_hmac", None) or mac
+        self._tweaked: dict[bytes, object] = {}  # per tweak, the keyed state already fed `tweak \0`
         self._rounds: dict[tuple[bytes, int], list] = {}
-        self.memo: dict[str, str] = {}  # fakes of strings inside JSON (rules.mask_text)
+        self._remembered: dict[Callable, Callable[[str], str]] = {}
+
+    def remembered(self, function: Callable[["Keyed", str], str]) -> Callable[[str], str]:
+        """`function` under this key, its results kept (up to _REMEMBERED, then forgotten at once: a
+        dictionary misses at less than half an LRU's cost), for values that repeat inside other values
+        (strings in JSON)."""
+        found = self._remembered.get(function)
+        if found is None:
+            found = self._remembered[function] = remembering(partial(function, self))
+        return found
 
     def digest(self, tweak: bytes, value: str) -> bytes:
-        mac = self._keyed.copy()
-        mac.update(tweak + b"\0" + value.encode("utf-8", "surrogateescape"))
+        state = self._tweaked.get(tweak)
+        if state is None:
+            state = self._tweaked[tweak] = self._keyed.copy()
+            state.update(tweak + b"\0")
+        mac = state.copy()
+        mac.update(value.encode("utf-8", "surrogateescape"))
         return mac.digest()
 
     def stream(self, tweak: bytes, value: str, length: int) -> bytes:
@@ -95,3 +114,17 @@ def scramble_shape(keyed: Keyed, tweak: bytes, value: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def remembering(function: Callable[[T], T]) -> Callable[[T], T]:
+    """`function` with its results kept, up to _REMEMBERED of them, then forgotten at once."""
+    kept: dict[T, T] = {}
+
+    def remembered(value: T) -> T:
+        found = kept.get(value)
+        if found is None:
+            if len(kept) >= _REMEMBERED:
+                kept.clear()
+            found = kept[value] = function(value)
+        return found
+    return remembered

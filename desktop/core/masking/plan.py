@@ -64,6 +64,7 @@ class MaskPlan:
     masks: dict[tuple[str, str], dict[str, Mask]] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)  # column key -> effective rule, masked ones only
     partition_roots: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    inputs: tuple = ()  # build_plan's arguments: a masking worker process builds the same plan from them
 
     def table_of(self, schema: str, table: str) -> tuple[str, str]:
         return self.partition_roots.get((schema, table), (schema, table))
@@ -100,6 +101,7 @@ def build_plan(policy: Policy, schema: SourceSchema, key: bytes, require_reviewe
                              + ". Change them with `lifeboat mask set`, then refresh again. Nothing was changed.")
     plan.partition_roots = {split_table_key(part): split_table_key(root)
                             for part, root in schema.partition_roots.items()}
+    plan.inputs = (policy, schema, key, require_reviewed)
     return plan
 
 

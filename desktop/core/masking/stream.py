@@ -1,13 +1,15 @@
 """The masking filter: the SQL script between pg_restore --file=- and psql, COPY rows rewritten.
 
 Only the rows of a COPY block are touched, and in them only the fields of
-masked columns; everything else passes byte for byte. A COPY into a table
-or a column the plan does not know stops the restore (the transaction is
-never committed), as do statistics calls, which would carry original values
-into the development server's pg_statistic.
+masked columns (rows.py); everything else passes byte for byte, the rows
+of a table without masked columns whole, up to their end marker. A COPY
+into a table or a column the plan does not know stops the restore (the
+transaction is never committed), as do statistics calls, which would carry
+original values into the development server's pg_statistic.
 
-Fakes are remembered per column (up to _CACHE entries), since names,
-cities and the like repeat.
+Past _PARALLEL_AFTER bytes of masked rows, the rows go to worker
+processes a chunk at a time (workers.py): a small database is masked
+without the cost of starting them.
 """
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,12 +17,13 @@ from typing import Optional
 
 from desktop.core.errors import MaskingRefused
 from desktop.core.masking.copytext import parse_copy_header
-from desktop.core.masking.plan import Mask, MaskPlan
-from desktop.core.postgres.copy_format import NULL, decode_field, encode_field
+from desktop.core.masking.plan import MaskPlan
+from desktop.core.masking.rows import RowMasker, masked_columns, row_masker
+from desktop.core.masking.workers import MaskingPool, Piece, in_order, worker_count
 
 _END = b"\\."
-_CACHE = 200_000
 _STATISTICS = (b"pg_restore_attribute_stats", b"pg_restore_relation_stats")
+_PARALLEL_AFTER = 8 << 20
 
 
 @dataclass
@@ -36,49 +39,39 @@ class MaskReport:
         return f"masked {count} column(s) in {sum(self.rows.values())} rows of {len(self.rows)} table(s)"
 
 
-class _Block:
-    """One COPY block of a masked table: which fields go through which mask."""
-
-    def __init__(self, positions: list[tuple[int, Mask]]):
-        self.positions = [(i, mask, {}) for i, mask in positions]
-        self.rows = 0
-
-    def row(self, line: bytes) -> bytes:
-        fields = line.split(b"\t")
-        for i, mask, cache in self.positions:
-            raw = fields[i]
-            fake = cache.get(raw)
-            if fake is None:
-                fake = encode_field(mask(None if raw == NULL else decode_field(raw)))
-                if len(cache) >= _CACHE:
-                    cache.clear()
-                cache[raw] = fake
-            fields[i] = fake
-        self.rows += 1
-        return b"\t".join(fields)
-
-
 class CopyMasker:
-    """Call it on the script's blocks; `report` says what it masked."""
+    """Call it on the script's blocks; `report` says what it masked. `workers`: processes to mask in
+    (None: one a core), started once `parallel_after` bytes of masked rows went by."""
 
-    def __init__(self, plan: MaskPlan):
+    def __init__(self, plan: MaskPlan, workers: Optional[int] = None, parallel_after: int = _PARALLEL_AFTER):
         self._plan = plan
         self.report = MaskReport()
-        self._block: Optional[_Block] = None
+        self._masker: Optional[RowMasker] = None
         self._in_copy = False
         self._table = ""
+        self._root: tuple[str, str] = ("", "")
+        self._columns: list[str] = []
+        self._rows = 0
+        self._workers = (worker_count() if workers is None else workers) if plan.inputs else 0
+        self._masked_here = 0
+        self._parallel_after = parallel_after
+        self._pool: Optional[MaskingPool] = None
 
     def __call__(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
+        try:
+            yield from in_order(self._pieces(blocks), self._workers)
+        finally:
+            if self._pool:
+                self._pool.close()
+
+    def _pieces(self, blocks: Iterable[bytes]) -> Iterator[Piece]:
         carry = b""
         for chunk in blocks:
             buffer = carry + chunk
-            if self._in_copy and self._block is None:
-                # Rows of a table without masked columns pass whole, up to their end marker.
-                end = 0 if buffer.startswith(_END + b"\n") else buffer.find(b"\n" + _END + b"\n") + 1
-                cut = end if end > 0 or buffer.startswith(_END + b"\n") else buffer.rfind(b"\n") + 1
-                if cut:
-                    yield buffer[:cut]
-                buffer = buffer[cut:]
+            if self._in_copy:
+                rows, buffer = self._whole_rows(buffer)
+                if rows:
+                    yield rows
             lines = buffer.split(b"\n")
             carry = lines.pop()
             if lines:
@@ -88,12 +81,36 @@ class CopyMasker:
         if self._in_copy:
             raise MaskingRefused("The backup ended inside a table's data. Nothing was changed.")
 
+    def _whole_rows(self, buffer: bytes) -> tuple[Piece, bytes]:
+        """The whole rows at the start of `buffer` (masked if the table has masked columns), and the rest:
+        its end marker and what follows, or a row that is not whole yet."""
+        end = 0 if buffer.startswith(_END + b"\n") else buffer.find(b"\n" + _END + b"\n") + 1
+        cut = end if end > 0 or buffer.startswith(_END + b"\n") else buffer.rfind(b"\n") + 1
+        rows, rest = buffer[:cut], buffer[cut:]
+        if not cut or self._masker is None:
+            return rows, rest
+        self._rows += rows.count(b"\n")
+        pool = self._started_pool(len(rows))
+        if pool is None:
+            return self._masker.mask_chunk(rows), rest
+        return pool.send(self._masker, self._root, self._columns, rows), rest
+
+    def _started_pool(self, size: int) -> Optional[MaskingPool]:
+        if self._pool is None and self._workers:
+            self._masked_here += size
+            if self._masked_here > self._parallel_after:
+                self._pool = MaskingPool(self._plan.inputs, self._workers)
+        return self._pool
+
     def _line(self, line: bytes) -> bytes:
         if self._in_copy:
             if line == _END:
                 self._end_copy()
                 return line
-            return self._block.row(line) if self._block else line
+            if self._masker is None:
+                return line
+            self._rows += 1
+            return self._masker.mask_rows([line])[0]
         if line.startswith(b"COPY ") and line.endswith(b"FROM stdin;"):
             self._start_copy(line)
         elif any(marker in line for marker in _STATISTICS):
@@ -116,15 +133,13 @@ class CopyMasker:
                 f"The backup holds column(s) {', '.join(unknown)} of {schema}.{table}, which the masking policy "
                 "does not cover (the backup is newer than the review). Review them with `lifeboat mask suggest`, "
                 "then refresh again. Nothing was changed.")
-        masks = self._plan.masks.get(root, {})
-        positions = [(i, masks[c]) for i, c in enumerate(columns) if c in masks]
         self._in_copy = True
-        self._table = f"{schema}.{table}"
-        self._block = _Block(positions) if positions else None
-        if positions:
-            self.report.columns[self._table] = [c for c in columns if c in masks]
+        self._table, self._root, self._columns, self._rows = f"{schema}.{table}", root, columns, 0
+        self._masker = row_masker(self._plan, root, columns)
+        if self._masker:
+            self.report.columns[self._table] = masked_columns(self._plan, root, columns)
 
     def _end_copy(self) -> None:
-        if self._block:
-            self.report.rows[self._table] = self.report.rows.get(self._table, 0) + self._block.rows
-        self._in_copy, self._block = False, None
+        if self._masker:
+            self.report.rows[self._table] = self.report.rows.get(self._table, 0) + self._rows
+        self._in_copy, self._masker = False, None

@@ -37,11 +37,8 @@ def encode_field(value: Optional[str]) -> bytes:
     if value is None:
         return NULL
     raw = value.encode("utf-8", "surrogateescape")
-    if b"\\" in raw:
-        raw = raw.replace(b"\\", b"\\\\")
-    for char, escaped in ((b"\t", b"\\t"), (b"\n", b"\\n"), (b"\r", b"\\r")):
-        if char in raw:
-            raw = raw.replace(char, escaped)
+    if b"\\" in raw or b"\t" in raw or b"\n" in raw or b"\r" in raw:  # rarely: the masking filter's hot path
+        raw = raw.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
     return raw
 
 
