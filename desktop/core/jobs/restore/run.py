@@ -125,7 +125,9 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], 
                        beside: bool) -> RestoreResult:
     opened, profile, request = run.opened, run.profile, run.request
     run.tracker.update(phase="Restoring", total=opened.size)
-    watch = LockWatch(profile, password, tool_app_name("restore"), run.tracker, run.cancel,
+    # The locks are the server's to see from any database; one built beside has no name yet.
+    watched = replace(profile, dbname="postgres") if beside else profile
+    watch = LockWatch(watched, password, tool_app_name("restore"), run.tracker, run.cancel,
                       ws.settings.lock_wait_minutes * 60)
     partial = request.jobs > 1 and not roles.rewrites_script and _route(run) == "staging"
     try:
