@@ -173,3 +173,22 @@ def noise_database(cluster, megabytes: int = 20) -> str:
         cluster.create_database(name)
         fill_with_noise(cluster.conninfo(name), megabytes)
     return name
+
+
+@contextmanager
+def tables_held(cluster, dbname: str) -> Iterator[None]:
+    """The public tables of `dbname` locked (ACCESS EXCLUSIVE) for the block: a
+    backup started meanwhile waits at pg_dump's first lock, surely under way
+    (a small database's backup is otherwise over before a test can stop it)."""
+    with psycopg.connect(cluster.conninfo(dbname)) as holder:
+        for (table,) in holder.execute("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
+                                       "WHERE schemaname = 'public'").fetchall():
+            holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield
+        holder.rollback()
+
+
+def waits_for_a_lock(cluster, dbname: str) -> bool:
+    with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                            (dbname,)).fetchone()[0] > 0

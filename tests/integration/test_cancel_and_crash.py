@@ -23,7 +23,7 @@ from desktop.core.progress import CancelToken
 from desktop.core.store.secret_store import SERVICE, Secrets
 from desktop.core.workspace import Workspace
 from tests.dbcompare import table_hashes
-from tests.faults import assert_reads_well, backup_files, child_processes, wait_for
+from tests.faults import assert_reads_well, backup_files, child_processes, tables_held, wait_for, waits_for_a_lock
 from tests.integration.cli_helpers import lifeboat_process
 from tests.keyrings import MemoryKeyring
 
@@ -125,14 +125,15 @@ def test_backup_process_killed_is_failed_at_next_start(pg15, noise_db, make_prof
                                                        lifeboat_home):
     profile = make_profile(pg15, noise_db)
     backups = lifeboat_home / "backups"
-    proc = lifeboat_process("backup", profile.name)
-    try:
-        partial = wait_for(lambda: [p for p in backup_files(backups) if p.stat().st_size > 0],
-                           what="the backup's .partial file to grow")[0]
-        assert partial.name.endswith(".lifeboat.partial")
-    finally:
-        proc.send_signal(signal.SIGKILL)  # a power cut, as far as Lifeboat can tell
-        proc.communicate()
+    with tables_held(pg15, noise_db):
+        proc = lifeboat_process("backup", profile.name)
+        try:
+            partial = wait_for(lambda: waits_for_a_lock(pg15, noise_db) and backup_files(backups),
+                               what="the backup to be under way")[0]
+            assert partial.name.endswith(".lifeboat.partial")
+        finally:
+            proc.send_signal(signal.SIGKILL)  # a power cut, as far as Lifeboat can tell
+            proc.communicate()
 
     ws = Workspace.open()
     [entry] = ws.catalog.list()

@@ -18,7 +18,7 @@ import pytest
 
 from desktop.core.localpg.cluster import free_port
 from tests.dbcompare import row_counts, table_hashes
-from tests.faults import backup_files, flip_byte, wait_for
+from tests.faults import backup_files, flip_byte, tables_held, wait_for, waits_for_a_lock
 from tests.integration.cli_helpers import REPO, backup_id, child_env, failed_cleanly, ok
 
 # CLI.md, "JSON shapes"
@@ -227,18 +227,19 @@ def test_production_restore_without_confirm_exits_1(lifeboat, pg15, chinook_db, 
 def test_ctrl_c_stops_a_backup_cleanly(lifeboat, pg15, noise_db, make_profile, lifeboat_home):
     profile = make_profile(pg15, noise_db)
     backups = lifeboat_home / "backups"
-    proc = subprocess.Popen([sys.executable, "-m", "desktop", "backup", profile.name], cwd=REPO,
-                            env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(lambda: [p for p in backup_files(backups) if p.stat().st_size > 0],
-                 what="the backup's .partial file to grow")
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    with tables_held(pg15, noise_db):
+        proc = subprocess.Popen([sys.executable, "-m", "desktop", "backup", profile.name], cwd=REPO,
+                                env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: backup_files(backups) and waits_for_a_lock(pg15, noise_db),
+                     what="the backup's pg_dump to wait for its table")
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     assert proc.returncode == 1, stderr
     assert stdout == ""
     assert "Traceback" not in stderr and "cancelled" in stderr.lower()

@@ -19,7 +19,7 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.scratch import job_folder
 from desktop.core.store.audit_log import AuditLog
 from desktop.core.workspace import Workspace
-from tests.faults import backup_files, wait_for
+from tests.faults import backup_files, tables_held, wait_for, waits_for_a_lock
 from tests.integration.cli_helpers import lifeboat_process
 
 URL_PASSWORD = "Pw-in-the-URL-7731"
@@ -54,13 +54,14 @@ def staged_files(ws_home: Path) -> list[Path]:
 def test_no_password_file_outlives_a_stopped_backup(pg15, noise_db, make_profile, keyring_file, lifeboat_home,
                                                     private_tmp, how):
     profile = make_profile(pg15, noise_db)
-    proc = lifeboat_process("backup", profile.name)
-    try:
-        wait_for(lambda: [p for p in backup_files(lifeboat_home / "backups") if p.stat().st_size > 0],
-                 what="pg_dump to be writing")
-    finally:
-        proc.send_signal(how)
-        _, err = proc.communicate(timeout=60)
+    with tables_held(pg15, noise_db):
+        proc = lifeboat_process("backup", profile.name)
+        try:
+            wait_for(lambda: waits_for_a_lock(pg15, noise_db) and backup_files(lifeboat_home / "backups"),
+                     what="pg_dump to be under way")
+        finally:
+            proc.send_signal(how)
+            _, err = proc.communicate(timeout=60)
     for folder in (private_tmp, lifeboat_home):
         assert files_holding(folder, pg15.password) == [], f"the password outlived the job in {folder}"
     if how == signal.SIGTERM:
