@@ -228,9 +228,12 @@ def test_ctrl_c_stops_a_backup_cleanly(lifeboat, pg15, noise_db, make_profile, l
     profile = make_profile(pg15, noise_db)
     backups = lifeboat_home / "backups"
     with tables_held(pg15, noise_db):
+        # A shell running its commands in the background ignores SIGINT for them, and Python
+        # then leaves it ignored: give the child the default a terminal would.
         proc = subprocess.Popen([sys.executable, "-m", "desktop", "backup", profile.name], cwd=REPO,
                                 env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             wait_for(lambda: backup_files(backups) and waits_for_a_lock(pg15, noise_db),
                      what="the backup's pg_dump to wait for its table")
