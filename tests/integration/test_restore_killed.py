@@ -6,8 +6,10 @@ exactly as it was before (schema dump and per-table hashes).
 Routes: a custom archive through `pg_restore --single-transaction` (pg15
 tools into pg15), a plain script through psql, PostgreSQL 18 tools into a
 15 server (`pg_restore --file=- | psql`), --replace, undo and sync (both
-through the script route), and a masked refresh (the script route with the
-masking filter between pg_restore and psql).
+through the script route), a masked refresh (the script route with the
+masking filter between pg_restore and psql), and a restore that creates or
+maps away the roles the target lacks (the role must not be left either). A
+restore into a new database is built beside: test_restore_beside.py.
 """
 import os
 import signal
@@ -180,3 +182,26 @@ def test_pg_restore_single_transaction_rolls_back_a_cut_input(ws, pg15, noise_db
              f"--dbname={target_db}"], input=cut, env=env, capture_output=True)
     assert result.returncode != 0
     assert state(pg15, target_db) == before
+
+
+@pytest.mark.parametrize("roles", ["create", "map-to-me"])
+def test_killed_restore_of_missing_roles_leaves_target_and_roles_as_they_were(ws, pg15, noise_db, fresh_db,
+                                                                               make_profile, roles):
+    """--roles create makes the roles inside the restore's transaction; map-to-me rewrites the script."""
+    owner = f"Noise Owner {os.getpid()} {roles}"
+    source_db = fresh_db(template=noise_db, prefix="owned")
+    with psycopg.connect(pg15.conninfo(source_db), autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{owner}" NOLOGIN')
+        conn.execute(f'ALTER TABLE noise OWNER TO "{owner}"')
+    make_profile(pg15, source_db, name="source")
+    record = run_backup(ws, BackupRequest("source"))
+    with psycopg.connect(pg15.conninfo(source_db), autocommit=True) as conn:
+        conn.execute(f'REASSIGN OWNED BY "{owner}" TO CURRENT_USER')
+        conn.execute(f'DROP ROLE "{owner}"')
+    target_db = drifted_copy(pg15, fresh_db, noise_db)
+    make_profile(pg15, target_db, name="target")
+    before = state(pg15, target_db)
+    kill_mid_copy(pg15, target_db, ["restore", record.id, "--into", "target", "--clean", "--roles", roles])
+    assert state(pg15, target_db) == before
+    with psycopg.connect(pg15.conninfo("postgres")) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (owner,)).fetchone()[0] == 0
