@@ -54,7 +54,7 @@ from desktop.core.jobs.restore.scratch_db import create_database
 from desktop.core.jobs.restore.script import restore_through_script, wipe_sql
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.open_backup import OpenedBackup, check_identity, open_backup
-from desktop.core.postgres.connection import child_env, connect
+from desktop.core.postgres.connection import child_env, connect_to_server
 from desktop.core.postgres.lockwait import LockWatch, tool_app_name
 from desktop.core.postgres.tools import PgTools, major_of, tools_for_server
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
@@ -274,17 +274,14 @@ def _guard_production(profile: Profile, request: RestoreRequest) -> None:
 
 def _prepare_target(profile: Profile, password: Optional[str], request: RestoreRequest) -> tuple[int, bool]:
     """Server version, and whether the database is still to be created (--create)."""
-    try:
-        conn = connect(profile, password)
-        missing = False
-    except DatabaseMissing:
-        if not request.create:
-            raise DatabaseMissing(
-                f"The database {profile.dbname} does not exist on {profile.host}. "
-                "Choose 'Create the database if it does not exist' (--create on the command line), or check the name."
-            )
-        conn = connect(profile, password, dbname="postgres")
-        missing = True
+    conn, exists = connect_to_server(profile, password)
+    missing = not exists
+    if missing and not request.create:
+        conn.close()
+        raise DatabaseMissing(
+            f"The database {profile.dbname} does not exist on {profile.host}. "
+            "Choose 'Create the database if it does not exist' (--create on the command line), or check the name."
+        )
     with conn:
         if not missing and not (request.clean or request.replace or request.data_only) and _has_tables(conn):
             raise RestoreFailed(
