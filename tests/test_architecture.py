@@ -119,3 +119,18 @@ def test_functions_are_short():
 def test_the_layout_graph_is_not_empty():
     # Guards the checks above against a path mistake that would make them vacuous.
     assert len(MODULES) > 50 and sum(len(targets) for targets in GRAPH.values()) > 100
+
+
+def logger_names(name: str) -> list[str]:
+    """The names passed to logging.getLogger in a module; a name that is not a string literal counts as ''."""
+    calls = [node for node in ast.walk(ast.parse(MODULES[name].read_text()))
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "getLogger"]
+    return [call.args[0].value if call.args and isinstance(call.args[0], ast.Constant) else "" for call in calls]
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_every_logger_reaches_the_log_file(name):
+    # The file handler sits on "lifeboat" (store/logs.py): a logger named
+    # after its module ("desktop.core...") would lose its lines.
+    strays = [logger for logger in logger_names(name) if logger != "lifeboat" and not logger.startswith("lifeboat.")]
+    assert not strays, f"{name} logs to {strays}, which never reach lifeboat.log"

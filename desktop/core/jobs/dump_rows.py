@@ -25,7 +25,7 @@ from desktop.core.postgres.snapshot import ExportedSnapshot, split_table_key
 from desktop.core.postgres.tools import PgTools, dumps_zstd
 from desktop.core.progress import CancelToken
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lifeboat.row_counts")
 _QUEUE_DEPTH = 16
 _END = object()
 

@@ -31,7 +31,7 @@ from desktop.core.postgres.connection import connect
 from desktop.core.progress import CancelToken, ProgressTracker
 from desktop.core.store.profiles import Profile
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lifeboat.lock_wait")
 
 POLL_SECONDS = 0.5
 # A tool's own timeout ends its wait first, with its own clean error; the

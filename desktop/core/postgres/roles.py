@@ -26,7 +26,7 @@ from desktop.core.postgres.globals_sql import filter_globals
 from desktop.core.postgres.process import ToolProcess
 from desktop.core.postgres.tools import PgTools
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lifeboat.roles")
 
 _IN_USER_SCHEMA = ("{col} IN (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
                    "'information_schema') AND nspname NOT LIKE 'pg\\_toast%%' AND nspname NOT LIKE 'pg\\_temp%%')")

@@ -27,8 +27,9 @@ import io
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Optional
 
@@ -57,7 +58,7 @@ from desktop.core.postgres.connection import connect
 from desktop.core.progress import ProgressTracker
 from desktop.core.store.profiles import Profile, ProfileStore
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lifeboat.restore")
 BUILD_KIND = "restore_build"  # its in-flight record (inflight.py)
 WORKERS = 2
 _BATCH = 1 << 20  # rows handed to a worker at a time
@@ -92,16 +93,24 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
             sections = replace(beside, tracker=_StepsOnly(run.tracker))
             # A server that refuses some of pg_restore's SQL gets it through psql, filtered (modes.py).
             section = restore_through_script if needs_script_route(run.tools, run.server_num) else restore_custom_stream
-            run.tracker.update(phase="Creating the tables")
-            section(sections, ["--section=pre-data"], stops_early=True)
-            run.tracker.update(phase=f"Copying the rows, {WORKERS} at a time")
-            _load_rows(beside, password, toc)
-            run.tracker.update(phase="Building indexes and constraints")
-            section(sections, ["--section=post-data"], stops_early=True)
+            with _timed("Creating the tables", run.tracker):
+                section(sections, ["--section=pre-data"], stops_early=True)
+            with _timed(f"Copying the rows, {WORKERS} at a time", run.tracker):
+                _load_rows(beside, password, toc)
+            with _timed("Building indexes and constraints", run.tracker):
+                section(sections, ["--section=post-data"], stops_early=True)
             _take_name(build, run.profile, password)
         except BaseException:
             drop_scratch(build, password)
             raise
+
+
+@contextmanager
+def _timed(phase: str, tracker: ProgressTracker) -> Iterator[None]:
+    tracker.update(phase=phase)
+    started = time.monotonic()
+    yield
+    log.info("restore beside: %s took %.2f s", phase.lower(), time.monotonic() - started)
 
 
 def remove_leftover_build(profiles: ProfileStore, record: inflight.Record) -> str:

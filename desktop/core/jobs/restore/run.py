@@ -62,7 +62,7 @@ from desktop.core.store.audited import audited
 from desktop.core.store.profiles import Profile
 from desktop.core.workspace import Workspace
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lifeboat.restore")
 
 
 @dataclass
