@@ -4,8 +4,6 @@ Row counts come from pg_dump's output as it goes by (dump_rows.py); the file
 and the catalog entry are only called complete once the file is on disk.
 """
 import secrets
-import shutil
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,17 +12,18 @@ from typing import Optional
 
 from desktop import __version__
 from desktop.core.durable import AtomicFile, check_writable
-from desktop.core.errors import BackupFileError, BackupStalled, Cancelled, DumpFailed, LifeboatError, UsageError
+from desktop.core.errors import BackupFileError, Cancelled, DumpFailed, LifeboatError, UsageError
 from desktop.core.format import container as crypto
 from desktop.core.format.manifest import FORMATS, BackupOptions, Manifest, backup_file_name, utc_now
-from desktop.core.format.pipeline import BLOCK, EncryptingSink
+from desktop.core.format.pipeline import EncryptingSink
 from desktop.core.jobs.dump_rows import DumpRows, pg_dump_compresses
+from desktop.core.jobs.dump_run import DumpProgress, dump_directory, run_pg_dump
+from desktop.core.jobs.split_dump import run_split_dump, tables_aside
 from desktop.core.open_backup import open_file
 from desktop.core.postgres.connection import child_env, connect
-from desktop.core.postgres.lockwait import LockWatch, minutes_words, tool_app_name
-from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
+from desktop.core.postgres.lockwait import LockWatch, tool_app_name
 from desktop.core.postgres.roles import CapturedRoles, RolesCapture
-from desktop.core.postgres.snapshot import ExportedSnapshot, Table
+from desktop.core.postgres.snapshot import ExportedSnapshot
 from desktop.core.postgres.tools import PgTools, tools_for_server
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.scratch import job_folder
@@ -33,13 +32,6 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
-
-_DUMPING = 'dumping contents of table "'
-# How the tools and libpq say the server went away (a restart, the network);
-# with OpenSSL 3 (libpq 18) a cut SSL connection reads "SSL error: unexpected eof while reading".
-CONNECTION_LOST = ("server closed the connection", "eof detected", "connection to server was lost",
-                    "terminating connection", "could not receive data from server", "connection reset",
-                   "unexpected eof")
 
 
 @dataclass
@@ -184,7 +176,7 @@ def _dump(job: DumpContext) -> tuple[int, str, str]:
         rows = DumpRows(snapshot, manifest.options, job.tools, job.cancel)  # may start counting in the snapshot
         sink = EncryptingSink(job.out, job.installation_key, compress=not compresses)
         try:
-            progress = _DumpProgress(snapshot.tables, tracker, sink)
+            progress = DumpProgress(snapshot.tables, tracker, sink)
             argv = _pg_dump_argv(job.tools, manifest.options, snapshot.snapshot_id, watch.limit_seconds, compresses)
             manifest.row_counts = _dump_and_count(job, argv, env, sink, progress, watch, rows)
             _record_roles(manifest, roles.finish())
@@ -214,17 +206,23 @@ def _record_roles(manifest: Manifest, captured: CapturedRoles) -> None:
     manifest.roles_names_only = captured.names_only
 
 
-def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "_DumpProgress",
+def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSink, progress: "DumpProgress",
                     watch: LockWatch, rows: DumpRows) -> dict[str, int]:
     """pg_dump and the row counts, with the lock watch beside both (both wait for table locks)."""
     stall_seconds = job.ws.settings.stall_minutes * 60
     try:
         with watch:
-            if job.manifest.format == "directory":
+            options = job.manifest.options
+            aside = tables_aside(job.snapshot.tables, options, pg_dump_compresses(options, job.tools))
+            if job.manifest.format == "directory" or aside:
                 with job_folder(job.ws.paths.staging_dir) as staging:
-                    _dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds, rows)
+                    if aside:
+                        run_split_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows, aside,
+                                       Path(staging))
+                    else:
+                        dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds, rows)
             else:
-                _run_pg_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows)
+                run_pg_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows)
             return rows.counts(progress.dumped)
     except DumpFailed as exc:
         raise watch.failure(exc, "no backup file was kept.") or exc
@@ -242,117 +240,3 @@ def _pg_dump_argv(tools: PgTools, options: BackupOptions, snapshot_id: str, lock
         "--compress=zstd:1" if compresses else "--compress=0", f"--snapshot={snapshot_id}",
         f"--lock-wait-timeout={max(1, round(lock_wait_seconds * 1000))}", *options.pg_dump_args(),
     ]
-
-
-class _DumpProgress:
-    """Turns pg_dump --verbose lines and bytes into progress reports.
-
-    The percentage follows bytes against the tables' size on disk; where
-    that is unknown (relpages is 0 until a table was first vacuumed or
-    analyzed) it follows tables done out of tables to dump.
-    """
-
-    def __init__(self, tables: list[Table], tracker: ProgressTracker, sink: EncryptingSink):
-        self._tracker = tracker
-        self._sink = sink
-        self._count = len(tables)
-        self._by_size = tracker.last.total > 0
-        self.dumped: set[str] = set()
-        self.watchdog: Optional[Watchdog] = None
-
-    def on_line(self, line: str) -> None:
-        if self.watchdog:
-            self.watchdog.touch()
-        start = line.find(_DUMPING)
-        if start < 0:
-            return
-        label = line[start + len(_DUMPING):].rstrip('"')
-        self.dumped.add(label)
-        changes = dict(phase="Copying table data", item=f"{label} ({len(self.dumped)} of about {self._count})",
-                       bytes_done=self._sink.bytes_in)
-        if not self._by_size:
-            changes.update(done=len(self.dumped) - 1, total=self._count)
-        self._tracker.update(**changes)
-
-    def on_bytes(self) -> None:
-        if self.watchdog:
-            self.watchdog.touch()
-        done = self._sink.bytes_in
-        if self._by_size:
-            self._tracker.update(bytes_done=done, done=min(done, self._tracker.last.total - 1))
-        else:
-            self._tracker.update(bytes_done=done)
-
-
-def _run_pg_dump(argv, env, sink, progress: _DumpProgress, cancel: CancelToken, stall_seconds: float,
-                 rows: DumpRows) -> None:
-    with ToolProcess(argv, env, on_stderr_line=progress.on_line) as proc:
-        widen_pipe(proc.stdout)
-        with Watchdog(proc, cancel, stall_seconds) as watchdog, rows.stream() as counting:
-            progress.watchdog = watchdog
-            while block := proc.stdout.read(BLOCK):
-                sink.write(block)
-                progress.on_bytes()
-                counting.put(block)
-            code = proc.wait()
-        _check_exit(proc, code, watchdog, cancel, stall_seconds)
-
-
-def _dump_directory(argv, env, staging: Path, sink, progress: _DumpProgress, cancel: CancelToken,
-                    stall_seconds: float, rows: DumpRows) -> None:
-    # pg_dump's directory format (needed for parallel jobs) writes files itself;
-    # they land only in the private 0700 staging folder, then go into the
-    # encrypted file as a tar stream, and the folder is removed.
-    target = staging / "dump"
-    with ToolProcess([*argv, f"--file={target}"], env, stdout=None, on_stderr_line=progress.on_line) as proc:
-        with Watchdog(proc, cancel, stall_seconds) as watchdog:
-            progress.watchdog = watchdog
-            code = proc.wait()
-        _check_exit(proc, code, watchdog, cancel, stall_seconds)
-    with tarfile.open(fileobj=sink, mode="w|") as archive:
-        rows.add_directory(archive, target, progress.on_bytes)
-    shutil.rmtree(target, ignore_errors=True)
-
-
-def _check_exit(proc: ToolProcess, code: int, watchdog: Watchdog, cancel: CancelToken, stall_seconds: float) -> None:
-    if cancel.cancelled:
-        raise Cancelled("The backup was cancelled. No backup file was kept.")
-    if watchdog.stalled:
-        raise BackupStalled(
-            f"Stopped: no progress for {minutes_words(stall_seconds)}, so Lifeboat ended the backup. "
-            "The database may be busy or locked by another program, or the network may be down. "
-            "Try again later.",
-            detail=proc.stderr_tail(),
-        )
-    if code != 0:
-        raise explain_dump_failure(proc, code)
-
-
-def explain_dump_failure(proc: ToolProcess, code: int) -> DumpFailed:
-    errors = proc.error_lines()
-    text = "\n".join(errors).lower()
-    detail = f"{proc.name} exited with {code}\n{proc.stderr_tail()}"
-    if code < 0 or (not errors and code != 1):
-        return DumpFailed(
-            "The backup program (pg_dump) was stopped before it finished, by the system or another program. "
-            "No backup file was kept. Try again; if it keeps happening, check the computer's free memory.",
-            detail=detail,
-        )
-    if any(sign in text for sign in CONNECTION_LOST):
-        return DumpFailed(
-            "The connection to the database server was lost during the backup. No backup file was kept. "
-            "Check the network connection, then try again.",
-            detail=detail,
-        )
-    if "permission denied" in text:
-        return DumpFailed(
-            "The database user is not allowed to read everything this backup needs. "
-            "Use a user that can read the whole database (for example one with the pg_read_all_data role). "
-            f"PostgreSQL said: {errors[0]}",
-            detail=detail,
-        )
-    first = errors[0] if errors else (proc.stderr_tail().splitlines() or ["(no message)"])[-1]
-    return DumpFailed(
-        f"The backup failed and no backup file was kept. pg_dump said: {first}",
-        detail=detail,
-    )

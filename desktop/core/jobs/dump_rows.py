@@ -81,25 +81,34 @@ class DumpRows:
         self._snapshot = snapshot
         self._cancel = cancel
         self._format = options.format
-        self._found: Optional[dict[str, int]] = None
+        self._parts: list[Optional[dict[str, int]]] = []  # one per counted stream; None until counted
         self._by_name = {(t.schema, t.name): t.key for t in snapshot.tables}
         if self._format == "custom" and not pg_dump_compresses(options, tools):
             snapshot.start_counting(cancel)  # beside pg_dump, on the other core
 
     def stream(self) -> _Handoff:
-        """Where to put pg_dump's output (custom or plain), block by block, as it is written."""
+        """Where to put a pg_dump's output (custom or plain), block by block, as it is written;
+        a split backup takes one for each of its archives."""
         if self._format == "plain":
-            return _Handoff(self._count_script)
-        return _Handoff(None if self._snapshot.counting else self._count_archive)
+            return _Handoff(self._into_part(self._count_script))
+        return _Handoff(None if self._snapshot.counting else self._into_part(self._count_archive))
 
-    def _count_script(self, blocks: Iterator[bytes]) -> None:
+    def _into_part(self, count: Callable[[Iterator[bytes]], dict[str, int]]) -> Callable[[Iterator[bytes]], None]:
+        index = len(self._parts)
+        self._parts.append(None)
+
+        def counted(blocks: Iterator[bytes]) -> None:
+            self._parts[index] = count(blocks)
+        return counted
+
+    def _count_script(self, blocks: Iterator[bytes]) -> dict[str, int]:
         script = ScriptReader()
         script.feed_blocks(blocks)
-        self._found = {self._key(key): rows for key, rows in script.rows.items()}
+        return {self._key(key): rows for key, rows in script.rows.items()}
 
-    def _count_archive(self, blocks: Iterator[bytes]) -> None:
+    def _count_archive(self, blocks: Iterator[bytes]) -> dict[str, int]:
         archive = io.BufferedReader(ChunkReader(blocks), BLOCK)
-        self._found = count_custom(archive.read, self._snapshot.tables)
+        return count_custom(archive.read, self._snapshot.tables)
 
     def add_directory(self, archive: tarfile.TarFile, folder: Path, on_file: Callable[[], None]) -> None:
         """Puts a directory dump's files into `archive`, counting the rows of each table's data file."""
@@ -118,12 +127,12 @@ class DumpRows:
             on_file()
             if files and item.name in files:
                 found[files[item.name]] = lines.rows()
-        self._found = found if files is not None else None
+        self._parts = [found if files is not None else None]
 
     def counts(self, dumped: set[str]) -> dict[str, int]:
         """The rows of every table whose data is in the dump (`dumped`: pg_dump's labels, for count(*))."""
-        if self._found is not None:
-            return self._found
+        if self._parts and None not in self._parts:
+            return {key: rows for part in self._parts for key, rows in part.items()}
         if not self._snapshot.counting:
             self._snapshot.start_counting(self._cancel)
         counts = self._snapshot.finish_counting()

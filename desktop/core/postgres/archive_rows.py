@@ -15,7 +15,7 @@ so a table's rows are the newlines of its data:
 - plain format: the script's COPY blocks (inspect.script.ScriptReader).
 """
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Optional
 
 import zstandard
@@ -46,6 +46,8 @@ class TocEntry:
     definition: str
     copy_statement: str  # `COPY ... FROM stdin;` where its data is COPY text
     filename: Optional[str]  # directory format: the entry's data file
+    has_data: bool = False  # a data block (custom) or file (directory) holds its data
+    deps: list[str] = field(default_factory=list)  # the dump ids it depends on
 
     @property
     def copies(self) -> bool:
@@ -53,16 +55,22 @@ class TocEntry:
 
 
 class ArchiveReader:
-    """pg_dump's archive primitives (ReadByte, ReadInt, ReadStr) over a read(n) function."""
+    """pg_dump's archive primitives (ReadByte, ReadInt, ReadStr) over a read(n) function.
 
-    def __init__(self, read: Callable[[int], bytes]):
+    With a `tape`, every byte read is also appended to it (archive_merge.py
+    copies table-of-contents entries as they were written)."""
+
+    def __init__(self, read: Callable[[int], bytes], tape: Optional[bytearray] = None):
         self._read = read
         self.int_size = 4
+        self.tape = tape
 
     def exact(self, size: int) -> bytes:
         data = self._read(size)
         if len(data) != size:
             raise ArchiveNotUnderstood(f"the archive ended inside a {size}-byte field")
+        if self.tape is not None:
+            self.tape += data
         return data
 
     def byte(self) -> int:
@@ -71,6 +79,8 @@ class ArchiveReader:
     def byte_or_end(self) -> Optional[int]:
         """The next byte, or None where the archive ends (its data blocks run to the end)."""
         data = self._read(1)
+        if self.tape is not None:
+            self.tape += data
         return data[0] if data else None
 
     def int(self) -> int:
@@ -112,29 +122,35 @@ def read_head(reader: ArchiveReader) -> ArchiveHead:
 
 def read_toc(reader: ArchiveReader, head: ArchiveHead) -> Iterator[TocEntry]:
     for _ in range(reader.int()):
-        dump_id = reader.int()
-        reader.int()  # has a data dumper
-        reader.str(), reader.str()  # table oid, oid
-        name, desc = reader.str(), reader.str()
-        section = reader.int()
-        definition, _drop = reader.str(), reader.str()
-        copy_statement = reader.str()
-        schema = reader.str()
-        reader.str()  # tablespace
-        if head.version >= (1, 14):
-            reader.str()  # table access method
-        if head.version >= (1, 16):
-            reader.int()  # relkind
-        reader.str(), reader.str()  # owner, "with oids"
-        while reader.str() is not None:  # dependencies, ended by a NULL string
-            pass
-        filename = None
-        if head.format == _CUSTOM:
-            reader.exact(1 + head.offset_size)
-        else:
-            filename = reader.str()
-        yield TocEntry(dump_id, desc or "", section, schema or "", name or "", definition or "", copy_statement or "",
-                       filename)
+        yield read_entry(reader, head)
+
+
+def read_entry(reader: ArchiveReader, head: ArchiveHead) -> TocEntry:
+    """One table-of-contents entry (pg_backup_archiver.c, ReadToc)."""
+    dump_id = reader.int()
+    had_dumper = reader.int() != 0
+    reader.str(), reader.str()  # table oid, oid
+    name, desc = reader.str(), reader.str()
+    section = reader.int()
+    definition, _drop = reader.str(), reader.str()
+    copy_statement = reader.str()
+    schema = reader.str()
+    reader.str()  # tablespace
+    if head.version >= (1, 14):
+        reader.str()  # table access method
+    if head.version >= (1, 16):
+        reader.int()  # relkind
+    reader.str(), reader.str()  # owner, "with oids"
+    deps = []
+    while (dep := reader.str()) is not None:  # ended by a NULL string
+        deps.append(dep)
+    filename = None
+    if head.format == _CUSTOM:
+        reader.exact(1 + head.offset_size)  # where its data is: a state byte, then the offset
+    else:
+        filename = reader.str()
+    return TocEntry(dump_id, desc or "", section, schema or "", name or "", definition or "", copy_statement or "",
+                    filename, had_dumper, deps)
 
 
 def table_keys(entries: list[TocEntry], tables: list[Table]) -> dict:

@@ -29,7 +29,7 @@ from typing import Optional
 from desktop.core.errors import Cancelled, RestoreFailed
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
-from desktop.core.jobs.backup import CONNECTION_LOST
+from desktop.core.jobs.dump_run import CONNECTION_LOST
 from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.jobs.restore.steps import RestoreSteps
 from desktop.core.open_backup import plaintext

@@ -1,0 +1,239 @@
+"""A backup dumped by two pg_dumps at once, into the one standard archive a single pg_dump writes.
+
+One pg_dump reads one table at a time, and on a database server the
+server's side of COPY is the slow part: `pg_dump -Fd -j2` is 1.4x as fast
+as `-Fc` on two cores. A directory dump is many files, though, and
+Lifeboat's file is one encrypted archive. So on a database whose rows are
+big enough, two pg_dumps share the backup's exported snapshot:
+
+- the main one dumps everything but the rows of the tables put aside
+  (`--exclude-table-data`); its archive streams into the encrypted file;
+- the other dumps only those rows (`--data-only --table`); its data blocks
+  wait in a spill file, encrypted under a key that exists only in this
+  process's memory, until the main archive has been written, then follow it.
+
+postgres/archive_merge.py describes how the two tables of contents become
+one: `lifeboat decrypt` gives a custom archive pg_restore reads as any
+other. The rows of each archive are counted as they stream (dump_rows.py).
+"""
+import struct
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import BinaryIO, Optional
+
+from cryptography.fernet import Fernet
+
+from desktop.core.errors import DumpFailed
+from desktop.core.format.fernet_raw import RawFernet
+from desktop.core.format.manifest import BackupOptions
+from desktop.core.format.pipeline import BLOCK, EncryptingSink
+from desktop.core.jobs.dump_rows import DumpRows
+from desktop.core.jobs.dump_run import DumpProgress, check_exit
+from desktop.core.postgres.archive_merge import merged_start, read_start, renumbered_blocks
+from desktop.core.postgres.archive_rows import ArchiveNotUnderstood, ArchiveReader
+from desktop.core.postgres.patterns import table_pattern
+from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
+from desktop.core.postgres.snapshot import Table
+from desktop.core.progress import CancelToken
+
+# Below this (table sizes on disk), a second pg_dump's start costs more than it saves.
+SPLIT_MIN_BYTES = 64 << 20
+# Each side's share of the rows, at least: one big table and small ones gain nothing.
+_SMALLER_SHARE = 0.2
+_LENGTH = struct.Struct(">I")
+_EXIT_WAIT = 2  # seconds for a pg_dump whose output ended to exit
+
+
+def tables_aside(tables: list[Table], options: BackupOptions, compresses: bool) -> list[Table]:
+    """The tables whose rows the second pg_dump takes, about half of them by size; [] for one pg_dump.
+
+    Only a whole custom-format backup compressed by pg_dump (its archive is
+    read block by block) is split."""
+    if (not compresses or options.format != "custom" or options.schema_only or options.tables
+            or options.exclude_tables):
+        return []
+    total = sum(t.size_bytes for t in tables)
+    if total < SPLIT_MIN_BYTES:
+        return []
+    aside, aside_bytes, main_bytes = [], 0, 0
+    for table in sorted(tables, key=lambda t: t.size_bytes, reverse=True):
+        if aside_bytes < main_bytes:
+            aside.append(table)
+            aside_bytes += table.size_bytes
+        else:
+            main_bytes += table.size_bytes
+    return aside if min(aside_bytes, main_bytes) >= _SMALLER_SHARE * total else []
+
+
+def run_split_dump(argv: list, env: dict, sink: EncryptingSink, progress: DumpProgress, cancel: CancelToken,
+                   stall_seconds: float, rows: DumpRows, aside: list[Table], spill_dir: Path) -> None:
+    patterns = [table_pattern(t.schema, t.name) for t in aside]
+    with _Spill(spill_dir) as spill, rows.stream() as main_rows, rows.stream() as aside_rows, ExitStack() as tools:
+        # Entered last, so left first: both pg_dumps are gone before the counters stop.
+        main = tools.enter_context(ToolProcess(
+            [*argv, *(f"--exclude-table-data={p}" for p in patterns)], env, on_stderr_line=progress.on_line))
+        other = tools.enter_context(ToolProcess(
+            [*argv, "--data-only", *(f"--table={p}" for p in patterns)], env, on_stderr_line=progress.on_line))
+        watchdogs = {proc: tools.enter_context(Watchdog(proc, cancel, stall_seconds)) for proc in (main, other)}
+        progress.watchdog = _Watchdogs(*watchdogs.values())
+        exits = _Exits(cancel, stall_seconds, watchdogs)
+        try:
+            setting_aside = tools.enter_context(_start_both(main, other, sink, spill, progress, main_rows, aside_rows))
+            while block := main.stdout.read(BLOCK):
+                sink.write(block)
+                progress.on_bytes()
+                main_rows.put(block)
+            exits.check(main, other)
+            setting_aside.join()
+            exits.check(other)
+            setting_aside.raise_failure()
+        except ArchiveNotUnderstood as exc:
+            exits.explain(exc)
+        for piece in spill.replay():
+            sink.write(piece)
+            progress.aside -= len(piece)
+            progress.on_bytes()
+
+
+def _start_both(main: ToolProcess, other: ToolProcess, sink: EncryptingSink, spill: "_Spill", progress: DumpProgress,
+                main_rows, aside_rows) -> "_SettingAside":
+    """Writes the merged table of contents, and starts putting the second archive's blocks aside."""
+    widen_pipe(main.stdout)
+    widen_pipe(other.stdout)
+    main_start = read_start(ArchiveReader(_Counted(main.stdout, main_rows).read))
+    other_reader = ArchiveReader(_Counted(other.stdout, aside_rows).read)
+    merged, renumbered = merged_start(main_start, read_start(other_reader))
+    sink.write(merged)
+    return _SettingAside(other, renumbered_blocks(other_reader, renumbered), spill, progress)
+
+
+class _Exits:
+    """The two pg_dumps' ends, looked at as pg_dump's are (dump_run.check_exit)."""
+
+    def __init__(self, cancel: CancelToken, stall_seconds: float, watchdogs: dict):
+        self._cancel = cancel
+        self._stall_seconds = stall_seconds
+        self._watchdogs = watchdogs
+
+    def check(self, proc: ToolProcess, sibling: Optional[ToolProcess] = None) -> None:
+        code = proc.wait()
+        if code != 0 and sibling is not None:
+            sibling.kill()  # its work is lost anyway
+        check_exit(proc, code, self._watchdogs[proc], self._cancel, self._stall_seconds)
+
+    def explain(self, exc: ArchiveNotUnderstood) -> None:
+        """An archive that ended or read wrong: the pg_dump that failed says why, if one did."""
+        # The one whose output ended has exited, or is about to: it goes first.
+        for proc, watchdog in sorted(self._watchdogs.items(), key=lambda item: item[0].proc.poll() is None):
+            try:
+                code = proc.wait(timeout=_EXIT_WAIT)
+            except subprocess.TimeoutExpired:
+                continue  # still writing: not the one that failed
+            check_exit(proc, code, watchdog, self._cancel, self._stall_seconds)
+        raise DumpFailed("The backup failed and no backup file was kept: Lifeboat could not put together what "
+                         "pg_dump wrote. Try again; if it happens again, report it.", detail=repr(exc))
+
+
+class _Counted:
+    """A pg_dump's output read in pieces, each also handed to its row counter."""
+
+    def __init__(self, stream: BinaryIO, counting):
+        self._stream = stream
+        self._counting = counting
+
+    def read(self, size: int) -> bytes:
+        data = self._stream.read(size)
+        if data:
+            self._counting.put(data)
+        return data
+
+
+class _Watchdogs:
+    """Either pg_dump's progress keeps both from being called stalled."""
+
+    def __init__(self, *watchdogs: Watchdog):
+        self._watchdogs = watchdogs
+
+    def touch(self) -> None:
+        for watchdog in self._watchdogs:
+            watchdog.touch()
+
+
+class _Spill:
+    """Bytes kept on disk until their turn, each piece a Fernet token under a key
+    never written anywhere: what a killed Lifeboat leaves cannot be read."""
+
+    def __init__(self, folder: Path):
+        self._folder = folder
+        self._fernet = RawFernet(Fernet.generate_key())
+        self._file: Optional[BinaryIO] = None
+        self._pending = bytearray()
+
+    def __enter__(self) -> "_Spill":
+        # Without a name on Linux (O_TMPFILE): it goes with the process.
+        self._file = tempfile.TemporaryFile(dir=self._folder)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        if len(self._pending) >= BLOCK:
+            self._seal()
+
+    def replay(self) -> Iterator[bytes]:
+        """Everything written, in order, once all of it was."""
+        self._seal()
+        self._file.flush()
+        self._file.seek(0)
+        while prefix := self._file.read(_LENGTH.size):
+            (length,) = _LENGTH.unpack(prefix)
+            piece = self._fernet.decrypt(self._file.read(length))
+            if piece is None:
+                raise DumpFailed("The backup failed and no backup file was kept: a temporary file it wrote was "
+                                 "changed on disk by another program. Try again.", detail=str(self._folder))
+            yield piece
+
+    def _seal(self) -> None:
+        if self._pending:
+            token = self._fernet.encrypt(bytes(self._pending))
+            self._file.write(_LENGTH.pack(len(token)) + token)
+            self._pending.clear()
+
+
+class _SettingAside(threading.Thread):
+    """Puts the second archive's renumbered blocks in the spill file as pg_dump writes them."""
+
+    def __init__(self, source: ToolProcess, blocks: Iterator[bytes], spill: _Spill, progress: DumpProgress):
+        super().__init__(name="split-dump", daemon=True)
+        self._source = source
+        self._blocks = blocks
+        self._spill = spill
+        self._progress = progress
+        self._failure: Optional[BaseException] = None
+        self.start()
+
+    def __enter__(self) -> "_SettingAside":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._source.kill()  # nothing when it is done; else a failure elsewhere ended the backup
+        self.join()
+
+    def run(self) -> None:
+        try:
+            for piece in self._blocks:
+                self._spill.write(piece)
+                self._progress.aside += len(piece)
+                self._progress.on_bytes()
+        except BaseException as exc:  # raised on the job's thread, once pg_dump's own exit was looked at
+            self._failure = exc
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
