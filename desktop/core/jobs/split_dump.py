@@ -10,7 +10,8 @@ big enough, two pg_dumps share the backup's exported snapshot:
   (`--exclude-table-data`); its archive streams into the encrypted file;
 - the other dumps only those rows (`--data-only --table`); its data blocks
   wait in a spill file, encrypted under a key that exists only in this
-  process's memory, until the main archive has been written, then follow it.
+  process's memory, until the main archive has been written, then follow it
+  (the spill costs a second write and read of that part, compressed).
 
 postgres/archive_merge.py describes how the two tables of contents become
 one: `lifeboat decrypt` gives a custom archive pg_restore reads as any
@@ -25,10 +26,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, Optional
 
-from cryptography.fernet import Fernet
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.core.errors import DumpFailed
-from desktop.core.format.fernet_raw import RawFernet
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.format.pipeline import BLOCK, EncryptingSink
 from desktop.core.jobs.dump_rows import DumpRows
@@ -164,12 +165,15 @@ class _Watchdogs:
 
 
 class _Spill:
-    """Bytes kept on disk until their turn, each piece a Fernet token under a key
-    never written anywhere: what a killed Lifeboat leaves cannot be read."""
+    """Bytes kept on disk until their turn, sealed with AES-GCM under a key never
+    written anywhere: what a killed Lifeboat leaves cannot be read. (Not Fernet,
+    as the backup file is: this never leaves the process, and AES-GCM costs a
+    fifth of the CPU, which the two pg_dumps and the server are short of.)"""
 
     def __init__(self, folder: Path):
         self._folder = folder
-        self._fernet = RawFernet(Fernet.generate_key())
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=128))
+        self._sealed = 0  # each piece's nonce: its number (one key per spill)
         self._file: Optional[BinaryIO] = None
         self._pending = bytearray()
 
@@ -191,19 +195,25 @@ class _Spill:
         self._seal()
         self._file.flush()
         self._file.seek(0)
-        while prefix := self._file.read(_LENGTH.size):
-            (length,) = _LENGTH.unpack(prefix)
-            piece = self._fernet.decrypt(self._file.read(length))
-            if piece is None:
-                raise DumpFailed("The backup failed and no backup file was kept: a temporary file it wrote was "
-                                 "changed on disk by another program. Try again.", detail=str(self._folder))
+        for number in range(self._sealed):
+            try:
+                (length,) = _LENGTH.unpack(self._file.read(_LENGTH.size))
+                piece = self._aead.decrypt(_nonce(number), self._file.read(length), None)
+            except (InvalidTag, ValueError, struct.error):
+                raise DumpFailed("The backup failed and no backup file was kept: a temporary file it wrote "
+                                 "was changed on disk by another program. Try again.", detail=str(self._folder))
             yield piece
 
     def _seal(self) -> None:
         if self._pending:
-            token = self._fernet.encrypt(bytes(self._pending))
-            self._file.write(_LENGTH.pack(len(token)) + token)
+            sealed = self._aead.encrypt(_nonce(self._sealed), bytes(self._pending), None)
+            self._file.write(_LENGTH.pack(len(sealed)) + sealed)
+            self._sealed += 1
             self._pending.clear()
+
+
+def _nonce(number: int) -> bytes:
+    return number.to_bytes(12, "big")
 
 
 class _SettingAside(threading.Thread):
