@@ -42,6 +42,7 @@ class CatalogQuery:
     backup_id: Optional[str] = None  # only this one: is it among what the query finds?
     statuses: tuple[str, ...] = ()  # only these; none given: every status
     kind: Optional[str] = None
+    with_file: bool = False  # only backups whose file the catalog knows (what a restore can read)
     # Every term must appear (casefolded) in the row's connection, database, id, one of its
     # tables' names or, when words_shown is given, its date, status or note as shown.
     terms: tuple[str, ...] = ()
@@ -65,6 +66,8 @@ def where(query: CatalogQuery) -> tuple[str, list]:
     if query.kind is not None:
         clauses.append("kind = ?")
         params.append(query.kind)
+    if query.with_file:
+        clauses.append("coalesce(path, '') != ''")
     for term in query.terms:
         # A term holds no space, so it is found in the parts joined by spaces only when it is
         # in one of them; one Python call per row rather than one per table.
