@@ -1,13 +1,18 @@
-"""The backup catalog as a Qt table model that loads its rows as they scroll into view.
+"""The backup catalog as Qt models that load their rows as they scroll into view.
 
 After Vorta's archive_table_model (DESIGN.md): named column constants and a
 RecordRole handing views the BackupRecord so they never query the catalog
-themselves. A catalog may hold a year of hourly backups, so the model holds
+themselves. A catalog may hold a year of hourly backups, so a model holds
 a page of rows at first and fetches the next page when the view scrolls near
 the end (canFetchMore/fetchMore); its search, filters and sort are a
 CatalogQuery the catalog runs in SQLite over every row. `refresh` and
 `upsert` let a running job's status change show at once.
+
+PagedCatalogModel does that for every list of backups; CatalogModel gives
+the main window's columns, BackupChoicesModel a drop-down list's choices and
+restore/backup_list.py the restore wizard's list.
 """
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Optional
 
@@ -177,6 +182,25 @@ class PagedCatalogModel(QAbstractTableModel):
     def record(self, index: _Index) -> Optional[BackupRecord]:
         """The backup of this index's row (None for an index of no row)."""
         return self._records[index.row()] if index.isValid() and 0 <= index.row() < len(self._records) else None
+
+
+class BackupChoicesModel(PagedCatalogModel):
+    """Backups as the choices of a drop-down list (its data the backup's id), read as the list scrolls."""
+
+    def __init__(self, parent, query: CatalogQuery, words: Callable[[BackupRecord], str]):
+        super().__init__(parent, query)
+        self._words = words
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 1
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        record = self.record(index)
+        if record is not None and role == Qt.ItemDataRole.DisplayRole:
+            return self._words(record)
+        if record is not None and role == Qt.ItemDataRole.UserRole:
+            return record.id
+        return None
 
 
 class CatalogModel(PagedCatalogModel):

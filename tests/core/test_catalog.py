@@ -144,6 +144,9 @@ def test_select_and_count_search_filter_and_sort_in_sqlite(catalog, tmp_path):
     assert catalog.position(CatalogQuery(statuses=("completed",), descending=False), "000000000002") == 1
     assert catalog.position(CatalogQuery(statuses=("completed",)), "000000000003") is None
     assert catalog.position(CatalogQuery(), "000000000009") is None
+    assert ids(CatalogQuery(other_than="000000000002")) == ["3", "1"]
+    assert sorted(catalog.profiles(CatalogQuery())) == ["other", "shop"]
+    assert catalog.profiles(CatalogQuery(statuses=("failed", "cancelled"))) == ["shop"]
 
 
 # --- statuses ---------------------------------------------------------------------

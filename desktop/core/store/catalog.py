@@ -244,6 +244,13 @@ class Catalog:
                              (*params, backup_id)).fetchone()
         return row[0] if row else None
 
+    def profiles(self, query: CatalogQuery) -> list[str]:
+        """The connections of the backups `query` finds, each once."""
+        condition, params = catalog_query.where(query)
+        with self._db(write=False) as db:
+            catalog_query.prepare(db, query)
+            return [row[0] for row in db.execute(f"SELECT DISTINCT profile FROM backups WHERE {condition}", params)]
+
     def tally(self) -> tuple[int, int]:
         """How many backups the catalog lists (the trash left out), and how many of them are unfinished."""
         with self._db(write=False) as db:

@@ -40,6 +40,7 @@ class CatalogQuery:
     wording, so the search's `words_shown` comes from the screen that words the rows."""
     profile: Optional[str] = None
     backup_id: Optional[str] = None  # only this one: is it among what the query finds?
+    other_than: Optional[str] = None  # every backup but this one
     statuses: tuple[str, ...] = ()  # only these; none given: every status
     kind: Optional[str] = None
     with_file: bool = False  # only backups whose file the catalog knows (what a restore can read)
@@ -60,6 +61,9 @@ def where(query: CatalogQuery) -> tuple[str, list]:
     if query.backup_id is not None:
         clauses.append("id = ?")
         params.append(query.backup_id)
+    if query.other_than is not None:
+        clauses.append("id != ?")
+        params.append(query.other_than)
     if query.statuses:
         clauses.append(f"status IN ({', '.join('?' * len(query.statuses))})")
         params.extend(query.statuses)
