@@ -183,6 +183,20 @@ class PagedCatalogModel(QAbstractTableModel):
         """The backup of this index's row (None for an index of no row)."""
         return self._records[index.row()] if index.isValid() and 0 <= index.row() < len(self._records) else None
 
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        record = self.record(index)
+        if record is None:
+            return None
+        if role == self.RecordRole:
+            return record
+        if role == self.EnvironmentRole:
+            return record.environment
+        return self.cell(record, index.column(), role)
+
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
+        """What this column shows of the backup in this role (a subclass gives its columns)."""
+        raise NotImplementedError
+
 
 class BackupChoicesModel(PagedCatalogModel):
     """Backups as the choices of a drop-down list (its data the backup's id), read as the list scrolls."""
@@ -194,11 +208,10 @@ class BackupChoicesModel(PagedCatalogModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else 1
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        record = self.record(index)
-        if record is not None and role == Qt.ItemDataRole.DisplayRole:
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._words(record)
-        if record is not None and role == Qt.ItemDataRole.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return record.id
         return None
 
@@ -229,17 +242,9 @@ class CatalogModel(PagedCatalogModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        record = self.record(index)
-        if record is None:
-            return None
-        column = index.column()
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(record, column)
-        if role == self.RecordRole:
-            return record
-        if role == self.EnvironmentRole:
-            return record.environment
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(record, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:

@@ -42,17 +42,9 @@ class RestorableBackupsModel(PagedCatalogModel):
             return _HEADERS[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        record = self.record(index)
-        if record is None:
-            return None
-        column = index.column()
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _CELLS[column](record)
-        if role == self.RecordRole:
-            return record
-        if role == self.EnvironmentRole:
-            return record.environment
         if role == Qt.ItemDataRole.AccessibleTextRole and column == self.ENVIRONMENT:
             return badge_accessible_name(record.environment)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.MADE_ON:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui.badges import BadgeDelegate
+from desktop.ui.catalog_view import select_backup
 from desktop.ui.error_dialog import error_text
 from desktop.ui.file_choosers import choose_file_to_open
 from desktop.ui.jobs import BackgroundJob, run_in_background
@@ -131,14 +132,7 @@ class ChooseBackupPage(QWizardPage):
     def select(self, backup_id: str, load: bool = True) -> bool:
         """Choose and show that backup, reading rows down to it (unless not `load`);
         False when it is not in the list (unknown, unfinished, without a file, or hidden by the search)."""
-        row = self.model.load_until(backup_id) if load else self.model.row_of(backup_id)
-        if row is None:
-            return False
-        index = self.model.index(row, 0)
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        self.backups.selectionModel().setCurrentIndex(index, flags)
-        self.backups.scrollTo(index)
-        return True
+        return select_backup(self.backups, backup_id, load)
 
     def _keep_choice(self) -> None:
         self._kept = self.choices.record.id if self.choices.record else None
