@@ -511,9 +511,13 @@ def test_a_big_catalog_opens_at_the_newest_page_and_finds_any_backup(qtbot, ws):
     qtbot.waitUntil(lambda: far_page.backups.viewport().rect().contains(far_page.backups.visualRect(row)))
     save_screenshot(far, "restore_wizard_far_down")
 
-    page.search.setText("archive_2019")
-    assert [page.model.record_at(0).id] == ["b02999"] and page.model.rowCount() == 1
-    assert wizard.choices.record is None and not wizard.button(NEXT).isEnabled(), "the hidden choice is dropped"
-    page.search.setText("archive_2019 payroll")
-    assert page.empty_state.isVisible() and page.empty_state.text() == NO_MATCH_TEXT
-    assert page.search.isVisible()
+    page.search.setText("shop")
+    assert wizard.choices.record.id == "b00000", "a choice among the rows the search reads stays"
+    far_page.search.setText("sho")  # the choice is far below the page the search reads: dropped, the list at its top
+    assert far.choices.record is None and not far.button(NEXT).isEnabled()
+    assert far_page.backups.verticalScrollBar().value() == 0 and far_page.model.rowCount() <= 2 * PAGE
+    far_page.search.setText("archive_2019")
+    assert [far_page.model.record_at(0).id] == ["b02999"] and far_page.model.rowCount() == 1
+    far_page.search.setText("archive_2019 payroll")
+    assert far_page.empty_state.isVisible() and far_page.empty_state.text() == NO_MATCH_TEXT
+    assert far_page.search.isVisible()

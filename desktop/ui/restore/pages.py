@@ -141,6 +141,7 @@ class ChooseBackupPage(QWizardPage):
         """After a new search or a reload: the same backup stays chosen if it is among the rows read."""
         kept, self._kept = self._kept, None
         if kept is None or not self.select(kept, load=False):
+            self.backups.scrollToTop()  # else the view stays as far down as it was, reading pages to get there
             self._on_selection()
         searching = self.model.searching
         self.search.setVisible(searching or self.model.matched > 0)
