@@ -33,6 +33,18 @@ def add_backup(ws: Workspace, backup_id: str, environment: str = "development", 
     return path
 
 
+def backup_record(id: str, **fields) -> BackupRecord:
+    """A catalog entry as the engine writes one: completed unless told otherwise."""
+    values = dict(
+        profile="Shop production", environment="production", database="shop", status="completed",
+        format="custom", started_at="2026-11-27T13:02:00Z", finished_at="2026-11-27T13:04:10Z",
+        host="db.example.com", port=5432, path=f"/srv/backups/{id}.dump.lifeboat", size_bytes=1024,
+        sha256="ab" * 32, row_counts={"public.orders": 1000},
+    )
+    values.update(fields)
+    return BackupRecord(id=id, **values)
+
+
 def insert_records(catalog: Catalog, records: list[BackupRecord]) -> Catalog:
     """Put entries straight into the catalog's table, as quickly as a big catalog needs."""
     columns = ("id", "profile", "environment", "database", "host", "port", "status", "kind", "schedule_id", "format",

@@ -1,20 +1,26 @@
-"""The backup catalog as a Qt table model that loads its rows as they scroll into view.
+"""The backup catalog as Qt models that load their rows as they scroll into view.
 
 After Vorta's archive_table_model (DESIGN.md): named column constants and a
 RecordRole handing views the BackupRecord so they never query the catalog
-themselves. A catalog may hold a year of hourly backups, so the model holds
+themselves. A catalog may hold a year of hourly backups, so a model holds
 a page of rows at first and fetches the next page when the view scrolls near
 the end (canFetchMore/fetchMore); its search, filters and sort are a
 CatalogQuery the catalog runs in SQLite over every row. `refresh` and
 `upsert` let a running job's status change show at once.
+
+PagedCatalogModel does that for every list of backups; CatalogModel gives
+the main window's columns, BackupChoicesModel a drop-down list's choices and
+restore/backup_list.py the restore wizard's list.
 """
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Optional
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-from desktop.core.store.catalog import STATUSES, BackupRecord, Catalog
+from desktop.core.store.backup_record import STATUSES
+from desktop.core.store.catalog import BackupRecord, Catalog
 from desktop.core.store.catalog_query import UNFINISHED, CatalogQuery
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
@@ -42,20 +48,16 @@ _HEADER_TIPS = (
 )
 
 
-class CatalogModel(QAbstractTableModel):
-    DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, NOTE, PROVEN, LOCATION = range(10)
+class PagedCatalogModel(QAbstractTableModel):
+    """What every list of backups shares: the rows a CatalogQuery finds, a page at a time,
+    each handing views its BackupRecord; a subclass gives the columns."""
     RecordRole = Qt.ItemDataRole.UserRole + 2
     EnvironmentRole = Qt.ItemDataRole.UserRole + 3  # "production" / "development", for the badge
 
-    _NUMERIC = (SIZE, TABLES, ROWS)
-    # Column -> CatalogQuery.order: sizes and counts sort as numbers, dates as ISO text.
-    _ORDERS = ("started_at", "profile", "environment", "status", "size_bytes", "tables", "rows", "label",
-               "proven_restorable_at", "path")
-
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, query: CatalogQuery = CatalogQuery()):
         super().__init__(parent)
         self._catalog: Optional[Catalog] = None
-        self._query = CatalogQuery(words_shown=_words_shown)
+        self._query = replace(query, words_shown=_words_shown)
         self._records: list[BackupRecord] = []
         self.matched = 0  # rows the search and filters let through, loaded or not
         self.total = 0  # backups in the catalog
@@ -65,6 +67,10 @@ class CatalogModel(QAbstractTableModel):
     def set_catalog(self, catalog: Catalog) -> None:
         self._catalog = catalog
         self._load()
+
+    @property
+    def searching(self) -> bool:
+        return bool(self._query.terms)
 
     def set_search(self, text: str) -> None:
         """Every word typed must appear in what the row shows (its date as shown, connection,
@@ -82,9 +88,6 @@ class CatalogModel(QAbstractTableModel):
             self._change(statuses=(), kind="safety")
         else:
             self._change(statuses=(choice,) if choice else (), kind=None)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._change(order=self._ORDERS[column], descending=order == Qt.SortOrder.DescendingOrder)
 
     def refresh(self) -> bool:
         """Read again the rows loaded so far; True (and the view told) when anything changed."""
@@ -117,11 +120,13 @@ class CatalogModel(QAbstractTableModel):
         return None
 
     def load_until(self, backup_id: str) -> Optional[int]:
-        """The row of this backup, loading pages until it comes; None when the search and filters hide it."""
+        """The row of this backup, loading the rows down to it (and a page more) in one read;
+        None when the search and filters hide it."""
         row = self.row_of(backup_id)
-        if row is None and self._catalog is not None and self._catalog.count(replace(self._query, backup_id=backup_id)):
-            while row is None and self.canFetchMore():
-                self.fetchMore()
+        if row is None and self._catalog is not None:
+            position = self._catalog.position(self._query, backup_id)
+            if position is not None and position >= len(self._records):
+                self._fetch(position - len(self._records) + PAGE)
                 row = self.row_of(backup_id)
         return row
 
@@ -149,15 +154,11 @@ class CatalogModel(QAbstractTableModel):
         self.matched, self.total, self.unfinished = tallies
         self.endResetModel()
 
-    # --- QAbstractTableModel --------------------------------------------
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
-        return not parent.isValid() and len(self._records) < self.matched
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
-        """The next page, as the view scrolls near the end of the rows loaded."""
-        if parent.isValid() or self._catalog is None:
+    def _fetch(self, count: int) -> None:
+        """`count` more rows after those loaded."""
+        if self._catalog is None:
             return
-        more = self._catalog.select(self._query, len(self._records), PAGE)
+        more = self._catalog.select(self._query, len(self._records), count)
         if not more:  # the catalog shrank since it was counted
             self.matched = len(self._records)
             return
@@ -166,8 +167,66 @@ class CatalogModel(QAbstractTableModel):
         self._records.extend(more)
         self.endInsertRows()
 
+    # --- QAbstractTableModel --------------------------------------------
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
+        return not parent.isValid() and len(self._records) < self.matched
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
+        """The next page, as the view scrolls near the end of the rows loaded."""
+        if not parent.isValid():
+            self._fetch(PAGE)
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._records)
+
+    def record(self, index: _Index) -> Optional[BackupRecord]:
+        """The backup of this index's row (None for an index of no row)."""
+        return self._records[index.row()] if index.isValid() and 0 <= index.row() < len(self._records) else None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        record = self.record(index)
+        if record is None:
+            return None
+        if role == self.RecordRole:
+            return record
+        if role == self.EnvironmentRole:
+            return record.environment
+        return self.cell(record, index.column(), role)
+
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
+        """What this column shows of the backup in this role (a subclass gives its columns)."""
+        raise NotImplementedError
+
+
+class BackupChoicesModel(PagedCatalogModel):
+    """Backups as the choices of a drop-down list (its data the backup's id), read as the list scrolls."""
+
+    def __init__(self, parent, query: CatalogQuery, words: Callable[[BackupRecord], str]):
+        super().__init__(parent, query)
+        self._words = words
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 1
+
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._words(record)
+        if role == Qt.ItemDataRole.UserRole:
+            return record.id
+        return None
+
+
+class CatalogModel(PagedCatalogModel):
+    """The main window's list: every backup, with its status, note and proof."""
+    DATE, PROFILE, ENVIRONMENT, STATUS, SIZE, TABLES, ROWS, NOTE, PROVEN, LOCATION = range(10)
+
+    _NUMERIC = (SIZE, TABLES, ROWS)
+    # Column -> CatalogQuery.order: sizes and counts sort as numbers, dates as ISO text.
+    _ORDERS = ("started_at", "profile", "environment", "status", "size_bytes", "tables", "rows", "label",
+               "proven_restorable_at", "path")
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._change(order=self._ORDERS[column], descending=order == Qt.SortOrder.DescendingOrder)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(_HEADERS)
@@ -183,17 +242,9 @@ class CatalogModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._records):
-            return None
-        record = self._records[index.row()]
-        column = index.column()
+    def cell(self, record: BackupRecord, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(record, column)
-        if role == self.RecordRole:
-            return record
-        if role == self.EnvironmentRole:
-            return record.environment
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(record, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:

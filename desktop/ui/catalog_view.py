@@ -136,14 +136,7 @@ class CatalogView(QWidget):
     def select(self, backup_id: str, load: bool = True) -> bool:
         """Select and show that backup, loading rows until it comes (unless not `load`);
         False when it is unknown or hidden by the filters."""
-        row = self.model.load_until(backup_id) if load else self.model.row_of(backup_id)
-        if row is None:
-            return False
-        index = self.model.index(row, 0)
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        self.table.selectionModel().setCurrentIndex(index, flags)
-        self.table.scrollTo(index)
-        return True
+        return select_backup(self.table, backup_id, load)
 
     # --- building -------------------------------------------------------
     def _make_table(self) -> QTableView:
@@ -241,3 +234,17 @@ class CatalogView(QWidget):
         else:
             counted = f"Showing {shown:,} of {total:,} backups"
         self.summary.setText(f"{counted}  \u00b7  {PROVEN_LEGEND}")
+
+
+def select_backup(view: QAbstractItemView, backup_id: str, load: bool = True) -> bool:
+    """Select and show that backup's row in a view of a PagedCatalogModel, loading rows until it comes
+    (unless not `load`); False when it is unknown or hidden by the model's search and filters."""
+    model = view.model()
+    row = model.load_until(backup_id) if load else model.row_of(backup_id)
+    if row is None:
+        return False
+    index = model.index(row, 0)
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    view.selectionModel().setCurrentIndex(index, flags)
+    view.scrollTo(index)
+    return True

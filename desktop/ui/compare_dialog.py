@@ -3,8 +3,8 @@ database as it is now: tables added and removed, columns added, removed or of
 another type, and row counts that differ (core: inspect/compare.py)."""
 from typing import Optional
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QConcatenateTablesProxyModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,9 +22,12 @@ from PySide6.QtWidgets import (
 
 from desktop.core.inspect.compare import Comparison, TableChange, compare_backups
 from desktop.core.store.catalog import BackupRecord
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.workspace import Workspace
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
+from desktop.ui.badges import Index
+from desktop.ui.catalog_model import BackupChoicesModel
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.widgets import ERROR_STYLE, HINT_STYLE, named, wrapped_label
@@ -53,11 +56,20 @@ class CompareDialog(QDialog):
         self.resize(860, 520)
 
     def _fill_choices(self) -> None:
-        self.other.addItem("The backup of this connection before it", PREVIOUS)
-        self.other.addItem(f"The database {self.record.database} as it is now", LIVE)
-        for other in self.ws.catalog.list():
-            if other.id != self.record.id and other.status == "completed":
-                self.other.addItem(f"The backup {fmt.backup_name(other)}", other.id)
+        """The two fixed choices, then every other completed backup, read a page at a time as the list scrolls."""
+        fixed = QStandardItemModel(self)
+        for text, choice in (("The backup of this connection before it", PREVIOUS),
+                             (f"The database {self.record.database} as it is now", LIVE)):
+            item = QStandardItem(text)
+            item.setData(choice, Qt.ItemDataRole.UserRole)
+            fixed.appendRow(item)
+        backups = BackupChoicesModel(self, CatalogQuery(statuses=("completed",), other_than=self.record.id),
+                                     lambda other: f"The backup {fmt.backup_name(other)}")
+        backups.set_catalog(self.ws.catalog)
+        choices = FetchingConcatenation(self)
+        choices.addSourceModel(fixed)
+        choices.addSourceModel(backups)
+        self.other.setModel(choices)
 
     def _make_table(self) -> QTableWidget:
         table = named(QTableWidget(0, len(COLUMNS), self), "compareTable", "Differences")
@@ -123,6 +135,18 @@ class CompareDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.summary.setStyleSheet(ERROR_STYLE)
         self.summary.setText(error_text(error)[0])
+
+
+class FetchingConcatenation(QConcatenateTablesProxyModel):
+    """Models one after the other whose last one loads its rows as the list scrolls:
+    Qt's concatenation would not pass canFetchMore and fetchMore on."""
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        return not parent.isValid() and self.sourceModels()[-1].canFetchMore(QModelIndex())
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if not parent.isValid():
+            self.sourceModels()[-1].fetchMore(QModelIndex())
 
 
 def _when(record: BackupRecord) -> tuple[str, str]:

@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import LifeboatError
 from desktop.core.jobs.refresh import RefreshRequest, RefreshResult, check_target, run_refresh
 from desktop.core.masking.manage import review_state
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
 from desktop.ui import palette
 from desktop.ui.badges import EnvironmentBadge
+from desktop.ui.catalog_model import BackupChoicesModel
 from desktop.ui.error_dialog import error_text
 from desktop.ui.jobs import BackgroundJob, run_in_background
 from desktop.ui.mask_review import MaskReviewDialog
@@ -82,6 +84,8 @@ class RefreshDialog(QDialog):
         self.refusal = wrapped_label("", page, "refreshRefusal", REFUSAL_STYLE)
         self.source = named(QComboBox(page), "refreshSource", "Refresh from")
         self.backup = named(QComboBox(page), "refreshBackup", "Existing backup to use")
+        self.backup_choices = BackupChoicesModel(self, CatalogQuery(statuses=("completed",)), fmt.backup_name)
+        self.backup.setModel(self.backup_choices)
         self.fresh = named(QRadioButton("Take a fresh backup of it now", page), "freshBackup",
                            "Take a fresh backup of the source now")
         self.existing = named(QRadioButton("Use a backup I already have:", page), "existingBackup",
@@ -143,6 +147,9 @@ class RefreshDialog(QDialog):
         for profile in sources:
             self.source.addItem(f"{profile.name} \u2014 {profile.dbname} on {profile.host}", profile.name)
         self.source.blockSignals(False)
+        if sources:  # else the list of backups stays empty: it is read once it has a connection to show
+            self.backup_choices.set_profile(self.source_name())
+            self.backup_choices.set_catalog(self.ws.catalog)
         self._on_source_changed()
         self._on_masking_changed()
 
@@ -166,12 +173,7 @@ class RefreshDialog(QDialog):
         return None
 
     def _on_source_changed(self, *_args) -> None:
-        self.backup.clear()
-        name = self.source_name()
-        for record in self.ws.catalog.list(name) if name else []:
-            if record.status == "completed":
-                self.backup.addItem(f"{fmt.backup_name(record)} \u2014 {fmt.local_datetime(record.started_at)}",
-                                    record.id)
+        self.backup_choices.set_profile(self.source_name())
         self.existing.setEnabled(self.backup.count() > 0)
         if not self.backup.count():
             self.fresh.setChecked(True)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import UnknownBackup, UsageError
-from desktop.core.store.catalog import STATUSES, Catalog
+from desktop.core.store.backup_record import STATUSES
+from desktop.core.store.catalog import Catalog
 from desktop.core.store.catalog_query import CatalogQuery
 from tests.catalog_entries import manifest
 
@@ -139,6 +140,13 @@ def test_select_and_count_search_filter_and_sort_in_sqlite(catalog, tmp_path):
     assert ids(shown) == ["3"] and catalog.count(shown) == 1
     assert catalog.count(CatalogQuery(terms=("zzz",))) == 0
     assert catalog.tally() == (3, 1)
+    assert [catalog.position(CatalogQuery(), f"00000000000{n}") for n in (2, 3, 1)] == [0, 1, 2]
+    assert catalog.position(CatalogQuery(statuses=("completed",), descending=False), "000000000002") == 1
+    assert catalog.position(CatalogQuery(statuses=("completed",)), "000000000003") is None
+    assert catalog.position(CatalogQuery(), "000000000009") is None
+    assert ids(CatalogQuery(other_than="000000000002")) == ["3", "1"]
+    assert sorted(catalog.profiles(CatalogQuery())) == ["other", "shop"]
+    assert catalog.profiles(CatalogQuery(statuses=("failed", "cancelled"))) == ["shop"]
 
 
 # --- statuses ---------------------------------------------------------------------

@@ -9,22 +9,11 @@ from PySide6.QtCore import Qt
 from desktop.core.store.catalog import BackupRecord, Catalog
 from desktop.ui.catalog_model import PAGE, SAFETY_COPIES, WITHOUT_UNFINISHED, CatalogModel
 from desktop.ui.catalog_view import CatalogView
+from tests.catalog_entries import backup_record as record
 from tests.catalog_entries import insert_records
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
-
-
-def record(id: str, **fields) -> BackupRecord:
-    """A catalog entry as the engine writes one: completed unless told otherwise."""
-    values = dict(
-        profile="Shop production", environment="production", database="shop", status="completed",
-        format="custom", started_at="2026-11-27T13:02:00Z", finished_at="2026-11-27T13:04:10Z",
-        host="db.example.com", port=5432, path=f"/srv/backups/{id}.dump.lifeboat", size_bytes=1024,
-        sha256="ab" * 32, row_counts={"public.orders": 1000},
-    )
-    values.update(fields)
-    return BackupRecord(id=id, **values)
 
 
 @pytest.fixture

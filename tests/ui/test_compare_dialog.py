@@ -1,4 +1,5 @@
 """Compare…: a real backup against the one before it and against the database now."""
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
@@ -6,7 +7,9 @@ from PySide6.QtCore import Qt
 from desktop.core.inspect.compare import TableChange
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.ui.backup_details import BackupDetailsDialog
+from desktop.ui.catalog_model import PAGE
 from desktop.ui.compare_dialog import LIVE, CompareDialog, change_words, summary_text
+from tests.catalog_entries import backup_record, insert_records
 from tests.ui.screens import save_screenshot
 
 
@@ -58,3 +61,19 @@ def test_the_words_for_each_kind_of_change():
     assert summary_text([]) == "No difference: the same tables, columns and row counts."
     change = TableChange("public.t", "changed", columns_removed=["a"], rows_before=5, rows_after=5)
     assert change_words(change) == "Columns gone: a"
+
+
+def test_the_other_backups_are_read_a_page_at_a_time(qtbot, ws):
+    """A year of hourly backups: the list of choices holds a page and reads more as it scrolls."""
+    backups = [backup_record(f"b{number:04d}", started_at=f"2026-{11 - number // 720:02d}-{1 + number % 720 // 24:02d}"
+                             f"T{number % 24:02d}:00:00Z") for number in range(1_000)]
+    backups[1] = replace(backups[1], status="failed")
+    insert_records(ws.catalog, backups)
+    dialog = CompareDialog(ws, ws.catalog.get("b0000"))
+    qtbot.addWidget(dialog)
+    choices = dialog.other
+    assert choices.count() == 2 + PAGE and choices.findData(LIVE) == 1
+    assert choices.findData("b0000") == choices.findData("b0001") == -1, "neither itself nor a failed backup"
+    assert choices.itemText(2).startswith("The backup Shop production, ")
+    choices.model().fetchMore()
+    assert choices.count() == 2 + 2 * PAGE

@@ -1,5 +1,6 @@
 """The restore wizard against real PostgreSQL: a real backup of Chinook, restored through the pages."""
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -10,8 +11,11 @@ from PySide6.QtWidgets import QPushButton, QWizard
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.checks import RestoreCheck, TableCheck
 from desktop.ui import palette
+from desktop.ui.catalog_model import PAGE
+from desktop.ui.restore.pages import NO_BACKUPS_TEXT, NO_MATCH_TEXT
 from desktop.ui.restore.target import EMPTY, NEW, REPLACE, TABLES
 from desktop.ui.restore.wizard import RestoreWizard
+from tests.catalog_entries import backup_record, insert_records
 from tests.dbcompare import row_counts
 from tests.roles_data import backup_naming_missing_roles, owner_of
 from tests.ui.screens import save_screenshot
@@ -235,14 +239,15 @@ def test_a_backup_file_is_added_to_the_catalog_and_selected(qtbot, ws, chinook_b
     ws.catalog.delete(chinook_backup.id)  # the file stays: as if it came from another computer's catalog
     wizard = open_wizard(qtbot, ws)
     page = wizard.backup_page
-    assert page.backups.topLevelItemCount() == 0 and page.empty_state.isVisible()
+    assert page.model.rowCount() == 0 and page.empty_state.isVisible()
+    assert page.empty_state.text() == NO_BACKUPS_TEXT and not page.search.isVisible()
     assert not wizard.button(NEXT).isEnabled()
 
     with qtbot.waitSignal(page.add_file(Path(chinook_backup.path)).finished, timeout=30_000):
         assert not wizard.button(NEXT).isEnabled(), "not while the file is read"
     assert ws.catalog.get(chinook_backup.id).path == chinook_backup.path
     assert wizard.choices.record.id == chinook_backup.id
-    assert page.backups.topLevelItemCount() == 1 and wizard.button(NEXT).isEnabled()
+    assert page.model.rowCount() == 1 and wizard.button(NEXT).isEnabled() and not page.empty_state.isVisible()
     assert "Added" in page.file_status.text()
 
     stranger = tmp_path / "holiday photos.lifeboat"
@@ -480,3 +485,39 @@ def test_missing_roles_are_named_with_three_answers(qtbot, ws, make_profile, pg1
         review.steps.text()
     run_to_result(qtbot, wizard)
     assert owner_of(pg15, dev, "artist") == pg15.superuser
+
+
+def test_a_big_catalog_opens_at_the_newest_page_and_finds_any_backup(qtbot, ws):
+    """3,000 backups an hour apart: the list holds a page; the one chosen in the main window is
+    selected however far down; only completed backups with a file are offered; search runs over all."""
+    newest = datetime(2026, 12, 1, tzinfo=UTC)
+    backups = [backup_record(f"b{number:05d}", started_at=f"{newest - timedelta(hours=number):%Y-%m-%dT%H:%M:%SZ}")
+               for number in range(3_000)]
+    backups[1] = replace(backups[1], status="failed", path=None)
+    backups[2] = replace(backups[2], path=None)  # completed, but its file was never known here
+    backups[-1] = replace(backups[-1], row_counts={"public.archive_2019": 7})
+    insert_records(ws.catalog, backups)
+    wizard = open_wizard(qtbot, ws)
+    page = wizard.backup_page
+    # A page, or two: a view not yet shown asks for the next when its current row is set.
+    assert PAGE <= page.model.rowCount() <= 2 * PAGE and page.model.matched == 2_998
+    assert wizard.choices.record.id == "b00000" and wizard.button(NEXT).isEnabled()
+    assert page.model.row_of("b00001") is None and page.model.row_of("b00002") is None
+
+    far = open_wizard(qtbot, ws, preselected=ws.catalog.get("b02990"))
+    far_page = far.backup_page
+    assert far.choices.record.id == "b02990" and PAGE < far_page.model.rowCount() <= 3_000
+    row = far_page.model.index(far_page.model.row_of("b02990"), 0)
+    qtbot.waitUntil(lambda: far_page.backups.viewport().rect().contains(far_page.backups.visualRect(row)))
+    save_screenshot(far, "restore_wizard_far_down")
+
+    page.search.setText("shop")
+    assert wizard.choices.record.id == "b00000", "a choice among the rows the search reads stays"
+    far_page.search.setText("sho")  # the choice is far below the page the search reads: dropped, the list at its top
+    assert far.choices.record is None and not far.button(NEXT).isEnabled()
+    assert far_page.backups.verticalScrollBar().value() == 0 and far_page.model.rowCount() <= 2 * PAGE
+    far_page.search.setText("archive_2019")
+    assert [far_page.model.record_at(0).id] == ["b02999"] and far_page.model.rowCount() == 1
+    far_page.search.setText("archive_2019 payroll")
+    assert far_page.empty_state.isVisible() and far_page.empty_state.text() == NO_MATCH_TEXT
+    assert far_page.search.isVisible()

@@ -11,7 +11,6 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -21,81 +20,9 @@ from desktop.core.durable import PARTIAL_SUFFIX
 from desktop.core.errors import UnknownBackup, UsageError
 from desktop.core.format.manifest import Manifest, utc_now
 from desktop.core.store import catalog_health, catalog_query
+from desktop.core.store.backup_record import BackupRecord, from_row
 from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.catalog_schema import MIGRATIONS
-
-STATUSES = ("in_progress", "completed", "failed", "cancelled")
-
-
-@dataclass
-class BackupRecord:
-    id: str
-    profile: str
-    environment: str
-    database: str
-    status: str
-    format: str
-    started_at: str
-    kind: str = "manual"
-    host: str = ""
-    port: int = 5432
-    finished_at: Optional[str] = None
-    path: Optional[str] = None
-    size_bytes: Optional[int] = None
-    sha256: Optional[str] = None
-    file_id: Optional[str] = None
-    server_version: Optional[str] = None
-    pg_dump_version: Optional[str] = None
-    options: dict = field(default_factory=dict)
-    row_counts: dict = field(default_factory=dict)
-    error: Optional[str] = None
-    proven_restorable_at: Optional[str] = None
-    deleted_at: Optional[str] = None
-    held_for: Optional[str] = None
-    label: str = ""
-    schedule_id: Optional[str] = None
-    copies: list = field(default_factory=list)
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.row_counts.values())
-
-    def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "profile": self.profile,
-            "environment": self.environment,
-            "database": self.database,
-            "host": self.host,
-            "port": self.port,
-            "status": self.status,
-            "kind": self.kind, "schedule_id": self.schedule_id,
-            "format": self.format,
-            "path": self.path,
-            "size_bytes": self.size_bytes,
-            "sha256": self.sha256,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "server_version": self.server_version,
-            "pg_dump_version": self.pg_dump_version,
-            "options": self.options,
-            "row_counts": self.row_counts,
-            "error": self.error,
-            "proven_restorable_at": self.proven_restorable_at,
-            "deleted_at": self.deleted_at,
-            "held_for": self.held_for,
-            "label": self.label,
-            "copies": self.copies,
-        }
-
-
-def _record(row: sqlite3.Row, copies: list) -> BackupRecord:
-    data = dict(row)
-    data.pop("owner_pid")
-    data.pop("owner_started")
-    data["options"] = json.loads(data["options"])
-    data["row_counts"] = json.loads(data["row_counts"])
-    return BackupRecord(**data, copies=copies)
 
 
 class Catalog:
@@ -231,7 +158,7 @@ class Catalog:
                 "SELECT * FROM backups WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id"
             ).fetchall()
             copies = self._copies(db)
-        return [_record(row, copies.get(row["id"], [])) for row in rows]
+        return [from_row(row, copies.get(row["id"], [])) for row in rows]
 
     def add_copy(self, backup_id: str, location: str, created_at: str, verified_at: Optional[str],
                  size_bytes: int, sha256: str, parts: int = 1) -> None:
@@ -298,13 +225,31 @@ class Catalog:
                                 "LIMIT ? OFFSET ?", (*params, limit, offset))
             while rows := cursor.fetchmany(500):
                 copies = self._copies(db, [row["id"] for row in rows])
-                yield from (_record(row, copies.get(row["id"], [])) for row in rows)
+                yield from (from_row(row, copies.get(row["id"], [])) for row in rows)
 
     def count(self, query: CatalogQuery) -> int:
         condition, params = catalog_query.where(query)
         with self._db(write=False) as db:
             catalog_query.prepare(db, query)
             return db.execute(f"SELECT count(*) FROM backups WHERE {condition}", params).fetchone()[0]
+
+    def position(self, query: CatalogQuery, backup_id: str) -> Optional[int]:
+        """Where this backup comes among what `query` finds (0: first), or None when it is not among them;
+        one query, so a list can load the rows down to it at once rather than a page at a time."""
+        condition, params = catalog_query.where(query)
+        with self._db(write=False) as db:
+            catalog_query.prepare(db, query)
+            row = db.execute(f"SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {catalog_query.order_by(query)})"
+                             f" - 1 AS n FROM backups WHERE {condition}) WHERE id = ?",
+                             (*params, backup_id)).fetchone()
+        return row[0] if row else None
+
+    def profiles(self, query: CatalogQuery) -> list[str]:
+        """The connections of the backups `query` finds, each once."""
+        condition, params = catalog_query.where(query)
+        with self._db(write=False) as db:
+            catalog_query.prepare(db, query)
+            return [row[0] for row in db.execute(f"SELECT DISTINCT profile FROM backups WHERE {condition}", params)]
 
     def tally(self) -> tuple[int, int]:
         """How many backups the catalog lists (the trash left out), and how many of them are unfinished."""
@@ -357,13 +302,13 @@ class Catalog:
             raise UsageError(
                 f"{len(rows)} backups have ids starting with {id_or_prefix}; type more of the id."
             )
-        return _record(rows[0], copies.get(rows[0]["id"], []))
+        return from_row(rows[0], copies.get(rows[0]["id"], []))
 
     def find_file(self, file_id: str) -> Optional[BackupRecord]:
         with self._db(write=False) as db:
             row = db.execute("SELECT * FROM backups WHERE file_id = ?", (file_id,)).fetchone()
             copies = self._copies(db)
-        return _record(row, copies.get(row["id"], [])) if row else None
+        return from_row(row, copies.get(row["id"], [])) if row else None
 
     @staticmethod
     def _copies(db: sqlite3.Connection, ids: Optional[Sequence[str]] = None) -> dict[str, list]:

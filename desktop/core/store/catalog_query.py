@@ -40,8 +40,10 @@ class CatalogQuery:
     wording, so the search's `words_shown` comes from the screen that words the rows."""
     profile: Optional[str] = None
     backup_id: Optional[str] = None  # only this one: is it among what the query finds?
+    other_than: Optional[str] = None  # every backup but this one
     statuses: tuple[str, ...] = ()  # only these; none given: every status
     kind: Optional[str] = None
+    with_file: bool = False  # only backups whose file the catalog knows (what a restore can read)
     # Every term must appear (casefolded) in the row's connection, database, id, one of its
     # tables' names or, when words_shown is given, its date, status or note as shown.
     terms: tuple[str, ...] = ()
@@ -59,12 +61,17 @@ def where(query: CatalogQuery) -> tuple[str, list]:
     if query.backup_id is not None:
         clauses.append("id = ?")
         params.append(query.backup_id)
+    if query.other_than is not None:
+        clauses.append("id != ?")
+        params.append(query.other_than)
     if query.statuses:
         clauses.append(f"status IN ({', '.join('?' * len(query.statuses))})")
         params.extend(query.statuses)
     if query.kind is not None:
         clauses.append("kind = ?")
         params.append(query.kind)
+    if query.with_file:
+        clauses.append("coalesce(path, '') != ''")
     for term in query.terms:
         # A term holds no space, so it is found in the parts joined by spaces only when it is
         # in one of them; one Python call per row rather than one per table.

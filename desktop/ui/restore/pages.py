@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLineEdit,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -28,14 +28,18 @@ from desktop.core.jobs.restore.plan import TargetState
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.profiles import Profile
 from desktop.ui import formatting as fmt
-from desktop.ui.badges import BadgeDelegate, badge_accessible_name
+from desktop.ui.badges import BadgeDelegate
+from desktop.ui.catalog_view import select_backup
 from desktop.ui.error_dialog import error_text
 from desktop.ui.file_choosers import choose_file_to_open
 from desktop.ui.jobs import BackgroundJob, run_in_background
-from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, wrapped_label
+from desktop.ui.restore.backup_list import RestorableBackupsModel
+from desktop.ui.widgets import HINT_STYLE, REFUSAL_STYLE, named, with_clear_button, wrapped_label
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole
-ENVIRONMENT_ROLE = Qt.ItemDataRole.UserRole + 1
+NO_BACKUPS_TEXT = ("There is no finished backup yet. Make a backup first, or open a backup file "
+                   "with \u201cFrom a file\u2026\u201d.")
+NO_MATCH_TEXT = "No backup matches what you searched for. Clear the search to see every backup."
 
 
 @dataclass
@@ -66,30 +70,20 @@ def backup_words(record: BackupRecord) -> str:
 class ChooseBackupPage(QWizardPage):
     """Page 1: a completed backup from the catalog, or a backup file from anywhere."""
 
-    COLUMNS = ("Made on", "Database", "Connection", "Environment", "Tables", "Rows", "Size")
-
     def __init__(self, ws, choices: RestoreChoices, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.ws = ws
         self.choices = choices
         self.file_job: Optional[BackgroundJob] = None
+        self._kept: Optional[str] = None  # the chosen backup's id while the list reads its rows again
         self.setTitle("Which backup do you want to restore?")
         self.setSubTitle("The newest backups are at the top. A backup file kept somewhere else "
                          "(an external drive, a colleague's copy) can be opened with \u201cFrom a file\u2026\u201d.")
-        self.backups = named(QTreeWidget(self), "backupList", "Backups you can restore")
-        self.backups.setRootIsDecorated(False)
-        self.backups.setUniformRowHeights(True)
-        self.backups.setAlternatingRowColors(True)
-        self.backups.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.backups.setHeaderLabels(self.COLUMNS)
-        self.backups.setItemDelegateForColumn(3, BadgeDelegate(ENVIRONMENT_ROLE, self.backups))
-        header = self.backups.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.empty_state = wrapped_label(
-            "There is no finished backup yet. Make a backup first, or open a backup file "
-            "with \u201cFrom a file\u2026\u201d.", self, "noBackupsText", HINT_STYLE)
+        self.search = with_clear_button(named(QLineEdit(self), "backupSearch", "Search backups"))
+        self.search.setPlaceholderText("Search by date, database, connection, table or note\u2026")
+        self.model = RestorableBackupsModel(self)
+        self.backups = self._make_list()
+        self.empty_state = wrapped_label("", self, "noBackupsText", HINT_STYLE)
         self.from_file = named(QPushButton("From a file\u2026", self), "fromFileButton",
                                "Restore from a backup file")
         self.file_status = wrapped_label("", self, "fileStatus")
@@ -98,55 +92,65 @@ class ChooseBackupPage(QWizardPage):
         row.addWidget(self.from_file)
         row.addWidget(self.file_status, 1)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
         layout.addWidget(self.backups, 1)
         layout.addWidget(self.empty_state)
         layout.addLayout(row)
-        self.backups.itemSelectionChanged.connect(self._on_selection)
+        self.search.textChanged.connect(self.model.set_search)
+        self.backups.selectionModel().selectionChanged.connect(self._on_selection)
+        self.model.modelAboutToBeReset.connect(self._keep_choice)
+        self.model.modelReset.connect(self._after_reset)
         self.from_file.clicked.connect(self._ask_for_file)
+
+    def _make_list(self) -> QTreeView:
+        backups = named(QTreeView(self), "backupList", "Backups you can restore")
+        backups.setModel(self.model)
+        backups.setRootIsDecorated(False)
+        backups.setUniformRowHeights(True)
+        backups.setAlternatingRowColors(True)
+        backups.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        backups.setItemDelegateForColumn(self.model.ENVIRONMENT, BadgeDelegate(self.model.EnvironmentRole, backups))
+        header = backups.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the rows on screen, not from every row loaded: a page is 200 rows.
+        header.setResizeContentsPrecision(0)
+        header.setSectionResizeMode(self.model.DATABASE, QHeaderView.ResizeMode.Stretch)
+        return backups
 
     def initializePage(self) -> None:
         self.reload(self.choices.record.id if self.choices.record else None)
 
     def reload(self, select_id: Optional[str] = None) -> None:
-        self.backups.clear()
-        records = sorted((r for r in self.ws.catalog.list() if r.status == "completed" and r.path),
-                         key=lambda r: r.started_at, reverse=True)
-        for record in records:
-            self.backups.addTopLevelItem(self._item(record))
-        self.empty_state.setVisible(not records)
+        """Read the catalog again: the newest page of backups, then this one (or the newest) chosen."""
+        self.model.set_catalog(self.ws.catalog)
         if select_id:
             self.select(select_id)
-        elif records:
-            self.backups.setCurrentItem(self.backups.topLevelItem(0))
+        elif self.model.rowCount():
+            self.select(self.model.record_at(0).id)
 
-    def select(self, backup_id: str) -> bool:
-        for row in range(self.backups.topLevelItemCount()):
-            item = self.backups.topLevelItem(row)
-            if item.data(0, RECORD_ROLE).id == backup_id:
-                self.backups.setCurrentItem(item)
-                self.backups.scrollToItem(item)
-                return True
-        return False
+    def select(self, backup_id: str, load: bool = True) -> bool:
+        """Choose and show that backup, reading rows down to it (unless not `load`);
+        False when it is not in the list (unknown, unfinished, without a file, or hidden by the search)."""
+        return select_backup(self.backups, backup_id, load)
 
-    def _item(self, record: BackupRecord) -> QTreeWidgetItem:
-        database = record.database + (" (safety backup)" if record.kind == "safety" else "")
-        item = QTreeWidgetItem([
-            fmt.local_datetime(record.started_at), database, record.profile, "",
-            fmt.count_text(len(record.row_counts)), fmt.count_text(record.total_rows),
-            fmt.human_size(record.size_bytes),
-        ])
-        item.setData(0, RECORD_ROLE, record)
-        item.setData(3, ENVIRONMENT_ROLE, record.environment)
-        item.setData(3, Qt.ItemDataRole.AccessibleTextRole, badge_accessible_name(record.environment))
-        item.setToolTip(0, fmt.full_datetime(record.started_at))
-        item.setToolTip(1, record.path or "")
-        for column in (4, 5, 6):
-            item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return item
+    def _keep_choice(self) -> None:
+        self._kept = self.choices.record.id if self.choices.record else None
+
+    def _after_reset(self) -> None:
+        """After a new search or a reload: the same backup stays chosen if it is among the rows read."""
+        kept, self._kept = self._kept, None
+        if kept is None or not self.select(kept, load=False):
+            self.backups.scrollToTop()  # else the view stays as far down as it was, reading pages to get there
+            self._on_selection()
+        searching = self.model.searching
+        self.search.setVisible(searching or self.model.matched > 0)
+        self.empty_state.setText(NO_MATCH_TEXT if searching else NO_BACKUPS_TEXT)
+        self.empty_state.setVisible(self.model.matched == 0)
 
     def _on_selection(self) -> None:
-        item = self.backups.currentItem()
-        self.choices.record = item.data(0, RECORD_ROLE) if item and item.isSelected() else None
+        rows = self.backups.selectionModel().selectedRows()
+        self.choices.record = self.model.record(rows[0]) if rows else None
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -174,6 +178,7 @@ class ChooseBackupPage(QWizardPage):
         return self.file_job
 
     def _file_added(self, record: BackupRecord) -> None:
+        self.search.clear()  # the search must not hide the file just added
         self.reload(record.id)
         self._show_file_status(f"Added {Path(record.path).name} to the backup list and selected it.", HINT_STYLE)
 

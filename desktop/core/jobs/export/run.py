@@ -9,7 +9,7 @@ records the copy. Any failure removes what was written; the original backup
 and the catalog are left as they were.
 """
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
@@ -25,6 +25,7 @@ from desktop.core.open_backup import open_backup, open_file, plaintext
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.audited import audited
 from desktop.core.store.catalog import BackupRecord, Catalog
+from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 
@@ -252,9 +253,8 @@ def _remove(files: list[Path], target: Path) -> None:
 
 
 def latest_of_each_connection(catalog: Catalog) -> list[BackupRecord]:
-    """The newest completed backup of every connection: "take everything that matters" in one go."""
-    latest: dict[str, BackupRecord] = {}
-    for record in catalog.list():  # newest first
-        if record.status == "completed" and record.path:
-            latest.setdefault(record.profile, record)
-    return sorted(latest.values(), key=lambda record: record.profile.casefold())
+    """The newest completed backup of every connection: "take everything that matters" in one go.
+    One indexed read per connection, not the whole catalog: it may hold a year of hourly backups."""
+    restorable = CatalogQuery(statuses=("completed",), with_file=True)
+    return [record for profile in sorted(catalog.profiles(restorable), key=str.casefold)
+            for record in catalog.select(replace(restorable, profile=profile), limit=1)]
