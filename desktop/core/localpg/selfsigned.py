@@ -6,11 +6,6 @@ program is needed on the machine (Windows, macOS, a bare container).
 import datetime
 import ipaddress
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 
 def self_signed_certificate(ip: str, days: int = 365) -> tuple[bytes, bytes]:
     """(certificate, private key) as PEM, for the IP address `ip` in both the
@@ -18,6 +13,13 @@ def self_signed_certificate(ip: str, days: int = 365) -> tuple[bytes, bytes]:
 
     Clients with sslmode=require accept it as is; verify-full accepts it
     when the certificate itself is the sslrootcert (hence CA:TRUE)."""
+    # Imported here: x509 takes 30 ms to load, and every `lifeboat` command
+    # imports this module (through the private server), few of them use it.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ip)])
     now = datetime.datetime.now(datetime.UTC)
