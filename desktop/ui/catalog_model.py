@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Optional
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from desktop.core.store.backup_record import STATUSES
@@ -51,6 +51,8 @@ _HEADER_TIPS = (
 class PagedCatalogModel(QAbstractTableModel):
     """What every list of backups shares: the rows a CatalogQuery finds, a page at a time,
     each handing views its BackupRecord; a subclass gives the columns."""
+    query_changed = Signal()  # a new search, filter or sort was read (not a refresh)
+
     RecordRole = Qt.ItemDataRole.UserRole + 2
     EnvironmentRole = Qt.ItemDataRole.UserRole + 3  # "production" / "development", for the badge
 
@@ -137,6 +139,7 @@ class PagedCatalogModel(QAbstractTableModel):
         self._query = query
         if self._catalog is not None:
             self._load()
+            self.query_changed.emit()
 
     def _load(self) -> None:
         """The first page of what the query finds."""

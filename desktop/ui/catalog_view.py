@@ -193,6 +193,7 @@ class CatalogView(QWidget):
         self.model.modelReset.connect(self._restore_selection)
         self.model.modelReset.connect(self._refresh_state)
         self.model.rowsInserted.connect(self._refresh_state)
+        self.model.query_changed.connect(self._to_top_unless_selected)
 
     # --- reacting -------------------------------------------------------
     def _activate(self, index: QModelIndex) -> None:
@@ -209,6 +210,12 @@ class CatalogView(QWidget):
         if kept is not None:
             self.select(kept, load=False)
         self._announce_selection()
+
+    def _to_top_unless_selected(self) -> None:
+        """A new search shows its first rows, unless the chosen backup is among them: else the
+        view would stay as far down as it was, reading page after page to get there."""
+        if self.selected_record() is None:
+            self.table.scrollToTop()
 
     def _announce_selection(self) -> None:
         if self._kept is not None:

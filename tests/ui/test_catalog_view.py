@@ -1,13 +1,14 @@
 """The catalog view: filters, selection, opening a backup, the empty state."""
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 
 from desktop.core.store.catalog import Catalog
-from desktop.ui.catalog_model import CatalogModel
+from desktop.ui.catalog_model import PAGE, CatalogModel
 from desktop.ui.catalog_view import EMPTY_TEXT, NO_MATCH_TEXT, CatalogView
-from tests.catalog_entries import insert_records
+from tests.catalog_entries import backup_record, insert_records
 from tests.ui.screens import save_screenshot
 from tests.ui.test_catalog_model import catalog_of, record
 
@@ -198,6 +199,27 @@ def test_select_refuses_unknown_or_hidden_backups(shown):
     shown.search.setText("pagila")
     assert not shown.select("1c9e4d7a2b6f8e03")
     assert shown.select("b8c4f1e9a7d35e21")
+
+
+def test_a_search_that_hides_the_chosen_backup_shows_its_first_rows(view, qtbot, tmp_path):
+    """A backup chosen far down, then a search that hides it: the list starts at the top again
+    (else the view stays scrolled as far down, reading page after page to get there)."""
+    newest = datetime(2026, 12, 1, tzinfo=UTC)
+    view.set_catalog(catalog_of(tmp_path, [
+        backup_record(f"b{number:04d}", profile="Shop production" if number % 2 else "Music store",
+                      started_at=f"{newest - timedelta(hours=number):%Y-%m-%dT%H:%M:%SZ}")
+        for number in range(3 * PAGE)]))
+    view.show()
+    qtbot.waitExposed(view)
+    far = "b0599" if view.model.row_of("b0599") is None else pytest.fail("the far backup was loaded at once")
+    assert view.select(far) and view.table.verticalScrollBar().value() > 0
+    view.search.setText("music")
+    assert view.selected_record() is None
+    assert view.table.verticalScrollBar().value() == 0 and view.model.rowCount() <= 2 * PAGE
+    view.search.setText("shop")  # nothing chosen, scrolled down: the new search still starts at the top
+    view.table.verticalScrollBar().setValue(view.table.verticalScrollBar().maximum())
+    view.search.setText("shop production")
+    assert view.table.verticalScrollBar().value() == 0
 
 
 def test_controls_have_accessible_names(view):
