@@ -34,7 +34,7 @@ from desktop.core.format.manifest import BackupOptions
 from desktop.core.format.pipeline import BLOCK, EncryptingSink
 from desktop.core.jobs.dump_rows import DumpRows
 from desktop.core.jobs.dump_run import DumpProgress, check_exit
-from desktop.core.postgres.archive_merge import merged_start, read_start, renumbered_blocks
+from desktop.core.postgres.archive_merge import Renumbering, merged_start, read_start
 from desktop.core.postgres.archive_rows import ArchiveNotUnderstood, ArchiveReader
 from desktop.core.postgres.patterns import table_pattern
 from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
@@ -106,10 +106,10 @@ def _start_both(main: ToolProcess, other: ToolProcess, sink: EncryptingSink, spi
     widen_pipe(main.stdout)
     widen_pipe(other.stdout)
     main_start = read_start(ArchiveReader(_Counted(main.stdout, main_rows).read))
-    other_reader = ArchiveReader(_Counted(other.stdout, aside_rows).read)
-    merged, renumbered = merged_start(main_start, read_start(other_reader))
+    other_start = read_start(ArchiveReader(_Counted(other.stdout, aside_rows).read))
+    merged, renumbered = merged_start(main_start, other_start)
     sink.write(merged)
-    return _SettingAside(other, renumbered_blocks(other_reader, renumbered), spill, progress)
+    return _SettingAside(other, Renumbering(renumbered, other_start.int_size), aside_rows, spill, progress)
 
 
 class _Exits:
@@ -217,12 +217,14 @@ def _nonce(number: int) -> bytes:
 
 
 class _SettingAside(threading.Thread):
-    """Puts the second archive's renumbered blocks in the spill file as pg_dump writes them."""
+    """Puts the second archive's blocks, renumbered, in the spill file as pg_dump writes them."""
 
-    def __init__(self, source: ToolProcess, blocks: Iterator[bytes], spill: _Spill, progress: DumpProgress):
+    def __init__(self, source: ToolProcess, renumbering: Renumbering, counting, spill: _Spill,
+                 progress: DumpProgress):
         super().__init__(name="split-dump", daemon=True)
         self._source = source
-        self._blocks = blocks
+        self._renumbering = renumbering
+        self._counting = counting
         self._spill = spill
         self._progress = progress
         self._failure: Optional[BaseException] = None
@@ -237,10 +239,12 @@ class _SettingAside(threading.Thread):
 
     def run(self) -> None:
         try:
-            for piece in self._blocks:
-                self._spill.write(piece)
-                self._progress.aside += len(piece)
+            while block := self._source.stdout.read(BLOCK):
+                self._counting.put(block)
+                self._spill.write(self._renumbering.feed(block))
+                self._progress.aside += len(block)
                 self._progress.on_bytes()
+            self._renumbering.finish()
         except BaseException as exc:  # raised on the job's thread, once pg_dump's own exit was looked at
             self._failure = exc
 

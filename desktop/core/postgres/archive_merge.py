@@ -21,7 +21,6 @@ The layout is pg_backup_archiver.c's (WriteHead, WriteToc, WriteInt,
 WriteStr) and pg_backup_custom.c's (a block: type byte, dump id, then
 length-prefixed chunks ending with a zero length).
 """
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from desktop.core.postgres.archive_rows import (
@@ -31,6 +30,7 @@ from desktop.core.postgres.archive_rows import (
     ArchiveNotUnderstood,
     ArchiveReader,
     TocEntry,
+    decode_int,
     read_entry,
     read_head,
 )
@@ -95,17 +95,55 @@ def merged_start(main: ArchiveStart, other: ArchiveStart) -> tuple[bytes, dict[i
     return main.head_raw + encode_int(len(entries), main.int_size) + b"".join(entries), renumbered
 
 
-def renumbered_blocks(reader: ArchiveReader, renumbered: dict[int, int]) -> Iterator[bytes]:
-    """The other archive's data blocks, read after its table of contents, each under its new dump id."""
-    int_size = reader.int_size
-    while (kind := reader.byte_or_end()) is not None:
-        dump_id = reader.int()
-        if kind != BLK_DATA or dump_id not in renumbered:
+class Renumbering:
+    """The other archive's data blocks, read after its table of contents and fed in
+    pieces of any size, given back with each block under its new dump id.
+
+    A block is a type byte and a dump id, then chunks (a length, then that many
+    bytes) ending with a zero length; only the block headers change, so the
+    chunks pass as slices of what was fed."""
+
+    def __init__(self, renumbered: dict[int, int], int_size: int):
+        self._renumbered = renumbered
+        self._int_size = int_size
+        self._held = b""  # the start of a header or length, until it is whole
+        self._in_chunk = 0  # bytes of the current chunk still to come
+        self._at_block = True  # the next header is a block's, not a chunk length
+
+    def feed(self, data: bytes) -> bytes:
+        view, out, at = memoryview(self._held + data), [], 0
+        while at < len(view):
+            if self._in_chunk:
+                taken = min(self._in_chunk, len(view) - at)
+                out.append(view[at:at + taken])
+                self._in_chunk -= taken
+                at += taken
+                continue
+            size = 1 + self._int_size + (1 if self._at_block else 0)  # [a type byte,] a sign byte, the value
+            if len(view) - at < size:
+                break
+            out.append(self._header(bytes(view[at:at + size])))
+            at += size
+        self._held = bytes(view[at:])
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if self._held or self._in_chunk or not self._at_block:
+            raise ArchiveNotUnderstood("the archive ended inside a data block")
+
+    def _header(self, raw: bytes) -> bytes:
+        if not self._at_block:  # a chunk's length
+            length = decode_int(raw)
+            if length < 0:
+                raise ArchiveNotUnderstood(f"chunk length {length}")
+            self._in_chunk = length
+            self._at_block = length == 0
+            return raw
+        kind, dump_id = raw[0], decode_int(raw[1:])
+        if kind != BLK_DATA or dump_id not in self._renumbered:
             raise ArchiveNotUnderstood(f"block type {kind}, dump id {dump_id}")
-        yield bytes([kind]) + encode_int(renumbered[dump_id], int_size)
-        while (length := reader.int()) > 0:
-            yield encode_int(length, int_size) + reader.exact(length)
-        yield encode_int(0, int_size)
+        self._at_block = False
+        return bytes([kind]) + encode_int(self._renumbered[dump_id], self._int_size)
 
 
 def encode_int(value: int, int_size: int) -> bytes:

@@ -84,13 +84,17 @@ class ArchiveReader:
         return data[0] if data else None
 
     def int(self) -> int:
-        raw = self.exact(1 + self.int_size)
-        value = int.from_bytes(raw[1:], "little")
-        return -value if raw[0] else value
+        return decode_int(self.exact(1 + self.int_size))
 
     def str(self) -> Optional[str]:
         length = self.int()
         return None if length < 0 else self.exact(length).decode("utf-8", "replace")
+
+
+def decode_int(raw: bytes) -> int:
+    """ReadInt: a sign byte, then the magnitude, least significant byte first."""
+    value = int.from_bytes(raw[1:], "little")
+    return -value if raw[0] else value
 
 
 @dataclass
