@@ -21,8 +21,9 @@ from desktop.core.progress import CancelToken
 # table held by ALTER TABLE or VACUUM FULL cannot stall the start (or a cancel).
 _TABLES = """
 SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname),
-       c.relpages::bigint * current_setting('block_size')::bigint
+       (c.relpages::bigint + coalesce(t.relpages, 0)) * current_setting('block_size')::bigint
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_class t ON t.oid = c.reltoastrelid  -- long values (jsonb, text) live there
 WHERE c.relkind = 'r'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
