@@ -202,3 +202,15 @@ def test_killed_during_a_split_backup_leaves_nothing_readable(pg15, fresh_db, ma
     ws = open_workspace()
     assert [r.status for r in ws.catalog.list()] == ["failed"]
     _nothing_left(ws, backups)
+
+
+def test_no_split_where_the_server_would_refuse_the_second_connection(ws, pg15, fresh_db, make_profile,
+                                                                       split_always):
+    """A database that takes four sessions: the backup's own (snapshot, lock watch, pg_dump) fit, a
+    second pg_dump might not, so one pg_dump makes the backup."""
+    name = fresh_db(prefix="split_limit")
+    pg15.run_psql(name, _TWO_BIG)
+    pg15.run_psql("postgres", f'ALTER DATABASE "{name}" CONNECTION LIMIT 4')
+    make_profile(pg15, name, name="split-limit")
+    record = run_backup(ws, BackupRequest("split-limit"))
+    assert split_always == [[]] and record.row_counts["public.second"] == 3000

@@ -40,7 +40,7 @@ from desktop.core.postgres.archive_merge import Renumbering, merged_start, read_
 from desktop.core.postgres.archive_rows import ArchiveNotUnderstood, ArchiveReader
 from desktop.core.postgres.patterns import table_pattern
 from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
-from desktop.core.postgres.snapshot import Table
+from desktop.core.postgres.snapshot import ExportedSnapshot, Table
 from desktop.core.progress import CancelToken
 
 log = logging.getLogger("lifeboat.backup")
@@ -48,18 +48,23 @@ log = logging.getLogger("lifeboat.backup")
 SPLIT_MIN_BYTES = 64 << 20
 # Each side's share of the rows, at least: one big table and small ones gain nothing.
 _SMALLER_SHARE = 0.2
+# Connections a split backup opens after its snapshot's: pg_dumpall, the lock watch and two pg_dumps.
+_CONNECTIONS_NEEDED = 4
 _LENGTH = struct.Struct(">I")
 _EXIT_WAIT = 2  # seconds for a pg_dump whose output ended to exit
 
 
-def tables_aside(tables: list[Table], options: BackupOptions, compresses: bool) -> list[Table]:
+def tables_aside(snapshot: ExportedSnapshot, options: BackupOptions, compresses: bool) -> list[Table]:
     """The tables whose rows the second pg_dump takes, about half of them by size; [] for one pg_dump.
 
     Only a whole custom-format backup compressed by pg_dump (its archive is
-    read block by block) is split."""
+    read block by block) is split, and only where the server takes the
+    connection more: a backup that one pg_dump could make must not fail for
+    the second one's."""
     if (not compresses or options.format != "custom" or options.schema_only or options.tables
-            or options.exclude_tables):
+            or options.exclude_tables or snapshot.spare_connections < _CONNECTIONS_NEEDED):
         return []
+    tables = snapshot.tables
     total = sum(t.size_bytes for t in tables)
     if total < SPLIT_MIN_BYTES:
         return []

@@ -32,6 +32,21 @@ WHERE c.relkind = 'r'
 ORDER BY 1, 2
 """
 
+# How many more connections the server, this role and this database take: the
+# least of the three limits less the sessions counted against each. (Superusers
+# may use the reserved ones too; counting them out errs on the safe side. A
+# limit of -1, none, is NULL here, which LEAST leaves out.)
+_SPARE_CONNECTIONS = """
+SELECT least(
+  current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+    - coalesce(current_setting('reserved_connections', true)::int, 0)
+    - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
+  (SELECT nullif(rolconnlimit, -1) - (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user)
+   FROM pg_roles WHERE rolname = current_user),
+  (SELECT nullif(datconnlimit, -1) - (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database())
+   FROM pg_database WHERE datname = current_database()))
+"""
+
 
 @dataclass(frozen=True)
 class Table:
@@ -98,6 +113,7 @@ class ExportedSnapshot:
         conn.execute("SET LOCAL statement_timeout = 0")
         self.snapshot_id: str = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         self.tables = list_tables(conn)
+        self.spare_connections: int = conn.execute(_SPARE_CONNECTIONS).fetchone()[0]
         self.counts: dict[str, int] = {}
         self.error: Optional[BaseException] = None
         self._thread: Optional[threading.Thread] = None
