@@ -27,3 +27,21 @@ def test_any_changed_byte_or_wrong_key_is_refused():
     assert RawFernet(Fernet.generate_key()).decrypt(token) is None
     assert RawFernet(key).decrypt(token[:-1]) is None
     assert RawFernet(key).decrypt(b"") is None
+
+
+@pytest.mark.parametrize("last_block", [b"\x00" * 16, b"a" * 15 + b"\x11", b"a" * 14 + b"\x01\x02"])
+def test_an_authentic_token_with_wrong_padding_is_refused(last_block):
+    """Only the key's holder can make one; it is still no Fernet token."""
+    import os
+    import struct
+
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = base64.urlsafe_b64decode(Fernet.generate_key())
+    iv = os.urandom(16)
+    encryptor = Cipher(algorithms.AES(key[16:]), modes.CBC(iv)).encryptor()
+    body = struct.pack(">BQ", 0x80, 0) + iv + encryptor.update(last_block) + encryptor.finalize()
+    mac = hmac.HMAC(key[:16], hashes.SHA256())
+    mac.update(body)
+    assert RawFernet(base64.urlsafe_b64encode(key)).decrypt(body + mac.finalize()) is None
