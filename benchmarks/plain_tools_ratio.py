@@ -212,6 +212,14 @@ def report(figures: Round, repeat: int) -> None:
               f" {verdict(peak_mb <= PEAK_TARGET_MB)}")
 
 
+def print_split_lines(lifeboat: Lifeboat) -> None:
+    """How each backup was split between two pg_dumps, from Lifeboat's log (jobs/split_dump.py)."""
+    for log in lifeboat.home.rglob("lifeboat.log"):
+        for line in log.read_text().splitlines():
+            if "split backup:" in line:
+                print(line.split("split backup: ", 1)[1])
+
+
 def benchmark(args: argparse.Namespace, work: Path) -> None:
     dbname = DBNAME if args.three_tables else SEVEN
     seven = {} if args.three_tables else {"dbname": SEVEN, "build": build_seven, "data_version": DATA_VERSION}
@@ -227,6 +235,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         for number in range(args.repeat):
             figures.run(number)
         report(figures, args.repeat)
+        print_split_lines(lifeboat)
     finally:
         close_cluster(setup)
 
