@@ -2,15 +2,17 @@
 
 pg_restore --jobs needs a file it can seek in, which would be a decrypted
 copy of the backup on disk. This route reads the encrypted file as it
-streams instead, three times, and writes its plaintext nowhere:
+streams instead, twice, and writes no row in plaintext anywhere:
 
-1. the structure: `pg_restore --section=pre-data`, one transaction (the
-   archive's table of contents holds it all: pg_restore stops reading early);
+0. the start of the file, up to the end of the archive's table of contents
+   (a few kilobytes, no rows), kept in memory;
+1. the structure: `pg_restore --section=pre-data` from those bytes (toc_sections.py);
 2. the rows: Lifeboat reads the archive's data blocks (postgres/archive_rows.py),
    decompresses them and hands batches of whole rows to the least busy of
    two workers, each on a connection of its own (`COPY ... FROM STDIN`); then
    the sequences' values;
-3. indexes, constraints, triggers: `pg_restore --section=post-data`, one transaction.
+3. indexes, constraints, triggers: `pg_restore --section=post-data` from those
+   bytes again, with two jobs where they can be a file in memory (Linux).
 
 All of it goes into a database of its own (`lifeboat_build_<backup id>`),
 recorded in flight so that the next start after a killed Lifeboat drops it
@@ -39,10 +41,10 @@ from psycopg import sql
 
 from desktop.core.errors import Cancelled, RestoreFailed
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
-from desktop.core.jobs.restore.modes import checked_plaintext, needs_script_route, restore_custom_stream
+from desktop.core.jobs.restore.modes import checked_plaintext
 from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.jobs.restore.scratch_db import create_database, drop_scratch
-from desktop.core.jobs.restore.script import restore_through_script
+from desktop.core.jobs.restore.toc_sections import restore_section
 from desktop.core.localpg import inflight
 from desktop.core.postgres.archive_rows import (
     BLK_DATA,
@@ -82,7 +84,7 @@ def builds_beside(run: RestoreRun) -> bool:
 
 def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
     """Builds the backup in a database of its own, then gives it the target's name."""
-    toc = _table_of_contents(run)
+    toc, toc_bytes = _table_of_contents(run)
     build = replace(run.profile, dbname=f"lifeboat_build_{run.opened.manifest.backup_id}")
     with inflight.holding(data_dir, BUILD_KIND, profile=run.profile.name, host=build.host, port=build.port,
                           dbname=build.dbname):
@@ -91,14 +93,12 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
         try:
             beside = replace(run, profile=build)
             sections = replace(beside, tracker=_StepsOnly(run.tracker))
-            # A server that refuses some of pg_restore's SQL gets it through psql, filtered (modes.py).
-            section = restore_through_script if needs_script_route(run.tools, run.server_num) else restore_custom_stream
             with _timed("Creating the tables", run.tracker):
-                section(sections, ["--section=pre-data"], stops_early=True)
+                restore_section(sections, toc_bytes, "pre-data")
             with _timed(f"Copying the rows, {WORKERS} at a time", run.tracker):
                 _load_rows(beside, password, toc)
             with _timed("Building indexes and constraints", run.tracker):
-                section(sections, ["--section=post-data"], stops_early=True)
+                restore_section(sections, toc_bytes, "post-data", jobs=WORKERS)
             _take_name(build, run.profile, password)
         except BaseException:
             drop_scratch(build, password)
@@ -139,19 +139,31 @@ class _StepsOnly:
             self._tracker.update(**changes)
 
 
-def _table_of_contents(run: RestoreRun) -> list[TocEntry]:
+def _table_of_contents(run: RestoreRun) -> tuple[list[TocEntry], bytes]:
+    """The archive's table of contents, and its bytes from the file's start to the table's end."""
+    kept = bytearray()
     with checked_plaintext(run.opened, _StepsOnly(run.tracker)) as (blocks, _):
-        archive = _archive(blocks, run)
+        archive = _archive(blocks, run, kept)
         toc = list(read_toc(archive, read_head(archive)))
     if any(e.section == SECTION_DATA and e.desc not in ("TABLE DATA", "SEQUENCE SET") for e in toc):
         raise NotParallel("large objects")
     if any(e.desc == "TABLE DATA" and not e.copies for e in toc):
         raise NotParallel("table data not in COPY form")
-    return toc
+    return toc, bytes(kept)
 
 
-def _archive(blocks: Iterator[bytes], run: RestoreRun) -> ArchiveReader:
-    return ArchiveReader(io.BufferedReader(ChunkReader(cancellable(blocks, run.cancel)), BLOCK).read)
+def _archive(blocks: Iterator[bytes], run: RestoreRun, kept: Optional[bytearray] = None) -> ArchiveReader:
+    """`kept`, when given, receives every byte the reader takes."""
+    read = io.BufferedReader(ChunkReader(cancellable(blocks, run.cancel)), BLOCK).read
+    if kept is None:
+        return ArchiveReader(read)
+
+    def keeping(size: int) -> bytes:
+        data = read(size)
+        kept.extend(data)
+        return data
+
+    return ArchiveReader(keeping)
 
 
 def _load_rows(run: RestoreRun, password: Optional[str], toc: list[TocEntry]) -> None:
