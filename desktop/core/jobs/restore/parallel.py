@@ -208,16 +208,20 @@ def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list[
 def _row_batches(stored: Iterator[bytes]) -> Iterator[bytes]:
     """A table's rows, decompressed, in batches of whole lines, without pg_dump's end marker."""
     expand = zstandard.ZstdDecompressor().decompressobj().decompress
-    pending = b""
+    # A bytearray grows in place (bytes += copied the whole batch for every piece);
+    # pending[:searched] is known to hold no newline (a row longer than a batch).
+    pending, searched = bytearray(), 0
     for chunk in stored:
         pending += expand(chunk)
         if len(pending) >= _BATCH:
             # Whole rows only, and never the last bytes: they may be the end marker.
-            cut = pending.rfind(b"\n", 0, len(pending) - len(COPY_END)) + 1
+            end = len(pending) - len(COPY_END)
+            cut = pending.rfind(b"\n", searched, end) + 1
             if cut:
-                yield pending[:cut]
-                pending = pending[cut:]
-    rows = pending.removesuffix(COPY_END)
+                yield bytes(memoryview(pending)[:cut])  # one copy, not two
+                del pending[:cut]
+            searched = 0 if cut else end
+    rows = bytes(pending).removesuffix(COPY_END)
     if rows:
         yield rows
 

@@ -20,7 +20,7 @@ transaction_timeout = 0` on every connection it opens, which servers <= 16
 refuse; it says so and goes on, exiting with 1 ("errors ignored on
 restore"). There that error, and only that one, is accepted: any other fails
 the restore. The tool speaks untranslated (LC_ALL=C) so that its messages
-can be read here (_Messages: how, with workers writing at once).
+can be read here (SectionMessages: how, with workers writing at once).
 """
 import logging
 from contextlib import ExitStack
@@ -51,7 +51,7 @@ def restore_section(run: RestoreRun, toc: bytes, section: str, jobs: int = 1) ->
     argv = [run.tools.pg_restore, "--verbose", "--no-password", dbname_arg(run.profile.dbname),
             *pg_restore_options(run.request), f"--section={section}"]
     env = {**run.env, "LC_ALL": "C"}
-    messages = _Messages(restore_steps(run))
+    messages = SectionMessages(restore_steps(run))
     in_memory = memory_files_exist()
     with ExitStack() as stack:
         if in_memory:
@@ -77,7 +77,7 @@ def _write(proc: ToolProcess, toc: bytes) -> None:
         pass  # pg_restore stopped: its exit code and messages say why
 
 
-def _check(proc: ToolProcess, code: int, run: RestoreRun, messages: "_Messages") -> None:
+def _check(proc: ToolProcess, code: int, run: RestoreRun, messages: "SectionMessages") -> None:
     accepted = messages.refused if needs_script_route(run.tools, run.server_num) else 0
     others = messages.errors - accepted
     # Exit code 1 with the refused setting as its only errors: pg_restore went on past them.
@@ -85,7 +85,7 @@ def _check(proc: ToolProcess, code: int, run: RestoreRun, messages: "_Messages")
     check_exit(proc, 0 if went_on else code, run.cancel, finished=not others, first_error=messages.first_other())
 
 
-class _Messages:
+class SectionMessages:
     """pg_restore's stderr line by line: the progress steps, the items handed
     to workers, the errors.
 
