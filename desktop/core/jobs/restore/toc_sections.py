@@ -23,6 +23,7 @@ the restore. The tool speaks untranslated (LC_ALL=C) so that its messages
 can be read here (SectionMessages: how, with workers writing at once).
 """
 import logging
+import re
 from contextlib import ExitStack
 from subprocess import DEVNULL, PIPE
 from typing import Optional
@@ -41,6 +42,8 @@ from desktop.core.scratch import inherited_fds, memory_file, memory_files_exist
 
 log = logging.getLogger("lifeboat.restore")
 _ERROR = "error: "  # logging.c's level, written on its own
+# The pieces a message starts with (logging.c): the program's name, a space, its level.
+_LEADING_PIECES = re.compile(r"(?:pg_restore:| |error: |warning: |detail: |hint: )*")
 _LAUNCHED = "launching item "  # --verbose with --jobs: an item handed to a worker
 _REFUSED = "Command was: SET transaction_timeout = 0;"
 
@@ -91,10 +94,12 @@ class SectionMessages:
 
     With --jobs its processes write at once, each message in pieces (the
     program's name, "error: ", then the text: logging.c), so the pieces of
-    two messages may share a line; only a text comes whole, with its lines.
-    So an error is counted by its "error: ", and the refused setting by its
-    text: the server's message naming the setting, then a line that is
-    exactly `Command was: SET transaction_timeout = 0;`."""
+    two messages may share a line; only a text comes whole, with its lines,
+    the last ending in a newline. So the pieces before a text are all at the
+    start of a line, and an error is counted by each "error: " there (not
+    one in a table's name, say); the refused setting by its text: the
+    server's message naming the setting, then a line that is exactly
+    `Command was: SET transaction_timeout = 0;`."""
 
     def __init__(self, steps: LineCallback):
         self._steps = steps
@@ -102,19 +107,21 @@ class SectionMessages:
         self.refused = 0
         self.launched = 0
         self._previous = ""
+        self._previous_errs = False
         self._other: Optional[str] = None
 
     def __call__(self, line: str) -> None:
         self._steps(line)
-        self.errors += line.count(_ERROR)
-        self.launched += _LAUNCHED in line
+        lead = _LEADING_PIECES.match(line).group()
+        self.errors += lead.count(_ERROR)
+        self.launched += line[len(lead):].startswith(_LAUNCHED)
         if line == _REFUSED and "transaction_timeout" in self._previous:
             self.refused += 1
-        elif _ERROR in self._previous and self._other is None:
+        elif self._previous_errs and self._other is None:
             self._other = self._previous
-        self._previous = line
+        self._previous, self._previous_errs = line, _ERROR in lead
 
     def first_other(self) -> Optional[str]:
-        """The first error line that is not the refused setting's, from its text on."""
-        line = self._other or (self._previous if _ERROR in self._previous else None)
-        return line and line.rsplit(_ERROR, 1)[-1]
+        """The text of the first error that is not the refused setting's."""
+        line = self._other or (self._previous if self._previous_errs else None)
+        return line and _LEADING_PIECES.sub("", line, count=1)
