@@ -67,10 +67,12 @@ WORKERS = 2
 _BATCH = 1 << 20  # rows handed to a worker at a time
 _QUEUED_BATCHES = 8
 _STOP = object()
-# The tables whose autovacuum the build turns off and on again: not those the backup sets it for itself.
+# The tables whose autovacuum the build turns off and on again: not those the backup sets it for
+# itself, nor those whose owner's rights the user lacks (a membership without INHERIT).
 _AUTOVACUUMED = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND pg_has_role(c.relowner, 'USAGE')
   AND NOT EXISTS (SELECT 1 FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum\\_enabled=%')
 """
 # What pg_restore sets before it loads rows (pg_backup_archiver.c, _doSetFixedOutputState).
