@@ -9,12 +9,17 @@ time), and opening a Workspace removes every entry whose owner is gone,
 saying how many in the log and the activity log, never what they held.
 Entries of a live process (the window running a job while a scheduled CLI
 run starts) are left alone.
+
+On Linux a file a tool must read can live in memory only (memory_file):
+nothing reaches a disk, and the kernel frees it with the last process holding it.
 """
 import logging
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +27,33 @@ import psutil
 
 log = logging.getLogger("lifeboat.leftovers")
 _OWNER = re.compile(r"^job-(\d+)-(\d+)-")
+_FD_PATH = "/dev/fd/"
+
+
+def memory_files_exist() -> bool:
+    return hasattr(os, "memfd_create")  # Linux
+
+
+@contextmanager
+def memory_file(name: str, data: bytes) -> Iterator[str]:
+    """A 0600 file in memory only (memfd, where memory_files_exist) holding `data`, gone when the block ends.
+
+    Yields the path a child opens it by, /dev/fd/N: run the child with
+    `inherited_fds(path)` passed on (the descriptor is close-on-exec). Each
+    open() of that path starts at the beginning, with an offset of its own."""
+    fd = os.memfd_create(name)
+    try:
+        os.fchmod(fd, 0o600)
+        with open(fd, "wb", closefd=False) as out:
+            out.write(data)
+        yield f"{_FD_PATH}{fd}"
+    finally:
+        os.close(fd)
+
+
+def inherited_fds(path: str) -> tuple[int, ...]:
+    """The descriptor a child must inherit to open `path`, if it is a memory_file."""
+    return (int(path[len(_FD_PATH):]),) if path.startswith(_FD_PATH) else ()
 
 
 def owner_prefix() -> str:

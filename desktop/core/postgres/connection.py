@@ -26,7 +26,7 @@ from desktop.core.errors import (
     ToolsNotFound,
 )
 from desktop.core.postgres.tools import PgTools, major_of, tools_for_server
-from desktop.core.scratch import private_file_path
+from desktop.core.scratch import inherited_fds, memory_file, memory_files_exist, private_file_path
 from desktop.core.store.profiles import Profile
 
 CONNECT_TIMEOUT = 10
@@ -307,9 +307,6 @@ def child_env(profile: Profile, password: str | None, base_env=os.environ,
         yield env
 
 
-_FD_PATH = "/dev/fd/"
-
-
 @contextmanager
 def password_file(password: str, private_dir: Path | None = None) -> Iterator[str]:
     """The path of a 0600 .pgpass file holding `password`, gone when the block ends.
@@ -321,14 +318,9 @@ def password_file(password: str, private_dir: Path | None = None) -> Iterator[st
     a file in `private_dir` named after this process, which the next start
     removes should a crash skip the `finally` (leftovers.clean_at_start)."""
     line = pgpass_line(password).encode("utf-8")
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("lifeboat-pgpass")  # close-on-exec: only pass_fds children see it
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, line)
-            yield f"{_FD_PATH}{fd}"
-        finally:
-            os.close(fd)
+    if memory_files_exist():
+        with memory_file("lifeboat-pgpass", line) as path:
+            yield path
         return
     folder = private_dir or Path(tempfile.gettempdir()) / "lifeboat-private"
     passfile = private_file_path(folder, f"pgpass-{secrets.token_hex(8)}")
@@ -343,10 +335,7 @@ def password_file(password: str, private_dir: Path | None = None) -> Iterator[st
 
 def passfile_fds(env: dict) -> tuple[int, ...]:
     """The descriptor a child must inherit for the memory-only PGPASSFILE (if any)."""
-    passfile = env.get("PGPASSFILE", "")
-    if passfile.startswith(_FD_PATH):
-        return (int(passfile[len(_FD_PATH):]),)
-    return ()
+    return inherited_fds(env.get("PGPASSFILE", ""))
 
 
 def pgpass_line(password: str) -> str:

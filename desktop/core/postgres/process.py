@@ -62,7 +62,9 @@ class ToolProcess:
         stdin: int | IO | None = subprocess.DEVNULL,
         stdout: int | IO | None = subprocess.PIPE,
         on_stderr_line: Optional[LineCallback] = None,
+        pass_fds: Sequence[int] = (),
     ):
+        """`pass_fds`: descriptors the child inherits besides the password file's (scratch.memory_file)."""
         self.name = Path(argv[0]).name
         self._on_line = on_stderr_line
         self._tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
@@ -81,7 +83,7 @@ class ToolProcess:
             kwargs["preexec_fn"] = _dies_with_this_thread()
         self.proc = subprocess.Popen(
             [str(arg) for arg in argv], env=env, stdin=stdin, stdout=stdout,
-            stderr=subprocess.PIPE, pass_fds=passfile_fds(env), **kwargs,
+            stderr=subprocess.PIPE, pass_fds=(*passfile_fds(env), *pass_fds), **kwargs,
         )
         self._reader = threading.Thread(target=self._read_stderr, name=f"{self.name}-stderr", daemon=True)
         self._reader.start()

@@ -190,7 +190,9 @@ def decrypt_into(run: RestoreRun, target: Path) -> None:
                 out.write(block)
 
 
-def check_exit(proc: ToolProcess, code: int, cancel: CancelToken, finished: bool, atomic: bool = True) -> None:
+def check_exit(proc: ToolProcess, code: int, cancel: CancelToken, finished: bool, atomic: bool = True,
+               first_error: Optional[str] = None) -> None:
+    """`first_error`: the message that says what went wrong, where the caller picked it (else the first error line)."""
     if cancel.cancelled:
         raise Cancelled(
             "The restore was cancelled. " + (
@@ -199,7 +201,7 @@ def check_exit(proc: ToolProcess, code: int, cancel: CancelToken, finished: bool
             )
         )
     if code != 0 or not finished:
-        raise explain_restore_failure(proc, code, atomic)
+        raise explain_restore_failure(proc, code, atomic, first_error)
 
 
 _HINTS = (
@@ -238,12 +240,13 @@ def _connection_lost(proc: ToolProcess, code: int, atomic: bool) -> Optional[Res
     )
 
 
-def explain_restore_failure(proc: ToolProcess, code: int, atomic: bool) -> RestoreFailed:
+def explain_restore_failure(proc: ToolProcess, code: int, atomic: bool,
+                            first_error: Optional[str] = None) -> RestoreFailed:
     lost = _connection_lost(proc, code, atomic)
     if lost:
         return lost
     errors = proc.error_lines()
-    first = errors[0] if errors else (proc.stderr_tail().splitlines() or ["(no message)"])[-1]
+    first = first_error or (errors[0] if errors else (proc.stderr_tail().splitlines() or ["(no message)"])[-1])
     undone = ("every change it made was undone: the database is as it was before." if atomic else
               "the database may be partly restored. Restore again, or use the safety backup.")
     advice = f"{proc.name} said: {first}"

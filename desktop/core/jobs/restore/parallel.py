@@ -2,16 +2,19 @@
 
 pg_restore --jobs needs a file it can seek in, which would be a decrypted
 copy of the backup on disk. This route reads the encrypted file as it
-streams instead, three times, and writes its plaintext nowhere:
+streams instead, twice, and writes no row in plaintext anywhere:
 
-1. the structure: `pg_restore --section=pre-data`, one transaction (the
-   archive's table of contents holds it all: pg_restore stops reading early);
+0. the start of the file, up to the end of the archive's table of contents
+   (a few kilobytes, no rows), kept in memory;
+1. the structure: `pg_restore --section=pre-data` from those bytes (toc_sections.py);
 2. the rows: Lifeboat reads the archive's data blocks (postgres/archive_rows.py),
    decompresses them and hands batches of whole rows to the least busy of
    two workers, each on a connection of its own (`COPY ... FROM STDIN`); then
    the sequences' values;
-3. indexes, constraints, triggers: `pg_restore --section=post-data`, one transaction.
+3. indexes, constraints, triggers: `pg_restore --section=post-data` from those
+   bytes again, with two jobs where they can be a file in memory (Linux).
 
+Autovacuum is kept off the tables while they are built (_autovacuum_held_off).
 All of it goes into a database of its own (`lifeboat_build_<backup id>`),
 recorded in flight so that the next start after a killed Lifeboat drops it
 (jobs/leftovers.py). Only when everything went in does it take the
@@ -39,10 +42,10 @@ from psycopg import sql
 
 from desktop.core.errors import Cancelled, RestoreFailed
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
-from desktop.core.jobs.restore.modes import checked_plaintext, needs_script_route, restore_custom_stream
+from desktop.core.jobs.restore.modes import checked_plaintext
 from desktop.core.jobs.restore.request import RestoreRun
 from desktop.core.jobs.restore.scratch_db import create_database, drop_scratch
-from desktop.core.jobs.restore.script import restore_through_script
+from desktop.core.jobs.restore.toc_sections import restore_section
 from desktop.core.localpg import inflight
 from desktop.core.postgres.archive_rows import (
     BLK_DATA,
@@ -64,6 +67,14 @@ WORKERS = 2
 _BATCH = 1 << 20  # rows handed to a worker at a time
 _QUEUED_BATCHES = 8
 _STOP = object()
+# The tables whose autovacuum the build turns off and on again: not those the backup sets it for
+# itself, nor those whose owner's rights the user lacks (a membership without INHERIT).
+_AUTOVACUUMED = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND pg_has_role(c.relowner, 'USAGE')
+  AND NOT EXISTS (SELECT 1 FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum\\_enabled=%')
+"""
 # What pg_restore sets before it loads rows (pg_backup_archiver.c, _doSetFixedOutputState).
 _SESSION = ("SET statement_timeout = 0", "SET lock_timeout = 0", "SET idle_in_transaction_session_timeout = 0",
             "SELECT pg_catalog.set_config('search_path', '', false)", "SET row_security = off")
@@ -82,7 +93,7 @@ def builds_beside(run: RestoreRun) -> bool:
 
 def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
     """Builds the backup in a database of its own, then gives it the target's name."""
-    toc = _table_of_contents(run)
+    toc, toc_bytes = _table_of_contents(run)
     build = replace(run.profile, dbname=f"lifeboat_build_{run.opened.manifest.backup_id}")
     with inflight.holding(data_dir, BUILD_KIND, profile=run.profile.name, host=build.host, port=build.port,
                           dbname=build.dbname):
@@ -91,14 +102,13 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
         try:
             beside = replace(run, profile=build)
             sections = replace(beside, tracker=_StepsOnly(run.tracker))
-            # A server that refuses some of pg_restore's SQL gets it through psql, filtered (modes.py).
-            section = restore_through_script if needs_script_route(run.tools, run.server_num) else restore_custom_stream
             with _timed("Creating the tables", run.tracker):
-                section(sections, ["--section=pre-data"], stops_early=True)
-            with _timed(f"Copying the rows, {WORKERS} at a time", run.tracker):
-                _load_rows(beside, password, toc)
-            with _timed("Building indexes and constraints", run.tracker):
-                section(sections, ["--section=post-data"], stops_early=True)
+                restore_section(sections, toc_bytes, "pre-data")
+            with _autovacuum_held_off(build, password):
+                with _timed(f"Copying the rows, {WORKERS} at a time", run.tracker):
+                    _load_rows(beside, password, toc)
+                with _timed("Building indexes and constraints", run.tracker):
+                    restore_section(sections, toc_bytes, "post-data", jobs=WORKERS)
             _take_name(build, run.profile, password)
         except BaseException:
             drop_scratch(build, password)
@@ -139,19 +149,31 @@ class _StepsOnly:
             self._tracker.update(**changes)
 
 
-def _table_of_contents(run: RestoreRun) -> list[TocEntry]:
+def _table_of_contents(run: RestoreRun) -> tuple[list[TocEntry], bytes]:
+    """The archive's table of contents, and its bytes from the file's start to the table's end."""
+    kept = bytearray()
     with checked_plaintext(run.opened, _StepsOnly(run.tracker)) as (blocks, _):
-        archive = _archive(blocks, run)
+        archive = _archive(blocks, run, kept)
         toc = list(read_toc(archive, read_head(archive)))
     if any(e.section == SECTION_DATA and e.desc not in ("TABLE DATA", "SEQUENCE SET") for e in toc):
         raise NotParallel("large objects")
     if any(e.desc == "TABLE DATA" and not e.copies for e in toc):
         raise NotParallel("table data not in COPY form")
-    return toc
+    return toc, bytes(kept)
 
 
-def _archive(blocks: Iterator[bytes], run: RestoreRun) -> ArchiveReader:
-    return ArchiveReader(io.BufferedReader(ChunkReader(cancellable(blocks, run.cancel)), BLOCK).read)
+def _archive(blocks: Iterator[bytes], run: RestoreRun, kept: Optional[bytearray] = None) -> ArchiveReader:
+    """`kept`, when given, receives every byte the reader takes."""
+    read = io.BufferedReader(ChunkReader(cancellable(blocks, run.cancel)), BLOCK).read
+    if kept is None:
+        return ArchiveReader(read)
+
+    def keeping(size: int) -> bytes:
+        data = read(size)
+        kept.extend(data)
+        return data
+
+    return ArchiveReader(keeping)
 
 
 def _load_rows(run: RestoreRun, password: Optional[str], toc: list[TocEntry]) -> None:
@@ -188,16 +210,20 @@ def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list[
 def _row_batches(stored: Iterator[bytes]) -> Iterator[bytes]:
     """A table's rows, decompressed, in batches of whole lines, without pg_dump's end marker."""
     expand = zstandard.ZstdDecompressor().decompressobj().decompress
-    pending = b""
+    # A bytearray grows in place (bytes += copied the whole batch for every piece);
+    # pending[:searched] is known to hold no newline (a row longer than a batch).
+    pending, searched = bytearray(), 0
     for chunk in stored:
         pending += expand(chunk)
         if len(pending) >= _BATCH:
             # Whole rows only, and never the last bytes: they may be the end marker.
-            cut = pending.rfind(b"\n", 0, len(pending) - len(COPY_END)) + 1
+            end = len(pending) - len(COPY_END)
+            cut = pending.rfind(b"\n", searched, end) + 1
             if cut:
-                yield pending[:cut]
-                pending = pending[cut:]
-    rows = pending.removesuffix(COPY_END)
+                yield bytes(memoryview(pending)[:cut])  # one copy, not two
+                del pending[:cut]
+            searched = 0 if cut else end
+    rows = bytes(pending).removesuffix(COPY_END)
     if rows:
         yield rows
 
@@ -276,6 +302,29 @@ def _failure(exc: BaseException) -> BaseException:
                              f"nothing was changed. PostgreSQL said: {str(exc).strip().splitlines()[0]}",
                              detail=repr(exc))
     return exc
+
+
+@contextmanager
+def _autovacuum_held_off(build: Profile, password: Optional[str]) -> Iterator[None]:
+    """Autovacuum kept off the tables until their indexes and constraints are in.
+
+    A worker it starts on a table already loaded (a new database's tables
+    are soon due) holds a lock that the table's index or constraint then
+    waits for, until the server cancels the worker after deadlock_timeout (1
+    s by default), seen on a third of the 697 MB benchmark's restores. Each
+    table's option is reset afterwards: the catalog ends as pg_restore made it."""
+    with connect(build, password) as conn:
+        tables = [sql.Identifier(schema, name) for schema, name in conn.execute(_AUTOVACUUMED).fetchall()]
+        _alter_each(conn, tables, "SET (autovacuum_enabled = false)")
+    yield
+    with connect(build, password) as conn:
+        _alter_each(conn, tables, "RESET (autovacuum_enabled)")
+
+
+def _alter_each(conn: psycopg.Connection, tables: list[sql.Identifier], change: str) -> None:
+    with conn.transaction():
+        for table in tables:
+            conn.execute(sql.SQL("ALTER TABLE {} ").format(table) + sql.SQL(change))
 
 
 def _take_name(build: Profile, target: Profile, password: Optional[str]) -> None:
