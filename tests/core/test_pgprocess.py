@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from desktop.core.postgres.process import ToolProcess
+from desktop.core.postgres.process import TOOL_NICENESS, ToolProcess
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 
@@ -33,3 +33,13 @@ def test_a_child_keeps_its_own_process_group_for_cancel():
         assert os.getpgid(tool.proc.pid) == tool.proc.pid != os.getpgid(0)
         tool.kill()
         assert tool.wait() == -signal.SIGTERM
+
+
+def test_a_child_and_what_it_forks_yield_the_cpu_to_the_window():
+    """pg_dump, pg_restore and their -j workers run below Lifeboat's priority."""
+    forks = "import os, time; os.fork() and time.sleep(120); print(os.getpriority(os.PRIO_PROCESS, 0), flush=True)"
+    with ToolProcess([sys.executable, "-c", forks], env={}) as tool:
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, tool.proc.pid) == min(19, ours + TOOL_NICENESS)
+        assert int(tool.stdout.readline()) == min(19, ours + TOOL_NICENESS)  # the forked one
+        tool.kill()
