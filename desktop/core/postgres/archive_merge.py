@@ -53,23 +53,23 @@ class ArchiveStart:
     head_raw: bytes
     entries: list[_Stored]
     int_size: int
+    raw: bytes  # every byte read, as written
 
 
 def read_start(reader: ArchiveReader) -> ArchiveStart:
     """Reads a custom archive up to its first data block; `reader` must have no tape."""
-    reader.tape = bytearray()
+    tape = reader.tape = bytearray()
     head = read_head(reader)
     if head.format != _CUSTOM:
         raise ArchiveNotUnderstood(f"format {head.format}")
-    head_raw = bytes(reader.tape)
+    head_raw = bytes(tape)
     entries = []
     for _ in range(reader.int()):
-        reader.tape = bytearray()
+        start = len(tape)
         entry = read_entry(reader, head)
-        raw = bytes(reader.tape)
-        entries.append(_stored(raw, entry, head, reader.int_size))
+        entries.append(_stored(bytes(tape[start:]), entry, head, reader.int_size))
     reader.tape = None
-    return ArchiveStart(head, head_raw, entries, reader.int_size)
+    return ArchiveStart(head, head_raw, entries, reader.int_size, bytes(tape))
 
 
 def merged_start(main: ArchiveStart, other: ArchiveStart) -> tuple[bytes, dict[int, int]]:
