@@ -41,6 +41,7 @@ ANALYZE;
 def split_always(monkeypatch) -> list:
     """Every whole custom backup is split; returns the tables each one put aside."""
     monkeypatch.setattr(split_dump, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(split_dump, "CORES_BESIDE_A_LOCAL_SERVER", 0)  # the test servers are on this computer
     asides = []
     original = split_dump.tables_aside
 
@@ -179,6 +180,7 @@ def test_cancel_while_split_leaves_nothing(ws, pg15, fresh_db, make_profile, spl
 
 
 _SPLIT_CHILD = ("import sys; from desktop.core.jobs import split_dump; split_dump.SPLIT_MIN_BYTES = 0; "
+                "split_dump.CORES_BESIDE_A_LOCAL_SERVER = 0; "
                 "from desktop.cli.main import main; sys.exit(main(sys.argv[1:]))")
 
 

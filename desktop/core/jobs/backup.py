@@ -213,7 +213,7 @@ def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSin
     try:
         with watch:
             options = job.manifest.options
-            aside = tables_aside(job.snapshot, options, pg_dump_compresses(options, job.tools))
+            aside = tables_aside(job.snapshot, options, pg_dump_compresses(options, job.tools), job.profile.host)
             if job.manifest.format == "directory" or aside:
                 with job_folder(job.ws.paths.staging_dir) as staging:
                     if aside:
