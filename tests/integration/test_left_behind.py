@@ -113,7 +113,8 @@ def test_next_start_empties_staging_after_a_killed_directory_backup(pg15, noise_
 def test_next_start_empties_staging_after_a_killed_parallel_restore(pg15, pg18, noise_db, make_profile,
                                                                    keyring_file, lifeboat_home, capsys):
     source = make_profile(pg15, noise_db)
-    record = run_backup(Workspace.open(), BackupRequest(profile=source.name, options=BackupOptions()))
+    # A directory backup: a custom one goes to Lifeboat's own workers, which stage nothing.
+    record = run_backup(Workspace.open(), BackupRequest(profile=source.name, options=BackupOptions(format="directory")))
     # Into PostgreSQL 18: with the PostgreSQL 18 tools a server <= 16 takes
     # the one-transaction script route, which stages nothing.
     pg18.create_database("parallel_target")

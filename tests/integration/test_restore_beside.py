@@ -158,3 +158,35 @@ def _has_rows(cluster, dbname: str) -> bool:
     with psycopg.connect(cluster.conninfo(dbname)) as conn:
         return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
                                  "AND query ILIKE 'COPY%')").fetchone()[0])
+
+
+def test_jobs_into_an_existing_empty_database_run_in_place_without_staging(ws, make_profile, pg15, pagila_db,
+                                                                           lifeboat_home):
+    """--jobs 3 into a database that exists: Lifeboat's own three workers, straight into it; no decrypted
+    copy in the staging folder (pg_restore --jobs needed one); a cancel says it may be partly restored."""
+    make_profile(pg15, pagila_db, name="source")
+    record = run_backup(ws, BackupRequest("source"))
+    make_profile(pg15, "pagila_in_place", name="in place")
+    pg15.create_database("pagila_in_place")
+    phases, staged = [], []
+
+    def report(progress) -> None:
+        phases.append(progress.phase)
+        staged.extend(p for p in ws.paths.staging_dir.rglob("*") if p.is_file())
+
+    try:
+        assert run_restore(ws, RestoreRequest(record.id, into="in place", jobs=3), report=report).ok
+        assert "Copying the rows, 3 at a time" in phases and staged == []
+        assert "post-data steps to its 3 workers" in (lifeboat_home / "logs" / "lifeboat.log").read_text()
+        assert schema_dump(pg15, "pagila_in_place") == schema_dump(pg15, pagila_db)
+        assert table_hashes(pg15, "pagila_in_place") == table_hashes(pg15, pagila_db)
+
+        pg15.drop_database("pagila_in_place")
+        pg15.create_database("pagila_in_place")
+        cancel = CancelToken()
+        with pytest.raises(Cancelled) as cancelled:
+            run_restore(ws, RestoreRequest(record.id, into="in place", jobs=3), cancel=cancel,
+                        report=lambda progress: progress.phase.startswith("Copying the rows") and cancel.cancel())
+        assert "partly restored" in cancelled.value.message
+    finally:
+        pg15.drop_database("pagila_in_place")

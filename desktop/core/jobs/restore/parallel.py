@@ -100,19 +100,32 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
         drop_scratch(build, password)  # one a crash left, should its record have gone
         create_database(build, password)
         try:
-            beside = replace(run, profile=build)
-            sections = replace(beside, tracker=_StepsOnly(run.tracker))
-            with _timed("Creating the tables", run.tracker):
-                restore_section(sections, toc_bytes, "pre-data")
-            with _autovacuum_held_off(build, password):
-                with _timed(f"Copying the rows, {WORKERS} at a time", run.tracker):
-                    _load_rows(beside, password, toc)
-                with _timed("Building indexes and constraints", run.tracker):
-                    restore_section(sections, toc_bytes, "post-data", jobs=WORKERS)
+            _build(replace(run, profile=build), password, toc, toc_bytes)
             _take_name(build, run.profile, password)
         except BaseException:
             drop_scratch(build, password)
             raise
+
+
+def restore_in_place(run: RestoreRun, password: Optional[str]) -> None:
+    """--jobs N into an existing, empty database: the same steps, straight into it.
+
+    Not all or nothing, as pg_restore --jobs is not (the caller says so on a
+    failure), but no decrypted copy of the backup on disk, which
+    pg_restore --jobs needs."""
+    _build(run, password, *_table_of_contents(run))
+
+
+def _build(run: RestoreRun, password: Optional[str], toc: list[TocEntry], toc_bytes: bytes) -> None:
+    workers = max(WORKERS, run.request.jobs)
+    sections = replace(run, tracker=_StepsOnly(run.tracker))
+    with _timed("Creating the tables", run.tracker):
+        restore_section(sections, toc_bytes, "pre-data")
+    with _autovacuum_held_off(run.profile, password):
+        with _timed(f"Copying the rows, {workers} at a time", run.tracker):
+            _load_rows(run, password, toc, workers)
+        with _timed("Building indexes and constraints", run.tracker):
+            restore_section(sections, toc_bytes, "post-data", jobs=workers)
 
 
 @contextmanager
@@ -176,10 +189,10 @@ def _archive(blocks: Iterator[bytes], run: RestoreRun, kept: Optional[bytearray]
     return ArchiveReader(keeping)
 
 
-def _load_rows(run: RestoreRun, password: Optional[str], toc: list[TocEntry]) -> None:
+def _load_rows(run: RestoreRun, password: Optional[str], toc: list[TocEntry], count: int) -> None:
     settings = [e.definition for e in toc if e.desc in ("ENCODING", "STDSTRINGS")]
     statements = {e.dump_id: e.copy_statement for e in toc if e.desc == "TABLE DATA"}
-    workers = [_CopyWorker(run.profile, password, settings) for _ in range(WORKERS)]
+    workers = [_CopyWorker(run.profile, password, settings) for _ in range(count)]
     try:
         with checked_plaintext(run.opened, run.tracker) as (blocks, _):
             archive = _archive(blocks, run)

@@ -5,8 +5,11 @@ Single-job restores run in one transaction (`pg_restore --single-transaction
 Lifeboat sends, last: psql.py) and each chunk is authenticated before
 its bytes reach the tool: a damaged file, a failed statement, a cancel or a
 killed Lifeboat ends the tool before it commits, and the target is left
-exactly as it was. Parallel jobs need a real file (pg_restore cannot seek in
-a pipe), decrypted into the private staging folder and removed after.
+exactly as it was. Parallel jobs (--jobs N) into an existing, empty database
+run Lifeboat's own workers straight into it (parallel.restore_in_place);
+where those do not apply (a directory backup, large objects, picked tables)
+pg_restore --jobs needs a real file (it cannot seek in a pipe), decrypted
+into the private staging folder and removed after.
 
 A new database (--create, the target missing) is built beside by parallel
 workers when the backup allows it (parallel.py), and takes the target's
@@ -46,7 +49,7 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.restore.checks import RestoreCheck, check_restored, expected_counts
 from desktop.core.jobs.restore.clean import keep_outside_dependents
 from desktop.core.jobs.restore.modes import needs_script_route, restore_custom_stream, restore_from_staging
-from desktop.core.jobs.restore.parallel import NotParallel, builds_beside, restore_beside
+from desktop.core.jobs.restore.parallel import NotParallel, builds_beside, restore_beside, restore_in_place
 from desktop.core.jobs.restore.psql import restore_plain
 from desktop.core.jobs.restore.request import RestoreRequest, RestoreRun
 from desktop.core.jobs.restore.roles import RoleDecision, decide_roles
@@ -107,11 +110,12 @@ def run_restore(
         safety_id = take_safety_backup(ws, profile, tracker, cancel)
     run = RestoreRun(opened, request, profile, server_num, tools, tracker, cancel, ws.paths.staging_dir)
     # A test restore's scratch database is its own throwaway copy already (proof.py).
-    beside = missing and target is None and builds_beside(replace(run, request=roles.apply(request)))
+    parallel = target is None and builds_beside(replace(run, request=roles.apply(request)))
+    beside = missing and parallel
     if missing and not beside:
         create_database(profile, password)
     try:
-        result = _restore_and_check(ws, run, password, roles, beside)
+        result = _restore_and_check(ws, run, password, roles, beside, in_place=parallel and request.jobs > 1)
     except LifeboatError as exc:
         exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
         raise
@@ -122,14 +126,14 @@ def run_restore(
 
 
 def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], roles: RoleDecision,
-                       beside: bool) -> RestoreResult:
+                       beside: bool, in_place: bool) -> RestoreResult:
     opened, profile, request = run.opened, run.profile, run.request
     run.tracker.update(phase="Restoring", total=opened.size)
     # The locks are the server's to see from any database; one built beside has no name yet.
     watched = replace(profile, dbname="postgres") if beside else profile
     watch = LockWatch(watched, password, tool_app_name("restore"), run.tracker, run.cancel,
                       ws.settings.lock_wait_minutes * 60)
-    partial = request.jobs > 1 and not roles.rewrites_script and _route(run) == "staging"
+    partial = in_place or (request.jobs > 1 and not roles.rewrites_script and _route(run) == "staging")
     try:
         with child_env(profile, password, private_dir=ws.paths.private_dir) as env, watch:
             env["PGAPPNAME"] = watch.app_name
@@ -137,7 +141,11 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], 
             if _keeps_outside_dependents(request, opened):
                 run = replace(run, request=keep_outside_dependents(run, password))
             run = replace(run, request=roles.apply(run.request))
-            if not (beside and _restored_beside(ws, run, password)):
+            if beside:
+                restored = _restored_beside(ws, run, password)
+            else:
+                restored = in_place and _restored_in_place(run, password)
+            if not restored:
                 _restore(run)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
@@ -167,6 +175,17 @@ def _restored_beside(ws: Workspace, run: RestoreRun, password: Optional[str]) ->
     except NotParallel as exc:
         log.info("restore: not built beside (%s)", exc)
         create_database(run.profile, password)
+        return False
+
+
+def _restored_in_place(run: RestoreRun, password: Optional[str]) -> bool:
+    """--jobs N into an existing database, without a decrypted copy on disk; False when
+    the backup holds what that route does not load (large objects): pg_restore --jobs then."""
+    try:
+        restore_in_place(run, password)
+        return True
+    except NotParallel as exc:
+        log.info("restore: not in place with parallel workers (%s)", exc)
         return False
 
 
