@@ -41,7 +41,7 @@ from desktop.core.postgres.archive_merge import Renumbering, merged_start, read_
 from desktop.core.postgres.archive_rows import ArchiveNotUnderstood, ArchiveReader
 from desktop.core.postgres.patterns import table_pattern
 from desktop.core.postgres.process import ToolProcess, Watchdog, widen_pipe
-from desktop.core.postgres.snapshot import ExportedSnapshot, Table
+from desktop.core.postgres.snapshot import ExportedSnapshot, Table, two_halves
 from desktop.core.progress import CancelToken
 
 log = logging.getLogger("lifeboat.backup")
@@ -52,7 +52,7 @@ _SMALLER_SHARE = 0.2
 # With the server on this computer, two pg_dumps need two server processes
 # beside them and Lifeboat's own threads: on two cores the backup of a 697 MB
 # database took 3.9 s split against 4.1-4.4 s, and the window's longest
-# pause rose from 25-80 ms to 50-150 ms (benchmarks/gui_responsiveness.py).
+# pause rose from 25-82 ms to 36-151 ms (benchmarks/gui_responsiveness.py).
 CORES_BESIDE_A_LOCAL_SERVER = 4
 # Connections a split backup opens after its snapshot's: pg_dumpall, the lock watch and two pg_dumps.
 _CONNECTIONS_NEEDED = 4
@@ -75,14 +75,9 @@ def tables_aside(snapshot: ExportedSnapshot, options: BackupOptions, compresses:
     total = sum(t.size_bytes for t in tables)
     if total < SPLIT_MIN_BYTES:
         return []
-    aside, aside_bytes, main_bytes = [], 0, 0
-    for table in sorted(tables, key=lambda t: t.size_bytes, reverse=True):
-        if aside_bytes < main_bytes:
-            aside.append(table)
-            aside_bytes += table.size_bytes
-        else:
-            main_bytes += table.size_bytes
-    return aside if min(aside_bytes, main_bytes) >= _SMALLER_SHARE * total else []
+    main, aside = two_halves(tables, lambda t: t.size_bytes)
+    smaller = min(sum(t.size_bytes for t in side) for side in (main, aside))
+    return aside if smaller >= _SMALLER_SHARE * total else []
 
 
 def _on_this_computer(host: str) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from desktop.core.postgres.archive_rows import (
     BLK_DATA,
+    CUSTOM,
     SECTION_DATA,
     ArchiveHead,
     ArchiveNotUnderstood,
@@ -34,8 +35,6 @@ from desktop.core.postgres.archive_rows import (
     read_entry,
     read_head,
 )
-
-_CUSTOM = 1
 
 
 @dataclass
@@ -49,7 +48,6 @@ class _Stored:
 @dataclass
 class ArchiveStart:
     """An archive's header and table of contents, read and kept as written."""
-    head: ArchiveHead
     head_raw: bytes
     entries: list[_Stored]
     int_size: int
@@ -60,7 +58,7 @@ def read_start(reader: ArchiveReader) -> ArchiveStart:
     """Reads a custom archive up to its first data block; `reader` must have no tape."""
     tape = reader.tape = bytearray()
     head = read_head(reader)
-    if head.format != _CUSTOM:
+    if head.format != CUSTOM:
         raise ArchiveNotUnderstood(f"format {head.format}")
     head_raw = bytes(tape)
     entries = []
@@ -69,7 +67,7 @@ def read_start(reader: ArchiveReader) -> ArchiveStart:
         entry = read_entry(reader, head)
         entries.append(_stored(bytes(tape[start:]), entry, head, reader.int_size))
     reader.tape = None
-    return ArchiveStart(head, head_raw, entries, reader.int_size, bytes(tape))
+    return ArchiveStart(head_raw, entries, reader.int_size, bytes(tape))
 
 
 def merged_start(main: ArchiveStart, other: ArchiveStart) -> tuple[bytes, dict[int, int]]:

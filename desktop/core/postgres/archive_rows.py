@@ -23,7 +23,7 @@ import zstandard
 from desktop.core.postgres.snapshot import Table
 
 _MAGIC = b"PGDMP"
-_CUSTOM = 1  # the header's format byte; a directory dump's toc.dat has another
+CUSTOM = 1  # the header's format byte; a directory dump's toc.dat has another
 # pg_dump ends each table's COPY data with the end marker and two blank lines.
 COPY_END = b"\\.\n\n\n"
 BLK_DATA, _BLK_BLOBS = 1, 3
@@ -149,7 +149,7 @@ def read_entry(reader: ArchiveReader, head: ArchiveHead) -> TocEntry:
     while (dep := reader.str()) is not None:  # ended by a NULL string
         deps.append(dep)
     filename = None
-    if head.format == _CUSTOM:
+    if head.format == CUSTOM:
         reader.exact(1 + head.offset_size)  # where its data is: a state byte, then the offset
     else:
         filename = reader.str()
@@ -172,7 +172,7 @@ def count_custom(read: Callable[[int], bytes], tables: list[Table]) -> dict[str,
     """Row counts of a custom-format archive read to its end through `read`."""
     reader = ArchiveReader(read)
     head = read_head(reader)
-    if head.format != _CUSTOM or head.compression not in _DECOMPRESSORS:
+    if head.format != CUSTOM or head.compression not in _DECOMPRESSORS:
         raise ArchiveNotUnderstood(f"format {head.format}, compression {head.compression}")
     keys = table_keys(list(read_toc(reader, head)), tables)
     counts: dict[str, int] = {}
@@ -194,7 +194,7 @@ def directory_keys(toc: BinaryIO, tables: list[Table]) -> dict[str, str]:
     """Data file name -> table key, from a directory-format dump's toc.dat."""
     reader = ArchiveReader(toc.read)
     head = read_head(reader)
-    if head.format == _CUSTOM:
+    if head.format == CUSTOM:
         raise ArchiveNotUnderstood("a custom-format header in toc.dat")
     return table_keys(list(read_toc(reader, head)), tables)
 

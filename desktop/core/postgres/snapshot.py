@@ -7,6 +7,7 @@ idle_in_transaction_session_timeout off so the server does not end it while
 pg_dump works (RELIABILITY.md, "Consistent row counts").
 """
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
@@ -83,6 +84,18 @@ def split_table_key(key: str) -> tuple[str, str]:
             i += 1
     parts.append(part)
     return (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
+
+
+def two_halves(tables: list[Table], weight: Callable[[Table], int]) -> tuple[list[Table], list[Table]]:
+    """The tables dealt out heaviest first, each to the lighter side (the first on a tie):
+    two sides of about equal weight."""
+    sides: tuple[list[Table], list[Table]] = ([], [])
+    weights = [0, 0]
+    for table in sorted(tables, key=weight, reverse=True):
+        lighter = weights.index(min(weights))
+        sides[lighter].append(table)
+        weights[lighter] += weight(table)
+    return sides
 
 
 def list_tables(conn: psycopg.Connection) -> list[Table]:

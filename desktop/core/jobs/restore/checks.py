@@ -18,7 +18,7 @@ from psycopg import sql
 
 from desktop.core.format.manifest import Manifest
 from desktop.core.postgres.connection import connect
-from desktop.core.postgres.snapshot import Table, count_rows, list_tables
+from desktop.core.postgres.snapshot import Table, count_rows, list_tables, two_halves
 from desktop.core.store.profiles import Profile
 
 _NOT_VALID = """
@@ -117,12 +117,7 @@ def check_restored(profile: Profile, password: Optional[str], manifest: Manifest
 def _count_both_ways(conn, profile: Profile, password: Optional[str], tables: list[Table],
                      expected: dict[str, int]) -> dict[str, int]:
     """count_rows on `conn` and on a second connection at once, each given about half the rows."""
-    halves: tuple[list[Table], list[Table]] = ([], [])
-    rows = [0, 0]
-    for table in sorted(tables, key=lambda t: expected[t.key], reverse=True):
-        lighter = rows.index(min(rows))
-        halves[lighter].append(table)
-        rows[lighter] += expected[table.key]
+    halves = two_halves(tables, lambda t: expected[t.key])
     if not halves[1]:
         return count_rows(conn, halves[0])
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore-check") as pool:
