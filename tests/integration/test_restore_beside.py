@@ -188,5 +188,11 @@ def test_jobs_into_an_existing_empty_database_run_in_place_without_staging(ws, m
             run_restore(ws, RestoreRequest(record.id, into="in place", jobs=3), cancel=cancel,
                         report=lambda progress: progress.phase.startswith("Copying the rows") and cancel.cancel())
         assert "partly restored" in cancelled.value.message
+
+        pg15.drop_database("pagila_in_place")  # missing, --create: built beside, all or nothing with --jobs too
+        with pytest.raises(Cancelled) as cancelled:
+            run_restore(ws, RestoreRequest(record.id, into="in place", create=True, jobs=3), cancel=cancel,
+                        report=lambda progress: progress.phase.startswith("Copying the rows") and cancel.cancel())
+        assert "left as it was" in cancelled.value.message and databases(pg15, "pagila_in_place") == []
     finally:
         pg15.drop_database("pagila_in_place")

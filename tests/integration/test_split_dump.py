@@ -10,7 +10,7 @@ import threading
 import psycopg
 import pytest
 
-from desktop.core.errors import Cancelled, DumpFailed
+from desktop.core.errors import Cancelled, DiskFull, DumpFailed
 from desktop.core.jobs import split_dump
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
@@ -22,7 +22,14 @@ from desktop.core.postgres.tools import tools_for_server
 from desktop.core.progress import CancelToken
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
-from tests.faults import assert_reads_well, backup_files, child_processes, wait_for, waits_for_a_lock
+from tests.faults import (
+    assert_reads_well,
+    backup_files,
+    child_processes,
+    small_tmpfs,
+    wait_for,
+    waits_for_a_lock,
+)
 from tests.integration import inspect_fixtures
 from tests.integration.cli_helpers import REPO, child_env
 
@@ -204,6 +211,26 @@ def test_killed_during_a_split_backup_leaves_nothing_readable(pg15, fresh_db, ma
     ws = open_workspace()
     assert [r.status for r in ws.catalog.list()] == ["failed"]
     _nothing_left(ws, backups)
+
+
+def test_a_full_disk_under_the_spill_fails_the_backup_plainly(ws, pg15, fresh_db, make_profile, split_always,
+                                                               lifeboat_home, monkeypatch):
+    """The second pg_dump's rows wait in Lifeboat's data folder: that drive full is said as the
+    backup folder's is, and nothing is left (nor a pg_dump waiting on a pipe nobody reads)."""
+    monkeypatch.setattr(split_dump, "BLOCK", 16 << 10)  # sealed while that pg_dump still writes
+    name = fresh_db(prefix="split_full")
+    # Rows that hardly compress, more of them than the pipe holds: written while the spill cannot take them.
+    pg15.run_psql(name, "\n".join(
+        f"CREATE TABLE public.{table} (id int PRIMARY KEY, v text); INSERT INTO public.{table} SELECT g, "
+        "md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) || md5((g * 17)::text) "
+        f"FROM generate_series(1, {rows}) g;" for table, rows in (("first", 30_000), ("second", 25_000))) + "ANALYZE;")
+    make_profile(pg15, name, name="split-full")
+    with small_tmpfs(ws.paths.staging_dir, "64k"):
+        with pytest.raises(DiskFull) as raised:
+            run_backup(ws, BackupRequest("split-full"))
+        assert split_always == [["public.second"]]
+        assert_reads_well(raised.value, "full", "free some space")
+        _nothing_left(ws, lifeboat_home / "backups")
 
 
 def test_no_split_where_the_server_would_refuse_the_second_connection(ws, pg15, fresh_db, make_profile,

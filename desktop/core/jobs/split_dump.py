@@ -32,6 +32,7 @@ from typing import BinaryIO, Optional
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from desktop.core.durable import explain_write_error
 from desktop.core.errors import DumpFailed
 from desktop.core.format.manifest import BackupOptions
 from desktop.core.format.pipeline import BLOCK, EncryptingSink
@@ -106,8 +107,8 @@ def run_split_dump(argv: list, env: dict, sink: EncryptingSink, progress: DumpPr
             exits.check(main, other)
             main_done = time.monotonic()
             setting_aside.join()
-            exits.check(other)
             setting_aside.raise_failure()
+            exits.check(other)
         except ArchiveNotUnderstood as exc:
             exits.explain(exc)
         aside_done = time.monotonic()
@@ -186,8 +187,9 @@ class _Spill:
         self._pending = bytearray()
 
     def __enter__(self) -> "_Spill":
-        # Without a name on Linux (O_TMPFILE): it goes with the process.
-        self._file = tempfile.TemporaryFile(dir=self._folder)
+        # Without a name on Linux (O_TMPFILE): it goes with the process. Unbuffered: each write
+        # is a whole sealed piece, and closing has nothing left to fail on (a full disk).
+        self._file = tempfile.TemporaryFile(dir=self._folder, buffering=0)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -201,7 +203,6 @@ class _Spill:
     def replay(self) -> Iterator[bytes]:
         """Everything written, in order, once all of it was."""
         self._seal()
-        self._file.flush()
         self._file.seek(0)
         for number in range(self._sealed):
             try:
@@ -215,7 +216,10 @@ class _Spill:
     def _seal(self) -> None:
         if self._pending:
             sealed = self._aead.encrypt(_nonce(self._sealed), bytes(self._pending), None)
-            self._file.write(_LENGTH.pack(len(sealed)) + sealed)
+            try:
+                self._file.write(_LENGTH.pack(len(sealed)) + sealed)
+            except OSError as exc:  # a full disk under Lifeboat's data folder: said as the backup folder's is
+                raise explain_write_error(exc, self._folder / "spill") from exc
             self._sealed += 1
             self._pending.clear()
 
@@ -255,8 +259,9 @@ class _SettingAside(threading.Thread):
                 self._progress.on_bytes()
             self.ended = time.monotonic()
             self._renumbering.finish()
-        except BaseException as exc:  # raised on the job's thread, once pg_dump's own exit was looked at
+        except BaseException as exc:  # raised on the job's thread (an archive cut short: pg_dump's exit says why)
             self._failure = exc
+            self._source.kill()  # else it waits on a pipe nobody reads
 
     def raise_failure(self) -> None:
         if self._failure is not None:

@@ -115,7 +115,8 @@ def run_restore(
     if missing and not beside:
         create_database(profile, password)
     try:
-        result = _restore_and_check(ws, run, password, roles, beside, in_place=parallel and request.jobs > 1)
+        in_place = parallel and not missing and request.jobs > 1
+        result = _restore_and_check(ws, run, password, roles, beside, in_place)
     except LifeboatError as exc:
         exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
         raise
