@@ -214,13 +214,12 @@ def _dump_and_count(job: DumpContext, argv: list, env: dict, sink: EncryptingSin
         with watch:
             options = job.manifest.options
             aside = tables_aside(job.snapshot, options, pg_dump_compresses(options, job.tools), job.profile.host)
-            if job.manifest.format == "directory" or aside:
+            if aside:
                 with job_folder(job.ws.paths.staging_dir) as staging:
-                    if aside:
-                        run_split_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows, aside,
-                                       Path(staging))
-                    else:
-                        dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds, rows)
+                    run_split_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows, aside, Path(staging))
+            elif job.manifest.format == "directory":
+                with job_folder(job.ws.paths.staging_dir) as staging:
+                    dump_directory(argv, env, Path(staging), sink, progress, job.cancel, stall_seconds, rows)
             else:
                 run_pg_dump(argv, env, sink, progress, job.cancel, stall_seconds, rows)
             return rows.counts(progress.dumped)
