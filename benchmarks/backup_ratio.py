@@ -161,9 +161,9 @@ def _write_stats():
 
 atexit.register(_write_stats)
 """
-# Runs the real CLI, with STATS_AT_EXIT.
+# Runs the real CLI (the `lifeboat` command's entry), with STATS_AT_EXIT.
 CLI_RUNNER = STATS_AT_EXIT + """
-from desktop.cli.main import main
+from desktop.__main__ import main
 sys.exit(main())
 """
 

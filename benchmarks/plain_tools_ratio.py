@@ -212,12 +212,17 @@ def report(figures: Round, repeat: int) -> None:
               f" {verdict(peak_mb <= PEAK_TARGET_MB)}")
 
 
-def print_split_lines(lifeboat: Lifeboat) -> None:
-    """How each backup was split between two pg_dumps, from Lifeboat's log (jobs/split_dump.py)."""
+PHASE_LINES = ("split backup: ", "restore beside: ", "restore check: ")
+
+
+def print_phase_lines(lifeboat: Lifeboat) -> None:
+    """Where the time went, from Lifeboat's log: how each backup was split between
+    two pg_dumps (jobs/split_dump.py), each restore's phases and its check."""
     for log in lifeboat.home.rglob("lifeboat.log"):
         for line in log.read_text().splitlines():
-            if "split backup:" in line:
-                print(line.split("split backup: ", 1)[1])
+            for phase in PHASE_LINES:
+                if phase in line:
+                    print(phase + line.split(phase, 1)[1])
 
 
 def benchmark(args: argparse.Namespace, work: Path) -> None:
@@ -235,7 +240,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         for number in range(args.repeat):
             figures.run(number)
         report(figures, args.repeat)
-        print_split_lines(lifeboat)
+        print_phase_lines(lifeboat)
     finally:
         close_cluster(setup)
 

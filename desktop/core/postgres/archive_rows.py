@@ -28,6 +28,7 @@ CUSTOM = 1  # the header's format byte; a directory dump's toc.dat has another
 COPY_END = b"\\.\n\n\n"
 BLK_DATA, _BLK_BLOBS = 1, 3
 SECTION_DATA = 3  # pg_backup.h: SECTION_NONE 1, PRE_DATA 2, DATA 3, POST_DATA 4
+SECTION_POST_DATA = 4
 _ALGORITHMS = {0: "none", 1: "gzip", 2: "lz4", 3: "zstd"}
 _OLDEST = (1, 12)  # pg_dump 9.6
 

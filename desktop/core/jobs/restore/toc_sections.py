@@ -48,9 +48,11 @@ _LAUNCHED = "launching item "  # --verbose with --jobs: an item handed to a work
 _REFUSED = "Command was: SET transaction_timeout = 0;"
 
 
-def restore_section(run: RestoreRun, toc: bytes, section: str, jobs: int = 1) -> None:
+def restore_section(run: RestoreRun, toc: bytes, section: str, jobs: int = 1,
+                    only: Optional[list[int]] = None) -> None:
     """`section` (pre-data, post-data) from `toc`, the archive's bytes up to the end of its
-    table of contents; with `jobs` workers where the archive can be a file in memory."""
+    table of contents; with `jobs` workers where the archive can be a file in memory.
+    `only` (dump ids) narrows it, where the archive is a file in memory."""
     argv = [run.tools.pg_restore, "--verbose", "--no-password", dbname_arg(run.profile.dbname),
             *pg_restore_options(run.request), f"--section={section}"]
     env = {**run.env, "LC_ALL": "C"}
@@ -59,8 +61,13 @@ def restore_section(run: RestoreRun, toc: bytes, section: str, jobs: int = 1) ->
     with ExitStack() as stack:
         if in_memory:
             path = stack.enter_context(memory_file("lifeboat-toc", toc))
+            fds = inherited_fds(path)
+            if only is not None:  # pg_restore -L reads each line's dump id, up to the ";"
+                listed = stack.enter_context(memory_file("lifeboat-list", "".join(f"{i};\n" for i in only).encode()))
+                argv.append(f"--use-list={listed}")
+                fds += inherited_fds(listed)
             proc = stack.enter_context(ToolProcess([*argv, f"--jobs={jobs}", path], env, stdout=DEVNULL,
-                                                   on_stderr_line=messages, pass_fds=inherited_fds(path)))
+                                                   on_stderr_line=messages, pass_fds=fds))
         else:
             proc = stack.enter_context(ToolProcess(argv, env, stdin=PIPE, stdout=DEVNULL, on_stderr_line=messages))
         with Watchdog(proc, run.cancel, STALL_SECONDS):
