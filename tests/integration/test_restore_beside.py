@@ -6,6 +6,7 @@ import os
 import re
 import signal
 
+import psutil
 import psycopg
 import pytest
 
@@ -156,6 +157,59 @@ def test_a_killed_restore_leaves_no_target_and_the_next_start_drops_its_copy(
     assert databases(pg18, "noise_new") == [] and databases(pg18, build) == [build]
     open_workspace()  # the next start
     assert databases(pg18, build) == []
+
+
+# A first table whose index takes 10 s to build in a database being built, and a second table still to load.
+SLOW_INDEX_SQL = r"""
+CREATE TABLE a_first (x int);
+INSERT INTO a_first SELECT generate_series(1, 20);
+CREATE FUNCTION slow_in_builds(x int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_database() LIKE 'lifeboat\_build\_%' THEN PERFORM pg_sleep(0.5); END IF;
+  RETURN x;
+END $$;
+CREATE INDEX a_first_slow ON a_first (slow_in_builds(x));
+CREATE TABLE b_second (x int PRIMARY KEY, pad text);
+INSERT INTO b_second SELECT g, repeat('x', 200) FROM generate_series(1, 100000) g;
+"""
+
+
+def test_killed_while_an_index_goes_in_early_leaves_no_target_and_no_pg_restore(
+        make_profile, pg15, fresh_db, keyring_file, lifeboat_home):
+    """kill -9 while a table's index is built beside the rows still loading: its pg_restore
+    dies with Lifeboat, the target is not there, and the next start drops the copy."""
+    source = fresh_db(prefix="slow_index")
+    pg15.run_psql(source, SLOW_INDEX_SQL)
+    make_profile(pg15, source, name="source")
+    record = run_backup(Workspace.open(), BackupRequest("source"))
+    make_profile(pg15, "slow_index_new", name="new")
+    build = f"lifeboat_build_{record.id}"
+    proc = lifeboat_process("restore", record.id, "--into", "new", "--create")
+    try:
+        wait_for(lambda: _running(pg15, build, "CREATE INDEX a_first_slow%"), timeout=90,
+                 what="the early index being built")
+        assert _pg_restores_for(build)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    wait_for(lambda: not _pg_restores_for(build), what="pg_restore to die with Lifeboat")
+    assert databases(pg15, "slow_index_new") == [] and databases(pg15, build) == [build]
+    open_workspace()  # the next start
+    assert databases(pg15, build) == []
+
+
+def _running(cluster, dbname: str, query_like: str) -> bool:
+    with psycopg.connect(cluster.conninfo("postgres")) as conn:
+        return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = %s "
+                                 "AND query ILIKE %s)", (dbname, query_like)).fetchone()[0])
+
+
+def _pg_restores_for(dbname: str) -> list:
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] == "pg_restore" and any(dbname in arg for arg in process.info["cmdline"] or []):
+            found.append(process)
+    return found
 
 
 def _has_rows(cluster, dbname: str) -> bool:
