@@ -242,7 +242,7 @@ def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list[
             worker.put(dump_id, statements[dump_id], _TABLE_END)
 
 
-def _row_batches(stored: Iterator[bytes]) -> Iterator[bytes]:
+def _row_batches(stored: Iterator[bytes]) -> Iterator[memoryview]:
     """A table's rows, decompressed, in batches of whole lines, without pg_dump's end marker."""
     expand = zstandard.ZstdDecompressor().decompressobj().decompress
     # A bytearray grows in place (bytes += copied the whole batch for every piece);
@@ -255,12 +255,13 @@ def _row_batches(stored: Iterator[bytes]) -> Iterator[bytes]:
             end = len(pending) - len(COPY_END)
             cut = pending.rfind(b"\n", searched, end) + 1
             if cut:
-                yield bytes(memoryview(pending)[:cut])  # one copy, not two
-                del pending[:cut]
+                # The batch is not copied on its way to COPY; only the start of a row after it is.
+                batch, pending = pending, pending[cut:]
+                yield memoryview(batch)[:cut]
             searched = 0 if cut else end
     rows = bytes(pending).removesuffix(COPY_END)
     if rows:
-        yield rows
+        yield memoryview(rows)
 
 
 class _Loads:
@@ -305,7 +306,7 @@ class _CopyWorker:
         self._thread = threading.Thread(target=self._work, name="restore-copy", daemon=True)
         self._thread.start()
 
-    def put(self, dump_id: int, statement: str, rows: bytes) -> None:
+    def put(self, dump_id: int, statement: str, rows: memoryview | bytes) -> None:
         """`rows` of the table, or _TABLE_END after its last."""
         if self.error is not None:
             raise self.error
