@@ -116,6 +116,9 @@ def test_killed_replace_leaves_the_target_as_it_was(ws, pg15, noise_db, fresh_db
     make_profile(pg15, noise_db, name="source")
     record = run_backup(ws, BackupRequest("source"))
     target_db = drifted_copy(pg15, fresh_db, noise_db)
+    # A setting of its own keeps the replace in place, in one transaction (swap.py);
+    # killed while built beside and swapped: test_restore_swap.py.
+    pg15.run_psql("postgres", f"ALTER DATABASE {target_db} SET work_mem = '7MB'")
     make_profile(pg15, target_db, name="target")
     before = state(pg15, target_db)
     kill_mid_copy(pg15, target_db, ["restore", record.id, "--into", "target", "--replace"])

@@ -45,10 +45,10 @@ from psycopg import sql
 
 from desktop.core.errors import Cancelled, RestoreFailed
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
-from desktop.core.jobs.restore import early_post_data
+from desktop.core.jobs.restore import early_post_data, swap
 from desktop.core.jobs.restore.modes import checked_plaintext
 from desktop.core.jobs.restore.request import RestoreRun
-from desktop.core.jobs.restore.scratch_db import create_database, drop_scratch
+from desktop.core.jobs.restore.scratch_db import create_database, database_exists, drop_scratch
 from desktop.core.jobs.restore.toc_sections import restore_section
 from desktop.core.localpg import inflight
 from desktop.core.postgres.archive_rows import (
@@ -91,26 +91,37 @@ class NotParallel(Exception):
 
 
 def builds_beside(run: RestoreRun) -> bool:
+    """The backup and the request allow a build beside (a --replace is built beside by swap.py's rules)."""
     request, manifest = run.request, run.opened.manifest
     return (manifest.format == "custom" and manifest.compression == "none"
             and not (request.tables or request.schema_only or request.data_only or request.clean
-                     or request.replace or request.sql_before or request.sql_after or request.script_filter))
+                     or request.sql_before or request.sql_after or request.script_filter))
 
 
-def restore_beside(run: RestoreRun, password: Optional[str], data_dir) -> None:
-    """Builds the backup in a database of its own, then gives it the target's name."""
+def restore_beside(run: RestoreRun, password: Optional[str], data_dir, swapped: bool = False) -> None:
+    """Builds the backup in a database of its own, then gives it the target's name;
+    `swapped` (a --replace): swaps it for the target (swap.py), and drops what the target held."""
     toc, toc_bytes = _table_of_contents(run)
-    build = replace(run.profile, dbname=f"lifeboat_build_{run.opened.manifest.backup_id}")
+    backup_id = run.opened.manifest.backup_id
+    build = replace(run.profile, dbname=f"lifeboat_build_{backup_id}")
+    old = f"{swap.OLD_PREFIX}{backup_id}" if swapped else None
     with inflight.holding(data_dir, BUILD_KIND, profile=run.profile.name, host=build.host, port=build.port,
-                          dbname=build.dbname):
+                          dbname=build.dbname, old=old):
         drop_scratch(build, password)  # one a crash left, should its record have gone
         create_database(build, password)
         try:
+            if old:
+                swap.prepare_copy(build, run.profile, password)
             _build(replace(run, profile=build), password, toc, toc_bytes)
-            _take_name(build, run.profile, password)
+            if old:
+                swap.swap_in(build, run.profile, old, password)
+            else:
+                _take_name(build, run.profile, password)
         except BaseException:
             drop_scratch(build, password)
             raise
+        if old:
+            drop_scratch(replace(run.profile, dbname=old), password)  # what the target held
 
 
 def restore_in_place(run: RestoreRun, password: Optional[str]) -> None:
@@ -151,8 +162,16 @@ def _timed(phase: str, tracker: ProgressTracker) -> Iterator[None]:
 def remove_leftover_build(profiles: ProfileStore, record: inflight.Record) -> str:
     details = record.details
     host = profiles.get(details["profile"])
-    drop_scratch(replace(host, dbname=details["dbname"]), profiles.password_for(host))
-    return (f"Removed {details['dbname']} on {details['host']}:{details['port']}, the unfinished copy an "
+    password = profiles.password_for(host)
+    where = f"on {details['host']}:{details['port']}"
+    old = details.get("old")
+    if old and database_exists(replace(host, dbname=old), password):
+        # Killed after the swap: the target is the whole backup already.
+        drop_scratch(replace(host, dbname=old), password)
+        return (f"Removed {old} {where}: what {host.dbname} held before a restore replaced it "
+                "(it was interrupted after the swap, so the restore itself is complete).")
+    drop_scratch(replace(host, dbname=details["dbname"]), password)
+    return (f"Removed {details['dbname']} {where}, the unfinished copy an "
             f"interrupted restore into {host.dbname} was building; {host.dbname} was not changed.")
 
 

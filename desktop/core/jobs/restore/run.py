@@ -24,10 +24,12 @@ Roles the backup names that the target server lacks are looked at before
 anything is changed: the restore stops, creates them in its own transaction,
 or leaves their objects with the target's user (roles.py).
 
---replace: the target becomes exactly the backup. It always runs as ONE
-transaction through psql (script.py: wipe everything, then the
-archive), for every format; --jobs is ignored for it (parallel workers
-commit on their own). A killed or failed replace leaves the target as it was.
+--replace: the target becomes exactly the backup. A development database
+that nothing else is connected to is built beside and swapped for the
+target in one transaction (swap.py, with parallel workers); otherwise it runs
+as ONE transaction through psql (script.py: wipe everything, then the
+archive), for every format, and --jobs is ignored (parallel workers commit
+on their own). A killed or failed replace leaves the target as it was.
 """
 import logging
 import time
@@ -47,6 +49,7 @@ from desktop.core.errors import (
     UsageError,
 )
 from desktop.core.jobs.backup import BackupRequest, run_backup
+from desktop.core.jobs.restore import swap
 from desktop.core.jobs.restore.checks import RestoreCheck, check_restored, expected_counts
 from desktop.core.jobs.restore.clean import keep_outside_dependents
 from desktop.core.jobs.restore.modes import needs_script_route, restore_custom_stream, restore_from_staging
@@ -112,11 +115,11 @@ def run_restore(
     run = RestoreRun(opened, request, profile, server_num, tools, tracker, cancel, ws.paths.staging_dir)
     # A test restore's scratch database is its own throwaway copy already (proof.py).
     parallel = target is None and builds_beside(replace(run, request=roles.apply(request)))
-    beside = missing and parallel
+    beside = _built_beside(profile, password, request, missing) if parallel else None
     if missing and not beside:
         create_database(profile, password)
     try:
-        in_place = parallel and not missing and request.jobs > 1
+        in_place = parallel and not missing and not request.replace and request.jobs > 1
         result = _restore_and_check(ws, run, password, roles, beside, in_place)
     except LifeboatError as exc:
         exc.safety_backup_id = safety_id  # the undo, offered by whoever shows the error
@@ -128,7 +131,8 @@ def run_restore(
 
 
 def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], roles: RoleDecision,
-                       beside: bool, in_place: bool) -> RestoreResult:
+                       beside: Optional[str], in_place: bool) -> RestoreResult:
+    """`beside`: "new" (a new database built beside), "swap" (built beside, swapped for the target) or None."""
     opened, profile, request = run.opened, run.profile, run.request
     run.tracker.update(phase="Restoring", total=opened.size)
     # The locks are the server's to see from any database; one built beside has no name yet.
@@ -144,7 +148,7 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], 
                 run = replace(run, request=keep_outside_dependents(run, password))
             run = replace(run, request=roles.apply(run.request))
             if beside:
-                restored = _restored_beside(ws, run, password)
+                restored = _restored_beside(ws, run, password, swapped=beside == "swap")
             else:
                 restored = in_place and _restored_in_place(run, password)
             if not restored:
@@ -170,15 +174,34 @@ def _keeps_outside_dependents(request: RestoreRequest, opened: OpenedBackup) -> 
             and not (request.sql_before or request.sql_after))
 
 
-def _restored_beside(ws: Workspace, run: RestoreRun, password: Optional[str]) -> bool:
-    """A new database built beside with parallel workers; False when the backup
-    holds what that route does not load, the database then created for the others."""
+def _built_beside(profile: Profile, password: Optional[str], request: RestoreRequest,
+                  missing: bool) -> Optional[str]:
+    """For a restore the backup allows to build beside: "new" (the target is missing), "swap"
+    (a --replace whose target a copy may be swapped for: swap.py), None (in place)."""
+    if missing:
+        return "new"
+    if not request.replace:
+        return None
     try:
-        restore_beside(run, password, ws.paths.data_dir)
+        swap.check_target(profile, password)
+        return "swap"
+    except swap.NotSwappable as exc:
+        log.info("restore: replaced in place, not built beside (%s)", exc)
+        return None
+
+
+def _restored_beside(ws: Workspace, run: RestoreRun, password: Optional[str], swapped: bool) -> bool:
+    """A new database built beside with parallel workers (with --replace, swapped for
+    the target); False when the backup holds what that route does not load, or the
+    target turned out not to be swappable: the other routes then, into a database
+    created for them where there was none."""
+    try:
+        restore_beside(run, password, ws.paths.data_dir, swapped)
         return True
-    except NotParallel as exc:
+    except (NotParallel, swap.NotSwappable) as exc:
         log.info("restore: not built beside (%s)", exc)
-        create_database(run.profile, password)
+        if not swapped:
+            create_database(run.profile, password)
         return False
 
 

@@ -28,6 +28,12 @@ def create_database(profile: Profile, password: Optional[str]) -> None:
             ) from exc
 
 
+def database_exists(profile: Profile, password: Optional[str]) -> bool:
+    with connect(profile, password, dbname="postgres") as conn:
+        return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = %s)",
+                            (profile.dbname,)).fetchone()[0]
+
+
 def drop_scratch(scratch: Profile, password: Optional[str]) -> None:
     with connect(scratch, password, dbname="postgres") as conn:
         force = " WITH (FORCE)" if conn.info.server_version >= _FORCE_FROM else ""

@@ -14,8 +14,9 @@ commits, or none of it. Used by:
 A directory-format backup is decrypted into the private staging folder
 first (pg_restore reads a directory, not a pipe) and then goes the same way.
 --jobs is not used here: parallel workers would each commit on their own,
-and a replace must be all or nothing, so it runs in one transaction (no
-build-beside-and-swap yet).
+and a replace must be all or nothing, so it runs in one transaction. A
+development database nothing else uses is replaced by a copy built beside
+with parallel workers instead (swap.py), which wipe_sql() also empties first.
 """
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
