@@ -1,8 +1,8 @@
-"""The build beside's batches of rows (parallel._row_batches): whole lines, nothing lost or
+"""The build beside's batches of rows (copy_rows.row_batches): whole lines, nothing lost or
 added, pg_dump's end marker left out, whatever the sizes of the compressed pieces."""
 import zstandard
 
-from desktop.core.jobs.restore import parallel
+from desktop.core.jobs.restore import copy_rows
 from desktop.core.postgres.archive_rows import COPY_END
 
 ROWS = b"".join(b"%d\tname %d\t%s\n" % (i, i, bytes([65 + i % 26]) * (i % 37)) for i in range(40000))
@@ -16,11 +16,11 @@ def stored(data: bytes, piece: int) -> list[bytes]:
 
 
 def test_batches_are_whole_rows_and_all_of_them(monkeypatch):
-    monkeypatch.setattr(parallel, "_BATCH", 512)
+    monkeypatch.setattr(copy_rows, "_BATCH", 512)
     middle = ROWS.index(b"\n", len(ROWS) // 2) + 1
     data = ROWS[:middle] + LONG_ROW + ROWS[middle:]
     for piece in (77, 4096, 1 << 20):
-        batches = [bytes(batch) for batch in parallel._row_batches(iter(stored(data + COPY_END, piece)))]
+        batches = [bytes(batch) for batch in copy_rows.row_batches(iter(stored(data + COPY_END, piece)))]
         assert b"".join(batches) == data
         assert all(batch.endswith(b"\n") for batch in batches)
         assert len(batches) > 5 or piece == 1 << 20  # one piece: the rows arrive at once
@@ -28,4 +28,4 @@ def test_batches_are_whole_rows_and_all_of_them(monkeypatch):
 
 
 def test_an_empty_table_gives_no_batch():
-    assert list(parallel._row_batches(iter(stored(COPY_END, 3)))) == []
+    assert list(copy_rows.row_batches(iter(stored(COPY_END, 3)))) == []

@@ -47,7 +47,8 @@ def databases(cluster, like: str) -> list[str]:
         return [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (like,))]
 
 
-def restore_with_phases(ws, backup_id: str, into: str, cancel=None, on_phase=None) -> tuple:
+def restore_with_phases(ws, backup_id: str, into: str, cancel=None, on_phase=None, **request) -> tuple:
+    """(result, the phases reported); `request`: RestoreRequest's fields (default: create=True)."""
     phases = []
 
     def report(progress) -> None:
@@ -56,7 +57,8 @@ def restore_with_phases(ws, backup_id: str, into: str, cancel=None, on_phase=Non
             if on_phase:
                 on_phase(progress.phase)
 
-    result = run_restore(ws, RestoreRequest(backup_id, into=into, create=True), report=report, cancel=cancel)
+    result = run_restore(ws, RestoreRequest(backup_id, into=into, **{"create": True, **request}), report=report,
+                         cancel=cancel)
     return result, phases
 
 

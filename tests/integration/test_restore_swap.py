@@ -10,14 +10,12 @@ import pytest
 
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.leftovers import open_workspace
-from desktop.core.jobs.restore.request import RestoreRequest
-from desktop.core.jobs.restore.run import run_restore
 from desktop.core.localpg.inflight import inflight_dir
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 from tests.faults import wait_for
 from tests.integration.cli_helpers import lifeboat_process
-from tests.integration.test_restore_beside import ROWS_PHASE, _has_rows, databases
+from tests.integration.test_restore_beside import ROWS_PHASE, _has_rows, databases, restore_with_phases
 from tests.integration.test_restore_replace import PAGILA_DRIFT, drift, everything
 
 
@@ -37,16 +35,7 @@ def drifted(ws, make_profile, pg15, pagila_db, fresh_db):
 
 
 def replace_with_phases(ws, backup_id: str, on_phase=None):
-    phases = []
-
-    def report(progress) -> None:
-        if not phases or phases[-1] != progress.phase:
-            phases.append(progress.phase)
-            if on_phase:
-                on_phase(progress.phase)
-
-    result = run_restore(ws, RestoreRequest(backup_id, into="target", replace=True), report=report)
-    return result, phases
+    return restore_with_phases(ws, backup_id, "target", on_phase=on_phase, create=False, replace=True)
 
 
 def leftovers(cluster) -> list[str]:

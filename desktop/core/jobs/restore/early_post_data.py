@@ -19,10 +19,18 @@ Nothing goes early unless every table's rows are copied into that table
 itself: with --load-via-partition-root a partition's rows go through its
 root, and a partition is whole only when all of them are.
 """
-from dataclasses import dataclass, field
+import queue
+import threading
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from desktop.core.jobs.restore.request import RestoreRun
+from desktop.core.jobs.restore.toc_sections import restore_section
 from desktop.core.postgres.archive_rows import SECTION_DATA, SECTION_POST_DATA, TocEntry
+from desktop.core.progress import CancelToken
+from desktop.core.scratch import memory_files_exist
+
+_STOP = object()
 
 
 @dataclass
@@ -91,3 +99,75 @@ def _copies_into_itself(entry: TocEntry) -> bool:
         return {name, '"' + name.replace('"', '""') + '"'}
     return any(entry.copy_statement.startswith(f"COPY {schema}.{name} ")
                for schema in spellings(entry.schema) for name in spellings(entry.name))
+
+
+class EarlyPostData:
+    """While the rows load, a thread that builds indexes, constraints and
+    triggers as soon as their tables' rows are in (early_post_data.py), with
+    pg_restore as for the rest of post-data, one pg_restore at a time.
+
+    Where pg_restore cannot be handed a list of entries in memory, nothing
+    goes early (left() is None: all of post-data after the rows)."""
+
+    def __init__(self, run: RestoreRun, toc_bytes: bytes, toc: list[TocEntry]):
+        self._plan = plan(toc) if memory_files_exist() else None
+        # Its own cancel: stopped as soon as the rows fail or are cancelled.
+        self._run, self._toc_bytes = replace(run, cancel=CancelToken()), toc_bytes
+        self._ready: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._loaded: set[int] = set()
+        self._handed: set[int] = set()
+        self._done: set[int] = set()
+        self._closing = False
+        self.error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._work, name="restore-post-data", daemon=True)
+
+    def __enter__(self) -> "EarlyPostData":
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        self._closing = True
+        if exc_type is not None:
+            self._run.cancel.cancel()  # the rows failed or were cancelled: no more building
+        self._ready.put(_STOP)
+        self._thread.join()
+        if exc_type is None:
+            self.raise_if_failed()
+
+    def rows_in(self, data_id: int) -> None:
+        """Called by the copy workers: the rows of one more table are in."""
+        if self._plan is None:
+            return
+        with self._lock:
+            self._loaded.add(data_id)
+            if self._loaded >= self._plan.tables:
+                return  # the last: what is left goes with all the jobs once the copy ends
+            ready = [dump_id for dump_id in self._plan.ready(self._loaded) if dump_id not in self._handed]
+            self._handed.update(ready)
+        if ready:
+            self._ready.put(ready)
+
+    def raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    @property
+    def done(self) -> int:
+        return len(self._done)
+
+    def left(self) -> Optional[list[int]]:
+        """The post-data entries still to restore, in the archive's order (None: all of them)."""
+        if self._plan is None:
+            return None
+        return [dump_id for dump_id in self._plan.post_data if dump_id not in self._done]
+
+    def _work(self) -> None:
+        while (ids := self._ready.get()) is not _STOP:
+            if self._closing or self.error is not None:
+                continue  # left to the run after the rows, with all its jobs
+            try:
+                restore_section(self._run, self._toc_bytes, "post-data", only=ids)
+                self._done.update(ids)
+            except BaseException as exc:
+                self.error = exc
