@@ -149,13 +149,7 @@ def test_a_killed_restore_leaves_no_target_and_the_next_start_drops_its_copy(
     ws = Workspace.open()
     record = run_backup(ws, BackupRequest("noise"))
     make_profile(pg18, "noise_new", name="new")
-    build = f"lifeboat_build_{record.id}"
-    proc = lifeboat_process("restore", record.id, "--into", "new", "--create")
-    try:
-        wait_for(lambda: _has_rows(pg18, build), timeout=90, what="rows arriving in the database being built")
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+    build = killed_once_rows_arrive(pg18, record.id, "restore", record.id, "--into", "new", "--create")
     assert databases(pg18, "noise_new") == [] and databases(pg18, build) == [build]
     open_workspace()  # the next start
     assert databases(pg18, build) == []
@@ -212,6 +206,18 @@ def _pg_restores_for(dbname: str) -> list:
         if process.info["name"] == "pg_restore" and any(dbname in arg for arg in process.info["cmdline"] or []):
             found.append(process)
     return found
+
+
+def killed_once_rows_arrive(cluster, backup_id: str, *args: str) -> str:
+    """Runs `lifeboat *args` and kills it (-9) once rows arrive in the copy it builds; that copy's name."""
+    build = f"lifeboat_build_{backup_id}"
+    proc = lifeboat_process(*args)
+    try:
+        wait_for(lambda: _has_rows(cluster, build), timeout=90, what="rows arriving in the copy being built")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    return build
 
 
 def _has_rows(cluster, dbname: str) -> bool:

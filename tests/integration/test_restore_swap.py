@@ -3,7 +3,6 @@ as the replace in place (test_restore_replace.py runs its drifted journeys throu
 in place whenever a swap would lose something or cut someone off, and all or nothing when
 killed before or after the swap."""
 import json
-import signal
 
 import psycopg
 import pytest
@@ -13,9 +12,12 @@ from desktop.core.jobs.leftovers import open_workspace
 from desktop.core.localpg.inflight import inflight_dir
 from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
-from tests.faults import wait_for
-from tests.integration.cli_helpers import lifeboat_process
-from tests.integration.test_restore_beside import ROWS_PHASE, _has_rows, databases, restore_with_phases
+from tests.integration.test_restore_beside import (
+    ROWS_PHASE,
+    databases,
+    killed_once_rows_arrive,
+    restore_with_phases,
+)
 from tests.integration.test_restore_replace import PAGILA_DRIFT, drift, everything
 
 
@@ -100,13 +102,7 @@ def test_killed_while_the_copy_is_built_leaves_the_target_as_it_was(
     pg15.run_psql(target, "CREATE TABLE drift AS SELECT generate_series(1, 1000) AS n")
     make_profile(pg15, target, name="target")
     before = schema_dump(pg15, target), table_hashes(pg15, target)
-    build = f"lifeboat_build_{record.id}"
-    proc = lifeboat_process("restore", record.id, "--into", "target", "--replace")
-    try:
-        wait_for(lambda: _has_rows(pg15, build), timeout=90, what="rows arriving in the copy being built")
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+    build = killed_once_rows_arrive(pg15, record.id, "restore", record.id, "--into", "target", "--replace")
     assert (schema_dump(pg15, target), table_hashes(pg15, target)) == before
     assert databases(pg15, build) == [build]
     open_workspace()  # the next start
