@@ -37,3 +37,17 @@ def test_another_error_among_them_is_the_one_reported():
         messages = read(lines)
         assert messages.errors - messages.refused == 1
         assert messages.first_other() == "could not execute query: ERROR:  no index in a copy being built"
+
+
+def test_another_process_message_between_an_errors_pieces_is_not_taken_for_it():
+    """Seen under load: one worker's "pg_restore: error: " pieces, then the other's whole
+    verbose line, then the first's text (the refused setting); the index's error comes later."""
+    interleaved = [
+        "pg_restore: error: pg_restore: executing SELECT pg_catalog.set_config('search_path', '', false);",
+        'could not execute query: ERROR:  unrecognized configuration parameter "transaction_timeout"',
+        "Command was: SET transaction_timeout = 0;",
+    ]
+    messages = read(interleaved + FAILED_INDEX)
+    assert (messages.errors, messages.refused) == (2, 1)
+    assert messages.first_other() == "could not execute query: ERROR:  no index in a copy being built"
+

@@ -46,6 +46,8 @@ _ERROR = "error: "  # logging.c's level, written on its own
 _LEADING_PIECES = re.compile(r"(?:pg_restore:| |error: |warning: |detail: |hint: )*")
 _LAUNCHED = "launching item "  # --verbose with --jobs: an item handed to a worker
 _REFUSED = "Command was: SET transaction_timeout = 0;"
+_REFUSAL = 'unrecognized configuration parameter "transaction_timeout"'
+_SERVER_ERROR = "ERROR:"
 
 
 def restore_section(run: RestoreRun, toc: bytes, section: str, jobs: int = 1,
@@ -116,11 +118,15 @@ class SectionMessages:
         self._previous = ""
         self._previous_errs = False
         self._other: Optional[str] = None
+        self._server_error: Optional[str] = None
 
     def __call__(self, line: str) -> None:
         self._steps(line)
         lead = _LEADING_PIECES.match(line).group()
         self.errors += lead.count(_ERROR)
+        text = line[len(lead):]
+        if _SERVER_ERROR in text and _REFUSAL not in text and self._server_error is None:
+            self._server_error = text
         self.launched += line[len(lead):].startswith(_LAUNCHED)
         if line == _REFUSED and "transaction_timeout" in self._previous:
             self.refused += 1
@@ -129,6 +135,10 @@ class SectionMessages:
         self._previous, self._previous_errs = line, _ERROR in lead
 
     def first_other(self) -> Optional[str]:
-        """The text of the first error that is not the refused setting's."""
+        """The text of the first error that is not the refused setting's: the first the server
+        sent (its text says ERROR:, wherever its pieces went), else the first after an error's
+        pieces (another process's message may have come between them)."""
+        if self._server_error:
+            return self._server_error
         line = self._other or (self._previous if self._previous_errs else None)
         return line and _LEADING_PIECES.sub("", line, count=1)
