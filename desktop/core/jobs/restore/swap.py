@@ -66,8 +66,11 @@ def check_target(target: Profile, password: Optional[str]) -> None:
     """Raises NotSwappable, before anything is built, when the target has what a swap would lose."""
     if target.is_production:
         raise NotSwappable("a production database")
-    with connect(target, password) as conn:
-        found = conn.execute(_BLOCKERS).fetchone()
+    try:
+        with connect(target, password) as conn:
+            found = conn.execute(_BLOCKERS).fetchone()
+    except psycopg.Error as exc:  # a catalog this user may not read: not proven swappable
+        raise NotSwappable(f"its database could not be looked at ({str(exc).strip()})") from exc
     reasons = [words for words, present in zip(_BLOCKER_WORDS, found) if present]
     if reasons:
         raise NotSwappable("the database has " + ", ".join(reasons))
@@ -76,6 +79,13 @@ def check_target(target: Profile, password: Optional[str]) -> None:
 def prepare_copy(build: Profile, target: Profile, password: Optional[str]) -> None:
     """Makes the new, empty database `build` hold nothing a backup could hold (as the
     wipe does in place) once its row and public schema are found equal to the target's."""
+    try:
+        _prepare_copy(build, target, password)
+    except psycopg.Error as exc:  # the wipe refused (an extension this user cannot drop...): in place
+        raise NotSwappable(f"the new database could not be made ready ({str(exc).strip()})") from exc
+
+
+def _prepare_copy(build: Profile, target: Profile, password: Optional[str]) -> None:
     with connect(target, password, dbname="postgres") as conn:
         differ = conn.execute(
             "SELECT (SELECT to_jsonb(d) - %(skip)s::text[] FROM pg_database d WHERE datname = %(build)s) "
