@@ -23,7 +23,6 @@ replace goes in place, in one transaction, as before. Production databases
 always do: they are seldom without connections, and a swap there is a
 bigger change than this route has been proven on.
 """
-import logging
 from typing import Optional
 
 import psycopg
@@ -33,7 +32,6 @@ from desktop.core.jobs.restore.script import wipe_sql
 from desktop.core.postgres.connection import connect
 from desktop.core.store.profiles import Profile
 
-log = logging.getLogger("lifeboat.restore")
 OLD_PREFIX = "lifeboat_old_"
 # What a database's row in pg_database holds that is not its own identity or its age.
 _NOT_COMPARED = ["oid", "datname", "datfrozenxid", "datminmxid", "datcollversion", "datlastsysoid",
