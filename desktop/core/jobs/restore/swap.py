@@ -12,7 +12,9 @@ whole backup (the next start drops what it held).
 Only where that swap changes nothing but the contents, which is the usual
 development database (made with createdb by the user Lifeboat connects as):
 - no other session is connected to it (renaming needs that; a running app's
-  pool would be cut off), no logical replication slot or subscription is in it;
+  pool would be cut off; an autovacuum worker does not count: the rename
+  stops it, and one is soon at work on a database just restored), no
+  logical replication slot or subscription is in it;
 - nothing hangs on the database itself that a new one would lack: settings
   (ALTER DATABASE ... SET), a comment, a security label;
 - the new database's own row (owner, encoding, locale, tablespace, grants,
@@ -37,7 +39,8 @@ OLD_PREFIX = "lifeboat_old_"
 _NOT_COMPARED = ["oid", "datname", "datfrozenxid", "datminmxid", "datcollversion", "datlastsysoid",
                  "dathasloginevt"]
 _BLOCKERS = """
-SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()),
+SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+        AND backend_type <> 'autovacuum worker'),
        EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
                WHERE d.datname = current_database()),
        (SELECT shobj_description(oid, 'pg_database') IS NOT NULL FROM pg_database
