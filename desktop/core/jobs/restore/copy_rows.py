@@ -38,8 +38,12 @@ class CopyWorkers:
                  rows_in: Callable[[int], None]):
         self._loads = _Loads(rows_in)
         self._workers: list[_CopyWorker] = []
-        for _ in range(count):
-            self._workers.append(_CopyWorker(build, password, settings, self._loads.part_in))
+        try:
+            for _ in range(count):
+                self._workers.append(_CopyWorker(build, password, settings, self._loads.part_in))
+        except BaseException:
+            self.__exit__()  # a later connection refused: the workers started so far stop too
+            raise
 
     def __enter__(self) -> "CopyWorkers":
         return self

@@ -103,7 +103,7 @@ def _copies_into_itself(entry: TocEntry) -> bool:
 
 class EarlyPostData:
     """While the rows load, a thread that builds indexes, constraints and
-    triggers as soon as their tables' rows are in (early_post_data.py), with
+    triggers as soon as their tables' rows are in (plan() above), with
     pg_restore as for the rest of post-data, one pg_restore at a time.
 
     Where pg_restore cannot be handed a list of entries in memory, nothing

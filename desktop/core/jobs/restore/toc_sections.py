@@ -60,6 +60,8 @@ def restore_section(run: RestoreRun, toc: bytes, section: str, jobs: int = 1,
     env = {**run.env, "LC_ALL": "C"}
     messages = SectionMessages(restore_steps(run))
     in_memory = memory_files_exist()
+    if only is not None and not in_memory:
+        raise ValueError("a list of entries needs the archive as a file in memory")  # all would be restored
     with ExitStack() as stack:
         if in_memory:
             path = stack.enter_context(memory_file("lifeboat-toc", toc))
