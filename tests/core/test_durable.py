@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from desktop.core import durable
 from desktop.core.durable import AtomicFile, check_writable, explain_write_error, fsync_dir, replace_file
 from desktop.core.errors import DestinationError, DestinationNotWritable, DiskFull
 from tests.faults import assert_reads_well, read_only_folder, small_tmpfs
@@ -90,7 +91,24 @@ def test_other_write_errors_suggest_a_removed_drive(tmp_path):
     assert_reads_well(error, str(tmp_path), "removable drive", "try again")
 
 
-def test_a_real_full_drive(tmp_path):
+def test_a_big_file_is_whole_with_its_writing_to_the_drive_started_on_the_way(tmp_path, monkeypatch):
+    monkeypatch.setattr(durable, "WRITEBACK_BYTES", 64 * 1024)
+    final = tmp_path / "big.lifeboat"
+    data = os.urandom(1_000_000)
+    with AtomicFile(final) as out:
+        for start in range(0, len(data), 30_000):
+            out.write(data[start:start + 30_000])
+        # Handed to the OS on the way (read back here through it), not only at commit.
+        assert len(out.partial_path.read_bytes()) >= len(data) - 64 * 1024 - 30_000
+        out.commit()
+    assert final.read_bytes() == data
+    assert out.sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("writeback_bytes", [durable.WRITEBACK_BYTES, 150_000])
+def test_a_real_full_drive(tmp_path, monkeypatch, writeback_bytes):
+    # Full at a write, and at a writeback's flush.
+    monkeypatch.setattr(durable, "WRITEBACK_BYTES", writeback_bytes)
     with small_tmpfs(tmp_path / "stick", "1m") as stick:
         earlier = stick / "earlier.lifeboat"
         earlier.write_bytes(b"e" * 100_000)

@@ -177,3 +177,18 @@ def test_a_source_checkout_looks_for_fetched_tools_in_its_top_level_build_folder
     # Where packaging/install-deps puts them, and README.md says they are.
     repo = Path(__file__).resolve().parents[2]
     assert pgtools.SOURCE_PGTOOLS == repo / "build" / "pgtools"
+
+
+def test_other_folders_are_not_asked_when_the_preferred_tools_serve(tmp_path, monkeypatch):
+    # Every tool started costs a job 10-20 ms before pg_dump can begin.
+    monkeypatch.setattr(pgtools, "SOURCE_PGTOOLS", tmp_path / "pgtools")
+    fetched = fake_tools(tmp_path / "pgtools" / pgtools.platform_target() / "bin", "18.6")
+    system = fake_tools(tmp_path / "system", "99.1")
+    asked = tmp_path / "asked"
+    (system / "pg_dump").write_text(f'#!/bin/sh\n: > {asked}\necho "pg_dump (PostgreSQL) 99.1"\n')
+    monkeypatch.setenv("PATH", str(system))
+    assert tools_for_server(150000).bin_dir == fetched
+    assert not asked.exists()
+    # Too old for the server: then the rest of the computer is searched.
+    assert tools_for_server(990000).bin_dir == system
+    assert asked.exists()
