@@ -21,12 +21,18 @@ Timed in the same run, the order rotating each round, --repeat rounds, medians:
   database is created empty before the clock starts, except Lifeboat's,
   whose --create is part of the job.
 - Lifeboat's peak memory (its own process, as in backup_ratio.py).
+- CPU seconds per step (medians): the tool's own processes (Lifeboat with
+  its pg_dump or pg_restore; the plain tool with its workers), and the
+  whole machine's (the server's processes too; Linux). With the server on
+  the same two cores both cores are busy through most steps, so what a
+  step costs in CPU decides its time there.
 Before each timed step the server checkpoints and the OS syncs. Exit 0
 whatever the figures; PASS/MISS is printed against the targets.
 """
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -113,21 +119,25 @@ class Round:
     def __init__(self, setup, lifeboat: Lifeboat, dbname: str, work: Path):
         self.setup, self.lifeboat, self.dbname, self.work = setup, lifeboat, dbname, work
         self.seconds: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[tuple[float, float]]] = {}  # (the tool's processes, the machine)
         self.peaks: dict[str, list[int]] = {"backup": [], "restore": []}
         self.sizes: dict[str, int] = {}
         self.backup_id = ""
 
-    def record(self, name: str, seconds: float) -> None:
+    def record(self, name: str, seconds: float, before: tuple[float, float]) -> None:
         self.seconds.setdefault(name, []).append(seconds)
+        after = cpu_seconds()
+        self.cpu.setdefault(name, []).append((after[0] - before[0], after[1] - before[1]))
 
     def pg_tool(self, name: str, dbname: str, *argv) -> None:
         settle(self.setup.cluster)
+        before = cpu_seconds()
         with self.setup.cluster.client_env(dbname) as env:
             try:
                 seconds, _ = timed(list(argv), env)
             except StepFailed as exc:
                 seconds = _only_transaction_timeout(exc)
-        self.record(name, seconds)
+        self.record(name, seconds, before)
 
     def backups(self) -> list:
         tools = self.setup.tools
@@ -149,8 +159,9 @@ class Round:
 
     def lifeboat_backup(self) -> None:
         settle(self.setup.cluster)
+        before = cpu_seconds()
         seconds, out, stats = self.lifeboat.run("backup", "source")
-        self.record("lifeboat backup", seconds)
+        self.record("lifeboat backup", seconds, before)
         self.peaks["backup"].append(stats["peak"])
         self.backup_id = out.strip().splitlines()[-1]
         _, shown, _ = self.lifeboat.run("show", self.backup_id, "--json")
@@ -167,8 +178,9 @@ class Round:
         cluster = self.setup.cluster
         cluster.drop_database("bench_target")
         settle(cluster)
+        before = cpu_seconds()
         seconds, _, stats = self.lifeboat.run("restore", self.backup_id, "--into", "target", "--create")
-        self.record("lifeboat restore", seconds)
+        self.record("lifeboat restore", seconds, before)
         self.peaks["restore"].append(stats["peak"])
         cluster.drop_database("bench_target")
 
@@ -184,6 +196,20 @@ class Round:
         print(f"  round {number + 1}: {latest} (load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds so far of this process's finished children and their own (a tool
+    and the processes it waited for), and of the whole machine (0 where there is
+    no /proc/stat)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    except OSError:
+        busy = 0.0
+    return children.ru_utime + children.ru_stime, busy
+
+
 def _only_transaction_timeout(exc: StepFailed) -> float:
     """pg_restore 18 into an older server fails on `SET transaction_timeout`
     alone, ignores it and restores everything else: the plain tool's time
@@ -196,9 +222,10 @@ def _only_transaction_timeout(exc: StepFailed) -> float:
 
 def report(figures: Round, repeat: int) -> None:
     median = {name: statistics.median(values) for name, values in figures.seconds.items()}
-    print(f"\nMedians of {repeat} rounds (range in brackets)")
+    print(f"\nMedians of {repeat} rounds (range in brackets); CPU seconds: the tool's processes / the machine's")
     for name, values in figures.seconds.items():
-        print(f"  {name:26}{median[name]:>7.2f} s [{spread(values)}]")
+        tool, machine = (statistics.median(part) for part in zip(*figures.cpu[name]))
+        print(f"  {name:26}{median[name]:>7.2f} s [{spread(values)}]   CPU {tool:5.2f} / {machine:5.2f}")
     print(f"\n{'':38}{'ratio':>7}{'target':>9}  result")
     for label, (ours, plain, target) in TARGETS.items():
         ratio = median[ours] / median[plain]
