@@ -123,13 +123,16 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str =
         time.sleep(0.02)
 
 
-def child_processes(name: str, parent: psutil.Process | None = None) -> list[psutil.Process]:
-    """Running descendants of `parent` (this process by default) called `name`."""
+def child_processes(name: str, parent: psutil.Process | None = None, holding: str | None = None
+                    ) -> list[psutil.Process]:
+    """Running descendants of `parent` (this process by default) called `name`, with `holding` among
+    their arguments if given (read here: a short-lived one, a `--version`, may be gone a moment later)."""
     parent = parent or psutil.Process()
     found = []
     for child in parent.children(recursive=True):
         try:
-            if child.name() == name and child.status() != psutil.STATUS_ZOMBIE:
+            if (child.name() == name and child.status() != psutil.STATUS_ZOMBIE
+                    and (holding is None or holding in child.cmdline())):
                 found.append(child)
         except psutil.NoSuchProcess:
             pass

@@ -155,7 +155,7 @@ def test_aside_pg_dump_killed_fails_the_backup_cleanly(ws, pg15, fresh_db, make_
         cancel = CancelToken()
 
         def kill_aside() -> None:
-            [aside] = wait_for(lambda: [p for p in child_processes("pg_dump") if "--data-only" in p.cmdline()],
+            [aside] = wait_for(lambda: child_processes("pg_dump", holding="--data-only"),
                                what="the second pg_dump")
             wait_for(lambda: waits_for_a_lock(pg15, name), what="it to wait for its table")
             aside.send_signal(signal.SIGKILL)
@@ -201,7 +201,7 @@ def test_killed_during_a_split_backup_leaves_nothing_readable(pg15, fresh_db, ma
         proc = subprocess.Popen([sys.executable, "-c", _SPLIT_CHILD, "backup", "split-crash"], cwd=REPO,
                                 env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            wait_for(lambda: [p for p in child_processes("pg_dump") if "--data-only" in p.cmdline()]
+            wait_for(lambda: child_processes("pg_dump", holding="--data-only")
                      and waits_for_a_lock(pg15, name) and backup_files(backups), what="the split backup under way")
         finally:
             proc.send_signal(signal.SIGKILL)
