@@ -19,7 +19,6 @@ Nothing goes early unless every table's rows are copied into that table
 itself: with --load-via-partition-root a partition's rows go through its
 root, and a partition is whole only when all of them are.
 """
-import queue
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Optional
@@ -29,8 +28,6 @@ from desktop.core.jobs.restore.toc_sections import restore_section
 from desktop.core.postgres.archive_rows import SECTION_DATA, SECTION_POST_DATA, TocEntry
 from desktop.core.progress import CancelToken
 from desktop.core.scratch import memory_files_exist
-
-_STOP = object()
 
 
 @dataclass
@@ -102,36 +99,49 @@ def _copies_into_itself(entry: TocEntry) -> bool:
 
 
 class EarlyPostData:
-    """While the rows load, a thread that builds indexes, constraints and
+    """While the rows load, threads that build indexes, constraints and
     triggers as soon as their tables' rows are in (plan() above), with
-    pg_restore as for the rest of post-data, one pg_restore at a time.
+    pg_restore as for the rest of post-data.
+
+    What one table's rows make ready is a batch, one pg_restore. Two batches
+    run at once when they touch no table in common, as pg_restore --jobs
+    keeps items that would lock the same table apart: a table's primary key
+    and its index lock each other out, and a foreign key waits for the key it
+    points at, which is on a table of its own batch. One at a time, a big
+    table's steps held back the next table's until the rows were all in
+    (1.9 s with one core idle on the 697 MB benchmark).
 
     Where pg_restore cannot be handed a list of entries in memory, nothing
     goes early (left() is None: all of post-data after the rows)."""
 
-    def __init__(self, run: RestoreRun, toc_bytes: bytes, toc: list[TocEntry]):
+    def __init__(self, run: RestoreRun, toc_bytes: bytes, toc: list[TocEntry], workers: int = 2):
         self._plan = plan(toc) if memory_files_exist() else None
         # Its own cancel: stopped as soon as the rows fail or are cancelled.
         self._run, self._toc_bytes = replace(run, cancel=CancelToken()), toc_bytes
-        self._ready: queue.Queue = queue.Queue()
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._pending: list[_Batch] = []  # in the order their tables' rows came in
+        self._running: list[_Batch] = []
         self._loaded: set[int] = set()
         self._handed: set[int] = set()
         self._done: set[int] = set()
         self._closing = False
         self.error: Optional[BaseException] = None
-        self._thread = threading.Thread(target=self._work, name="restore-post-data", daemon=True)
+        self._threads = [threading.Thread(target=self._work, name=f"restore-post-data-{n}", daemon=True)
+                         for n in range(workers)]
 
     def __enter__(self) -> "EarlyPostData":
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, exc_type, *_) -> None:
-        self._closing = True
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
         if exc_type is not None:
             self._run.cancel.cancel()  # the rows failed or were cancelled: no more building
-        self._ready.put(_STOP)
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         if exc_type is None:
             self.raise_if_failed()
 
@@ -139,14 +149,16 @@ class EarlyPostData:
         """Called by the copy workers: the rows of one more table are in."""
         if self._plan is None:
             return
-        with self._lock:
+        with self._changed:
             self._loaded.add(data_id)
             if self._loaded >= self._plan.tables:
                 return  # the last: what is left goes with all the jobs once the copy ends
             ready = [dump_id for dump_id in self._plan.ready(self._loaded) if dump_id not in self._handed]
-            self._handed.update(ready)
-        if ready:
-            self._ready.put(ready)
+            if ready:
+                self._handed.update(ready)
+                tables = frozenset().union(*(self._plan.waits_for[dump_id] for dump_id in ready))
+                self._pending.append(_Batch(ready, tables))
+                self._changed.notify()
 
     def raise_if_failed(self) -> None:
         if self.error is not None:
@@ -163,11 +175,35 @@ class EarlyPostData:
         return [dump_id for dump_id in self._plan.post_data if dump_id not in self._done]
 
     def _work(self) -> None:
-        while (ids := self._ready.get()) is not _STOP:
-            if self._closing or self.error is not None:
-                continue  # left to the run after the rows, with all its jobs
+        while (batch := self._next()) is not None:
             try:
-                restore_section(self._run, self._toc_bytes, "post-data", only=ids)
-                self._done.update(ids)
+                restore_section(self._run, self._toc_bytes, "post-data", only=batch.ids)
+                with self._changed:
+                    self._done.update(batch.ids)
             except BaseException as exc:
                 self.error = exc
+            finally:
+                with self._changed:
+                    self._running.remove(batch)
+                    self._changed.notify_all()
+
+    def _next(self) -> Optional["_Batch"]:
+        """The first pending batch clear of the running ones and of those before it;
+        None once the rows are all in (the rest is left to the run after them) or a batch failed."""
+        with self._changed:
+            while not (self._closing or self.error is not None):
+                ahead = [batch.tables for batch in self._running]
+                for batch in self._pending:
+                    if not any(batch.tables & tables for tables in ahead):
+                        self._pending.remove(batch)
+                        self._running.append(batch)
+                        return batch
+                    ahead.append(batch.tables)
+                self._changed.wait()
+            return None
+
+
+@dataclass(eq=False)  # each is itself: running.remove() takes that one
+class _Batch:
+    ids: list[int]  # post-data dump ids, in the archive's order
+    tables: frozenset[int]  # the TABLE DATA dump ids they wait for: the tables they lock

@@ -16,7 +16,8 @@ streams instead, twice, and writes no row in plaintext anywhere:
    bytes again, with two jobs where they can be a file in memory (Linux).
    There, as pg_restore --jobs does, what hangs on tables whose rows are
    all in goes while the next tables load (early_post_data.py), and only
-   the rest after the last rows.
+   the rest after the last rows. Meanwhile the rows are counted for the
+   check (count_ahead.py).
 
 Autovacuum is kept off the tables while they are built (_autovacuum_held_off).
 All of it goes into a database of its own (`lifeboat_build_<backup id>`),
@@ -46,6 +47,7 @@ from desktop.core.errors import RestoreFailed
 from desktop.core.format.pipeline import BLOCK, ChunkReader, cancellable
 from desktop.core.jobs.restore import swap
 from desktop.core.jobs.restore.copy_rows import CopyWorkers
+from desktop.core.jobs.restore.count_ahead import CountsAhead
 from desktop.core.jobs.restore.early_post_data import EarlyPostData
 from desktop.core.jobs.restore.modes import checked_plaintext
 from desktop.core.jobs.restore.request import RestoreRun
@@ -86,9 +88,10 @@ def builds_beside(run: RestoreRun) -> bool:
                      or request.sql_before or request.sql_after or request.script_filter))
 
 
-def restore_beside(run: RestoreRun, password: Optional[str], data_dir, swapped: bool = False) -> None:
+def restore_beside(run: RestoreRun, password: Optional[str], data_dir, swapped: bool = False) -> dict[str, int]:
     """Builds the backup in a database of its own, then gives it the target's name;
-    `swapped` (a --replace): swaps it for the target (swap.py), and drops what the target held."""
+    `swapped` (a --replace): swaps it for the target (swap.py), and drops what the target held.
+    Returns the row counts taken once the rows were in (count_ahead.py)."""
     toc, toc_bytes = _table_of_contents(run)
     backup_id = run.opened.manifest.backup_id
     build = replace(run.profile, dbname=f"lifeboat_build_{backup_id}")
@@ -100,7 +103,7 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir, swapped: 
         try:
             if old:
                 swap.prepare_copy(build, run.profile, password)
-            _build(replace(run, profile=build), password, toc, toc_bytes)
+            counts = _build(replace(run, profile=build), password, toc, toc_bytes)
             if old:
                 swap.swap_in(build, run.profile, old, password)
             else:
@@ -110,26 +113,30 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir, swapped: 
             raise
         if old:
             drop_scratch(replace(run.profile, dbname=old), password)  # what the target held
+    return counts
 
 
-def restore_in_place(run: RestoreRun, password: Optional[str]) -> None:
+def restore_in_place(run: RestoreRun, password: Optional[str]) -> dict[str, int]:
     """--jobs N into an existing, empty database: the same steps, straight into it.
 
     Not all or nothing, as pg_restore --jobs is not (the caller says so on a
     failure), but no decrypted copy of the backup on disk, which
-    pg_restore --jobs needs."""
-    _build(run, password, *_table_of_contents(run))
+    pg_restore --jobs needs. Returns the row counts taken once the rows were in."""
+    return _build(run, password, *_table_of_contents(run))
 
 
-def _build(run: RestoreRun, password: Optional[str], toc: list[TocEntry], toc_bytes: bytes) -> None:
+def _build(run: RestoreRun, password: Optional[str], toc: list[TocEntry], toc_bytes: bytes) -> dict[str, int]:
+    """Returns the row counts taken once the rows were in (count_ahead.py)."""
     workers = max(WORKERS, run.request.jobs)
     sections = replace(run, tracker=_StepsOnly(run.tracker))
     with _timed("Creating the tables", run.tracker):
         restore_section(sections, toc_bytes, "pre-data")
-    with _autovacuum_held_off(run.profile, password):
+    with _autovacuum_held_off(run.profile, password), \
+            CountsAhead(run.profile, password, run.opened.manifest.row_counts) as counts:
         with _timed(f"Copying the rows, {workers} at a time", run.tracker), \
-                EarlyPostData(sections, toc_bytes, toc) as early:
+                EarlyPostData(sections, toc_bytes, toc, workers) as early:
             _load_rows(run, password, toc, workers, early)
+            counts.start()
         left = early.left()
         if left is not None:
             log.info("restore beside: %d post-data steps went in while the rows loaded, %d after",
@@ -137,6 +144,7 @@ def _build(run: RestoreRun, password: Optional[str], toc: list[TocEntry], toc_by
         if left != []:
             with _timed("Building indexes and constraints", run.tracker):
                 restore_section(sections, toc_bytes, "post-data", jobs=workers, only=left)
+        return counts.result()
 
 
 @contextmanager
