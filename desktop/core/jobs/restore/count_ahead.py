@@ -18,6 +18,7 @@ for. A count that fails is not an error here: the check counts that table.
 """
 import logging
 import threading
+from contextlib import suppress
 from typing import Optional
 
 import psycopg
@@ -49,7 +50,8 @@ class CountsAhead:
             self._stop.cancel()  # the restore failed: its database is about to be dropped
             conn = self._conn
             if conn is not None:
-                conn.cancel_safe()
+                with suppress(psycopg.Error):  # the restore's own error is the one to report
+                    conn.cancel_safe()
         if self._thread.ident is not None:
             self._thread.join()
 
