@@ -156,14 +156,16 @@ def test_a_killed_restore_leaves_no_target_and_the_next_start_drops_its_copy(
 
 
 # A first table whose index takes 10 s to build in a database being built, and a second table still to load.
-SLOW_INDEX_SQL = r"""
-CREATE TABLE a_first (x int);
-INSERT INTO a_first SELECT generate_series(1, 20);
+SLOW_IN_BUILDS_SQL = r"""
 CREATE FUNCTION slow_in_builds(x int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
 BEGIN
   IF current_database() LIKE 'lifeboat\_build\_%' THEN PERFORM pg_sleep(0.5); END IF;
   RETURN x;
 END $$;
+"""
+SLOW_INDEX_SQL = SLOW_IN_BUILDS_SQL + r"""
+CREATE TABLE a_first (x int);
+INSERT INTO a_first SELECT generate_series(1, 20);
 CREATE INDEX a_first_slow ON a_first (slow_in_builds(x));
 CREATE TABLE b_second (x int PRIMARY KEY, pad text);
 INSERT INTO b_second SELECT g, repeat('x', 200) FROM generate_series(1, 100000) g;
@@ -192,6 +194,44 @@ def test_killed_while_an_index_goes_in_early_leaves_no_target_and_no_pg_restore(
     assert databases(pg15, "slow_index_new") == [] and databases(pg15, build) == [build]
     open_workspace()  # the next start
     assert databases(pg15, build) == []
+
+
+# The last table's exclusion constraint (ACCESS EXCLUSIVE) takes 2-4 s to add in a database being
+# built: it goes after the rows, while the rows are counted for the check (count_ahead.py).
+SLOW_LAST_STEP_SQL = SLOW_IN_BUILDS_SQL + r"""
+CREATE TABLE b_rows (x int PRIMARY KEY, pad text);
+INSERT INTO b_rows SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;
+CREATE TABLE z_last (x int, EXCLUDE USING btree (slow_in_builds(x) WITH =));
+INSERT INTO z_last SELECT generate_series(1, 4);
+"""
+
+
+def test_killed_during_the_last_steps_leaves_a_drifted_target_as_it_was(
+        make_profile, pg15, fresh_db, keyring_file, lifeboat_home):
+    """kill -9 of a --replace built beside (to be swapped) once all its rows are in and
+    counted ahead, while the last constraint goes in: the non-empty, drifted target is
+    exactly as it was, and the next start drops the copy."""
+    source = fresh_db(prefix="slow_last")
+    pg15.run_psql(source, SLOW_LAST_STEP_SQL)
+    make_profile(pg15, source, name="source")
+    record = run_backup(Workspace.open(), BackupRequest("source"))
+    target = fresh_db(template=source, prefix="slow_last_drifted")
+    pg15.run_psql(target, "DELETE FROM b_rows WHERE x % 3 = 0; CREATE TABLE drift AS SELECT 1 AS n")
+    make_profile(pg15, target, name="target")
+    before = schema_dump(pg15, target), table_hashes(pg15, target)
+    build = f"lifeboat_build_{record.id}"
+    proc = lifeboat_process("restore", record.id, "--into", "target", "--replace")
+    try:
+        wait_for(lambda: _running(pg15, build, "ALTER TABLE ONLY public.z_last%EXCLUDE%"), timeout=90,
+                 what="the last table's constraint going in")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    wait_for(lambda: not _pg_restores_for(build), what="pg_restore to die with Lifeboat")
+    assert (schema_dump(pg15, target), table_hashes(pg15, target)) == before
+    open_workspace()  # the next start
+    assert databases(pg15, build) == [] and databases(pg15, "lifeboat\\_old\\_%") == []
+    assert (schema_dump(pg15, target), table_hashes(pg15, target)) == before
 
 
 def _running(cluster, dbname: str, query_like: str) -> bool:
