@@ -163,7 +163,7 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], 
     run.tracker.update(phase="Checking the restored database")
     started = time.monotonic()
     check = check_restored(profile, password, opened.manifest, run.request.tables,
-                           expect_rows=not run.request.schema_only, counted=counted or {})
+                           expect_rows=not run.request.schema_only, counted=counted)
     log.info("restore check: rows and constraints checked in %.2f s", time.monotonic() - started)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
 
