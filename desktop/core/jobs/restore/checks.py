@@ -4,8 +4,8 @@ and every constraint holding.
 Counts are exact (count(*) FROM ONLY, as at backup time), so any difference
 is a real one; two connections count at once, the tables shared out by
 the rows expected in each. A restore by Lifeboat's own workers hands in the
-counts it took as soon as its rows were all in (count_ahead.py): only the
-rest is counted here. Constraints: pg_restore adds foreign keys and checks after
+rows the server reported storing in each table (parallel.py): only the
+tables missing from them are counted here. Constraints: pg_restore adds foreign keys and checks after
 the data with a plain ALTER TABLE ... ADD CONSTRAINT, which scans the rows,
 so a validated constraint holds by construction. Only the ones the source
 marked NOT VALID were never checked against old rows; for those Lifeboat
@@ -101,11 +101,11 @@ def expected_counts(manifest: Manifest, tables: list[str]) -> dict[str, int]:
 
 
 def check_restored(profile: Profile, password: Optional[str], manifest: Manifest,
-                   tables: list[str], expect_rows: bool = True, counted: Optional[dict[str, int]] = None
+                   tables: list[str], expect_rows: bool = True, stored: Optional[dict[str, int]] = None
                    ) -> RestoreCheck:
-    """`counted`: tables already counted, once the restore's rows were all in (count_ahead.py)."""
+    """`stored`: the rows the restore's own COPYs reported storing, per table (parallel.py)."""
     expected = expected_counts(manifest, tables) if expect_rows else {}
-    counted = {key: count for key, count in (counted or {}).items() if key in expected}
+    counted = {key: count for key, count in (stored or {}).items() if key in expected}
     with connect(profile, password) as conn:
         present = {table.key: table for table in list_tables(conn)}
         to_count = [present[key] for key in expected if key in present and key not in counted]

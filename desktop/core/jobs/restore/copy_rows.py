@@ -4,8 +4,9 @@ handed in batches of whole rows to workers that each COPY on a connection of the
 A big table's batches go to every worker (each with a COPY of its own into
 the table: its indexes come after), so the work stays even to the end; a
 batch goes to the worker with the least waiting. Each worker commits its
-part of a table at the table's end and says so; once every part of a table
-is in, `rows_in(dump id)` is called (early_post_data.py builds on it).
+part of a table at the table's end and says so, with the rows its COPY
+reported; once every part of a table is in, `rows_in(dump id)` is called
+(early_post_data.py builds on it), and the table's rows are the sum.
 """
 import queue
 import threading
@@ -56,10 +57,12 @@ class CopyWorkers:
         """Hands out the rows of every data block left in `archive`; `check()` before each table."""
         _dispatch(archive, statements, self._workers, self._loads, check)
 
-    def finish(self) -> None:
-        """Waits for the last rows to be committed."""
+    def finish(self) -> dict[int, int]:
+        """Waits for the last rows to be committed; returns the rows committed per dump id,
+        as the server counted them (COPY's command tag)."""
         for worker in self._workers:
             worker.finish()
+        return self._loads.rows
 
 
 def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list["_CopyWorker"],
@@ -103,21 +106,25 @@ def row_batches(stored: Iterator[bytes]) -> Iterator[memoryview]:
 
 
 class _Loads:
-    """Calls `rows_in(dump id)` once every worker given some of a table's rows has committed them."""
+    """Calls `rows_in(dump id)` once every worker given some of a table's rows has committed them,
+    and adds up the rows each committed."""
 
     def __init__(self, rows_in: Callable[[int], None]):
         self._rows_in = rows_in
         self._parts: dict[int, int] = {}
+        self.rows: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def expect(self, dump_id: int, parts: int) -> None:
+        with self._lock:
+            self.rows.setdefault(dump_id, 0)
+            self._parts[dump_id] = parts
         if not parts:
             self._rows_in(dump_id)
-        with self._lock:
-            self._parts[dump_id] = parts
 
-    def part_in(self, dump_id: int) -> None:
+    def part_in(self, dump_id: int, rows: int) -> None:
         with self._lock:
+            self.rows[dump_id] = self.rows.get(dump_id, 0) + rows
             self._parts[dump_id] -= 1
             done = not self._parts[dump_id]
         if done:
@@ -129,10 +136,10 @@ class _CopyWorker:
 
     A big table's batches go to both workers (each with a COPY of its own into
     the table: its indexes come after), so the work stays even to the end.
-    Each commits its part of a table at the table's end and says so (`part_in`)."""
+    Each commits its part of a table at the table's end and says so, with its rows (`part_in`)."""
 
     def __init__(self, build: Profile, password: Optional[str], settings: list[str],
-                 part_in: Callable[[int], None]):
+                 part_in: Callable[[int, int], None]):
         self._conn = connect(build, password)
         for statement in (*_SESSION, *settings):
             self._conn.execute(statement)
@@ -171,7 +178,7 @@ class _CopyWorker:
 
     def _work(self) -> None:
         with ExitStack() as copying:
-            copy = None
+            cursor, copy = self._conn.cursor(), None
             while (item := self._queue.get()) is not _STOP:
                 dump_id, statement, rows = item
                 self.backlog -= len(rows)
@@ -179,19 +186,16 @@ class _CopyWorker:
                     continue  # the rest is skipped; the copy is dropped
                 try:
                     if not rows:  # _TABLE_END
-                        self._end(copying)
+                        copying.close()  # ends the COPY under way
                         copy = None
-                        self._part_in(dump_id)
+                        self._conn.commit()
+                        self._part_in(dump_id, cursor.rowcount)  # "COPY n": the rows the server stored
                         continue
                     if copy is None:
-                        copy = copying.enter_context(self._conn.cursor().copy(statement.rstrip().rstrip(";")))
+                        copy = copying.enter_context(cursor.copy(statement.rstrip().rstrip(";")))
                     copy.write(rows)
                 except BaseException as exc:  # raised on the reading thread by its next hand-over
                     self.error = _failure(exc)
-
-    def _end(self, copying: ExitStack) -> None:
-        copying.close()  # ends the COPY under way, if any
-        self._conn.commit()
 
 
 def _failure(exc: BaseException) -> BaseException:

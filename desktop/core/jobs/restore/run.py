@@ -148,10 +148,10 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], 
                 run = replace(run, request=keep_outside_dependents(run, password))
             run = replace(run, request=roles.apply(run.request))
             if beside:
-                counted = _restored_beside(ws, run, password, swapped=beside == "swap")
+                stored = _restored_beside(ws, run, password, swapped=beside == "swap")
             else:
-                counted = _restored_in_place(run, password) if in_place else None
-            if counted is None:
+                stored = _restored_in_place(run, password) if in_place else None
+            if stored is None:
                 _restore(run)
     except Cancelled:
         raise Cancelled("The restore was cancelled. " + (
@@ -163,7 +163,7 @@ def _restore_and_check(ws: Workspace, run: RestoreRun, password: Optional[str], 
     run.tracker.update(phase="Checking the restored database")
     started = time.monotonic()
     check = check_restored(profile, password, opened.manifest, run.request.tables,
-                           expect_rows=not run.request.schema_only, counted=counted)
+                           expect_rows=not run.request.schema_only, stored=stored)
     log.info("restore check: rows and constraints checked in %.2f s", time.monotonic() - started)
     return RestoreResult(opened.manifest.backup_id, profile.name, profile.dbname, check)
 
@@ -193,7 +193,7 @@ def _built_beside(profile: Profile, password: Optional[str], request: RestoreReq
 def _restored_beside(ws: Workspace, run: RestoreRun, password: Optional[str],
                      swapped: bool) -> Optional[dict[str, int]]:
     """A new database built beside with parallel workers (with --replace, swapped for
-    the target), and the row counts taken once its rows were in; None when the backup
+    the target), and the rows it stored per table; None when the backup
     holds what that route does not load, or the target turned out not to be
     swappable: the other routes then, into a database created for them where there was none."""
     try:
@@ -206,8 +206,8 @@ def _restored_beside(ws: Workspace, run: RestoreRun, password: Optional[str],
 
 
 def _restored_in_place(run: RestoreRun, password: Optional[str]) -> Optional[dict[str, int]]:
-    """--jobs N into an existing database, without a decrypted copy on disk, and the row
-    counts taken once its rows were in; None when the backup holds what that route does
+    """--jobs N into an existing database, without a decrypted copy on disk, and the rows
+    it stored per table; None when the backup holds what that route does
     not load (large objects): pg_restore --jobs then."""
     try:
         return restore_in_place(run, password)
