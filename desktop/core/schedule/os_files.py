@@ -8,7 +8,6 @@ is due, so a spare wake-up costs nothing and a missed one is caught up by
 the next (systemd Persistent=true, Task Scheduler StartWhenAvailable).
 """
 import os
-import plistlib
 import shlex
 import sys
 from datetime import datetime, tzinfo
@@ -200,6 +199,8 @@ def launchd_label(schedule: Schedule) -> str:
 
 
 def launchd_plist(schedule: Schedule) -> bytes:
+    import plistlib  # here: with the XML parser it pulls in, 30 ms of every command's start, for macOS only
+
     plist = {
         "Label": launchd_label(schedule),
         "ProgramArguments": run_due_command(),

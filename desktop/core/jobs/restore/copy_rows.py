@@ -18,11 +18,13 @@ import psycopg
 import zstandard
 
 from desktop.core.errors import Cancelled, RestoreFailed
+from desktop.core.format.pipeline import ChunkReader
 from desktop.core.postgres.archive_rows import BLK_DATA, COPY_END, ArchiveReader, chunks
 from desktop.core.postgres.connection import connect
 from desktop.core.store.profiles import Profile
 
 _BATCH = 1 << 20  # rows handed to a worker at a time
+_READ_SIZE = 1 << 17  # compressed bytes zstd takes at a time
 _QUEUED_BATCHES = 8
 _STOP = object()
 _TABLE_END = b""  # handed to a worker after the last of a table's rows it was given
@@ -85,22 +87,25 @@ def _dispatch(archive: ArchiveReader, statements: dict[int, str], workers: list[
 
 def row_batches(stored: Iterator[bytes]) -> Iterator[memoryview]:
     """A table's rows, decompressed, in batches of whole lines, without pg_dump's end marker."""
-    expand = zstandard.ZstdDecompressor().decompressobj().decompress
-    # A bytearray grows in place (bytes += copied the whole batch for every piece);
-    # pending[:searched] is known to hold no newline (a row longer than a batch).
-    pending, searched = bytearray(), 0
-    for chunk in stored:
-        pending += expand(chunk)
-        if len(pending) >= _BATCH:
-            # Whole rows only, and never the last bytes: they may be the end marker.
-            end = len(pending) - len(COPY_END)
-            cut = pending.rfind(b"\n", searched, end) + 1
-            if cut:
-                # The batch is not copied on its way to COPY; only the start of a row after it is.
-                batch, pending = pending, pending[cut:]
-                yield memoryview(batch)[:cut]
-            searched = 0 if cut else end
-    rows = bytes(pending).removesuffix(COPY_END)
+    # zstd writes straight into the batch's buffer (decompressing into new bytes and appending
+    # them copied every row once more), and a batch is handed on as it is: only the start of a
+    # row after its last newline is copied, into the next buffer.
+    reader = zstandard.ZstdDecompressor().stream_reader(ChunkReader(stored), read_size=_READ_SIZE)
+    buffer, filled = bytearray(_BATCH), 0
+    while got := reader.readinto(memoryview(buffer)[filled:]):
+        filled += got
+        if filled < len(buffer):
+            continue
+        # Whole rows only, and never the last bytes: they may be the end marker.
+        cut = buffer.rfind(b"\n", 0, filled - len(COPY_END)) + 1
+        if not cut:  # a row longer than the buffer
+            buffer.extend(bytes(len(buffer)))
+            continue
+        batch, buffer = buffer, bytearray(_BATCH)
+        filled -= cut
+        buffer[:filled] = memoryview(batch)[cut:cut + filled]
+        yield memoryview(batch)[:cut]
+    rows = bytes(memoryview(buffer)[:filled]).removesuffix(COPY_END)
     if rows:
         yield memoryview(rows)
 
