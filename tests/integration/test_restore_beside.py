@@ -197,7 +197,7 @@ def test_killed_while_an_index_goes_in_early_leaves_no_target_and_no_pg_restore(
 
 
 # The last table's exclusion constraint (ACCESS EXCLUSIVE) takes 2-4 s to add in a database being
-# built: it goes after the rows, while the rows are counted for the check (count_ahead.py).
+# built: it goes after the rows, the last step before the swap.
 SLOW_LAST_STEP_SQL = SLOW_IN_BUILDS_SQL + r"""
 CREATE TABLE b_rows (x int PRIMARY KEY, pad text);
 INSERT INTO b_rows SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;
@@ -208,8 +208,8 @@ INSERT INTO z_last SELECT generate_series(1, 4);
 
 def test_killed_during_the_last_steps_leaves_a_drifted_target_as_it_was(
         make_profile, pg15, fresh_db, keyring_file, lifeboat_home):
-    """kill -9 of a --replace built beside (to be swapped) once all its rows are in and
-    counted ahead, while the last constraint goes in: the non-empty, drifted target is
+    """kill -9 of a --replace built beside (to be swapped) once all its rows are in,
+    while the last constraint goes in: the non-empty, drifted target is
     exactly as it was, and the next start drops the copy."""
     source = fresh_db(prefix="slow_last")
     pg15.run_psql(source, SLOW_LAST_STEP_SQL)
