@@ -213,12 +213,9 @@ def test_killed_during_the_last_steps_leaves_a_drifted_target_as_it_was(
     exactly as it was, and the next start drops the copy."""
     source = fresh_db(prefix="slow_last")
     pg15.run_psql(source, SLOW_LAST_STEP_SQL)
-    make_profile(pg15, source, name="source")
-    record = run_backup(Workspace.open(), BackupRequest("source"))
-    target = fresh_db(template=source, prefix="slow_last_drifted")
-    pg15.run_psql(target, "DELETE FROM b_rows WHERE x % 3 = 0; CREATE TABLE drift AS SELECT 1 AS n")
-    make_profile(pg15, target, name="target")
-    before = schema_dump(pg15, target), table_hashes(pg15, target)
+    record, target, before = backed_up_then_drifted(
+        make_profile, pg15, fresh_db, source, "slow_last",
+        "DELETE FROM b_rows WHERE x % 3 = 0; CREATE TABLE drift AS SELECT 1 AS n")
     build = f"lifeboat_build_{record.id}"
     proc = lifeboat_process("restore", record.id, "--into", "target", "--replace")
     try:
@@ -232,6 +229,17 @@ def test_killed_during_the_last_steps_leaves_a_drifted_target_as_it_was(
     open_workspace()  # the next start
     assert databases(pg15, build) == [] and databases(pg15, "lifeboat\\_old\\_%") == []
     assert (schema_dump(pg15, target), table_hashes(pg15, target)) == before
+
+
+def backed_up_then_drifted(make_profile, cluster, fresh_db, source: str, name: str, drift_sql: str):
+    """Backs `source` up (profile `name`), then copies it and runs `drift_sql` in the copy,
+    the profile "target": (the backup's record, the copy, its schema dump and table hashes)."""
+    make_profile(cluster, source, name=name)
+    record = run_backup(Workspace.open(), BackupRequest(name))
+    target = fresh_db(template=source, prefix=f"{name}_drifted")
+    cluster.run_psql(target, drift_sql)
+    make_profile(cluster, target, name="target")
+    return record, target, (schema_dump(cluster, target), table_hashes(cluster, target))
 
 
 def _running(cluster, dbname: str, query_like: str) -> bool:

@@ -14,6 +14,7 @@ from desktop.core.workspace import Workspace
 from tests.dbcompare import schema_dump, table_hashes
 from tests.integration.test_restore_beside import (
     ROWS_PHASE,
+    backed_up_then_drifted,
     databases,
     killed_once_rows_arrive,
     restore_with_phases,
@@ -96,12 +97,8 @@ def test_a_session_that_connects_while_the_copy_is_built_sends_the_replace_in_pl
 
 def test_killed_while_the_copy_is_built_leaves_the_target_as_it_was(
         make_profile, pg15, noise_db, fresh_db, keyring_file, lifeboat_home):
-    make_profile(pg15, noise_db, name="noise")
-    record = run_backup(Workspace.open(), BackupRequest("noise"))
-    target = fresh_db(template=noise_db, prefix="noise_drifted")
-    pg15.run_psql(target, "CREATE TABLE drift AS SELECT generate_series(1, 1000) AS n")
-    make_profile(pg15, target, name="target")
-    before = schema_dump(pg15, target), table_hashes(pg15, target)
+    record, target, before = backed_up_then_drifted(
+        make_profile, pg15, fresh_db, noise_db, "noise", "CREATE TABLE drift AS SELECT generate_series(1, 1000) AS n")
     build = killed_once_rows_arrive(pg15, record.id, "restore", record.id, "--into", "target", "--replace")
     assert (schema_dump(pg15, target), table_hashes(pg15, target)) == before
     assert databases(pg15, build) == [build]

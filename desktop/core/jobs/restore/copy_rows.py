@@ -122,14 +122,14 @@ class _Loads:
 
     def expect(self, dump_id: int, parts: int) -> None:
         with self._lock:
-            self.rows.setdefault(dump_id, 0)
+            self.rows[dump_id] = 0
             self._parts[dump_id] = parts
         if not parts:
             self._rows_in(dump_id)
 
     def part_in(self, dump_id: int, rows: int) -> None:
         with self._lock:
-            self.rows[dump_id] = self.rows.get(dump_id, 0) + rows
+            self.rows[dump_id] += rows  # expect() came first: the table's end is handed on after it
             self._parts[dump_id] -= 1
             done = not self._parts[dump_id]
         if done:
