@@ -24,7 +24,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _command_line() -> ModuleType:
-    """desktop.cli.main, imported with the garbage collector off: its ~300
+    """desktop.cli.main, imported with the garbage collector off: its ~500
     modules would otherwise set off collections that walk everything made so
     far, again and again (30-40 ms of a command's start, measured). Frozen
     afterwards: what the imports made lives until the process ends, and no

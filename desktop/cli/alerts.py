@@ -13,30 +13,6 @@ from desktop.core.errors import LifeboatError, UsageError
 from desktop.core.workspace import Workspace
 
 
-def add_parsers(sub) -> None:
-    alerts = sub.add_parser("alerts", help="where Lifeboat says when a backup failed or is overdue")
-    asub = alerts.add_subparsers(dest="alerts_command", required=True, parser_class=type(alerts))
-    add = asub.add_parser("add", help="add an alert channel")
-    kinds = add.add_subparsers(dest="kind", required=True, parser_class=type(alerts))
-    email = kinds.add_parser("email", help="alerts by e-mail through an SMTP server")
-    email.add_argument("--to", required=True, metavar="ADDR")
-    email.add_argument("--smtp", required=True, metavar="HOST[:PORT]")
-    email.add_argument("--user", default="", metavar="U", help="log in as U (the password goes to the keyring)")
-    security = email.add_mutually_exclusive_group()
-    security.add_argument("--starttls", action="store_const", dest="security", const="starttls")
-    security.add_argument("--ssl", action="store_const", dest="security", const="ssl")
-    email.add_argument("--password-stdin", action="store_true")
-    email.add_argument("--from", dest="sender", default="", metavar="ADDR",
-                       help="the sender's address (default: the user, when it is one)")
-    webhook = kinds.add_parser("webhook", help="alerts as JSON posted to a web address")
-    webhook.add_argument("--url", required=True)
-    for parser in (email, webhook):
-        parser.add_argument("--on-success", action="store_true", help="also tell about successful backups")
-    asub.add_parser("list", help="show the alert channels").add_argument("--json", action="store_true")
-    asub.add_parser("remove", help="remove an alert channel").add_argument("id")
-    asub.add_parser("test", help="send a test alert to every channel")
-
-
 def alerts_command(ws: Workspace, args) -> int:
     return {"add": _add, "list": _list, "remove": _remove, "test": _test}[args.alerts_command](ws, args)
 

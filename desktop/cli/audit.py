@@ -5,25 +5,12 @@
 """
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from desktop.cli.terminal import print_json, table
 from desktop.core.durable import explain_write_error
-from desktop.core.store.audit_log import ACTIONS, RESULTS, filter_records, write_csv
+from desktop.core.store.audit_log import filter_records, write_csv
 from desktop.core.store.audited import audit_log_of
 from desktop.core.workspace import Workspace
-
-
-def add_parsers(sub) -> None:
-    audit = sub.add_parser("audit", help="the activity log: who did what, when")
-    asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=type(audit))
-    asub.add_parser("verify", help="check that no record was changed, removed, added or reordered")
-    listing = asub.add_parser("list", help="show the records, oldest first")
-    listing.add_argument("--json", action="store_true")
-    listing.add_argument("--csv", type=Path, metavar="FILE", help="write the records to FILE as CSV")
-    listing.add_argument("--action", choices=ACTIONS)
-    listing.add_argument("--profile")
-    listing.add_argument("--result", choices=RESULTS)
 
 
 def audit_command(ws: Workspace, args) -> int:

@@ -1,20 +1,5 @@
-"""The backup options `lifeboat backup` and `lifeboat schedule add` share (CLI.md)."""
-from pathlib import Path
-
-from desktop.core.format.manifest import FORMATS, BackupOptions
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="custom")
-    only = parser.add_mutually_exclusive_group()
-    only.add_argument("--schema-only", action="store_true")
-    only.add_argument("--data-only", action="store_true")
-    parser.add_argument("--table", action="append", default=[], metavar="PATTERN")
-    parser.add_argument("--exclude-table", action="append", default=[], metavar="PATTERN")
-    parser.add_argument("--no-owner", action="store_true")
-    parser.add_argument("--no-acl", action="store_true")
-    parser.add_argument("--dest", type=Path, metavar="DIR")
-    parser.add_argument("--jobs", type=int, default=1)
+"""The backup options `lifeboat backup` and `lifeboat schedule add` share (CLI.md; their flags: parser.py)."""
+from desktop.core.format.manifest import BackupOptions
 
 
 def from_args(args) -> BackupOptions:

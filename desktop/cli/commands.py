@@ -1,83 +1,27 @@
 """What each CLI command does: parse nothing, decide nothing; call core and print."""
 import sys
 
-from desktop import __version__
-from desktop.cli import alerts as cli_alerts
-from desktop.cli import audit as cli_audit
 from desktop.cli import backup_options
-from desktop.cli import export as cli_export
 from desktop.cli import inspect as cli_inspect
-from desktop.cli import key as cli_key
-from desktop.cli import mask as cli_mask
 from desktop.cli import safety as cli_safety
-from desktop.cli import schedule as cli_schedule
-from desktop.cli import settings as cli_settings
-from desktop.cli import trash as cli_trash
 from desktop.cli.terminal import print_json, print_json_array, read_secret, run_with_progress, table
 from desktop.core.errors import InvalidProfile, LifeboatError, UsageError, VerificationFailed
 from desktop.core.format.manifest import Manifest
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
-from desktop.core.jobs.delete import delete_backup, purge_expired
+from desktop.core.jobs.delete import delete_backup
 from desktop.core.jobs.label import label_backup
-from desktop.core.jobs.rebuild import rebuild_catalog, rebuild_summary, recover_damaged_catalog
+from desktop.core.jobs.rebuild import rebuild_catalog
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
 from desktop.core.open_backup import open_backup
 from desktop.core.postgres.connection import test_connection
 from desktop.core.postgres.roles import roles_words
-from desktop.core.postgres.tools import bundled_tools_dir, discover
 from desktop.core.store.catalog import BackupRecord
 from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.profiles import Profile, profile_from_url
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
-
-
-def version_lines() -> list[str]:
-    lines = [f"Lifeboat {__version__}"]
-    try:
-        from PySide6 import __version__ as pyside_version
-        from PySide6.QtCore import qVersion
-
-        lines.append(f"Qt {qVersion()} (PySide6 {pyside_version})")
-    except ImportError:
-        lines.append("Qt not installed")
-    found = discover()
-    # A packaged app names the tools it carries (and prefers), not the newest on the system.
-    found = [tools for tools in found if tools.bin_dir == bundled_tools_dir()] or found
-    if found:
-        lines.append(f"pg_dump {found[0].version} ({found[0].pg_dump})")
-        lines.append(f"pg_restore {found[0].version} ({found[0].pg_restore})")
-    else:
-        lines.append("pg_dump not found")
-    return lines
-
-
-def recover_catalog(ws: Workspace) -> None:
-    result = recover_damaged_catalog(ws)
-    if result is not None:
-        print(f"lifeboat: {rebuild_summary(ws, result)}", file=sys.stderr)
-    purged = purge_expired(ws)
-    if purged:
-        print(f"lifeboat: {len(purged)} backup(s) were in the trash for more than {ws.settings.trash_days} days "
-              "and were removed for good.", file=sys.stderr)
-
-
-def dispatch(ws: Workspace, args) -> int:
-    if args.command == "profile":
-        return _PROFILE[args.profile_command](ws, args)
-    if args.command == "catalog":
-        return catalog_rebuild(ws, args)
-    for extra in (cli_audit.COMMANDS, cli_trash.COMMANDS, cli_safety.COMMANDS, cli_key.COMMANDS,
-                  cli_alerts.COMMANDS, cli_settings.COMMANDS, cli_schedule.COMMANDS, cli_mask.COMMANDS):
-        if args.command in extra:
-            return extra[args.command](ws, args)
-    if args.command in cli_export.COMMANDS:
-        return cli_export.COMMANDS[args.command](ws, args)
-    if args.command in cli_inspect.COMMANDS:
-        return cli_inspect.COMMANDS[args.command](ws, args)
-    return _COMMANDS[args.command](ws, args)
 
 
 # --- profiles -------------------------------------------------------------
@@ -172,8 +116,9 @@ def profile_remove(ws: Workspace, args) -> int:
     return 0
 
 
-_PROFILE = {"add": profile_add, "list": profile_list, "show": profile_show,
-            "test": profile_test, "remove": profile_remove}
+def profile_command(ws: Workspace, args) -> int:
+    return {"add": profile_add, "list": profile_list, "show": profile_show, "test": profile_test,
+            "remove": profile_remove}[args.profile_command](ws, args)
 
 
 # --- backups --------------------------------------------------------------
@@ -303,5 +248,6 @@ def catalog_rebuild(ws: Workspace, args) -> int:
     return 0 if not result.unreadable else 1
 
 
-_COMMANDS = {"backup": backup, "list": list_backups, "show": show_backup, "verify": verify,
-             "restore": restore, "decrypt": decrypt, "delete": delete, "label": label}
+COMMANDS = {"profile": profile_command, "backup": backup, "list": list_backups, "show": show_backup,
+            "verify": verify, "restore": restore, "decrypt": decrypt, "delete": delete, "label": label,
+            "catalog": catalog_rebuild}

@@ -4,7 +4,6 @@ The passphrase never comes from argv: `--passphrase-file F` (its first
 line), `--passphrase-stdin`, or a prompt on a terminal (twice for export).
 """
 import sys
-from pathlib import Path
 from typing import Optional
 
 from desktop.cli.terminal import read_secret, run_with_progress
@@ -14,26 +13,6 @@ from desktop.core.jobs.export.import_copies import run_import
 from desktop.core.jobs.export.run import ExportRequest, run_export
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
-
-
-def add_parsers(sub) -> None:
-    export = sub.add_parser("export", help="copy backups to another drive, protected by a passphrase")
-    export.add_argument("ids", nargs="+", metavar="ID")
-    export.add_argument("--to", required=True, type=Path, metavar="DIR")
-    passphrase_flags(export)
-    export.add_argument("--split", action="store_true",
-                        help="on a FAT32 drive, split a backup over 4 GB into numbered parts")
-    export.add_argument("--no-recovery-sheet", action="store_true",
-                        help="do not write the plain-text recovery sheet next to each copy")
-    imp = sub.add_parser("import", help="add exported backups from a drive to this computer's catalog")
-    imp.add_argument("source", type=Path, metavar="DIR|FILE")
-    passphrase_flags(imp)
-
-
-def passphrase_flags(parser) -> None:
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--passphrase-file", type=Path, metavar="F")
-    source.add_argument("--passphrase-stdin", action="store_true")
 
 
 def read_passphrase(args, confirm: bool) -> Optional[str]:

@@ -1,37 +1,17 @@
 """Looking inside backups: `show ID --contents`, `preview`, `export-table`, `list --table`, `compare` (CLI.md)."""
 import sys
-from pathlib import Path
 
 from desktop.cli.terminal import print_json, run_with_progress, table
 from desktop.core.inspect.compare import compare_backups
 from desktop.core.inspect.contents import Contents, read_contents
-from desktop.core.inspect.export_table import EXPORT_FORMATS, export_table
-from desktop.core.inspect.preview import BY_KEY, DEFAULT_LIMIT, preview_table
+from desktop.core.inspect.export_table import export_table
+from desktop.core.inspect.preview import BY_KEY, preview_table
 from desktop.core.inspect.search import backups_with_table
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 
 _GROUPS = (("views", "Views"), ("materialized_views", "Materialized views"), ("functions", "Functions"),
            ("sequences", "Sequences"), ("extensions", "Extensions"))
-
-
-def add_parsers(sub) -> None:
-    preview = sub.add_parser("preview", help="show the first rows of a table in a backup, without restoring it")
-    preview.add_argument("id", metavar="ID|FILE")
-    preview.add_argument("table", metavar="TABLE")
-    preview.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N")
-    preview.add_argument("--json", action="store_true")
-    export = sub.add_parser("export-table", help="write one table of a backup as CSV, JSON or JSON Lines")
-    export.add_argument("id", metavar="ID|FILE")
-    export.add_argument("table", metavar="TABLE")
-    export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
-    export.add_argument("--out", required=True, type=Path, metavar="FILE")
-    compare = sub.add_parser("compare", help="what differs between two backups, or a backup and the database now")
-    compare.add_argument("id", metavar="ID")
-    other = compare.add_mutually_exclusive_group()
-    other.add_argument("id2", nargs="?", metavar="ID2")
-    other.add_argument("--live", action="store_true", help="compare with the database as it is now")
-    compare.add_argument("--json", action="store_true")
 
 
 def show_contents(ws: Workspace, args) -> int:

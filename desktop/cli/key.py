@@ -2,26 +2,11 @@
 this installation's backup key. The passphrase comes as for `export`:
 `--passphrase-file F`, `--passphrase-stdin`, or a prompt (twice for export).
 """
-from pathlib import Path
-
-from desktop.cli.export import new_passphrase, passphrase_flags, read_passphrase
+from desktop.cli.export import new_passphrase, read_passphrase
 from desktop.core.errors import UsageError
 from desktop.core.format.header import key_id
 from desktop.core.jobs.backup_key import export_key, import_key, new_key
 from desktop.core.workspace import Workspace
-
-
-def add_parsers(sub) -> None:
-    key = sub.add_parser("key", help="this installation's backup key: keep a recovery file, or start a new key")
-    ksub = key.add_subparsers(dest="key_command", required=True, parser_class=type(key))
-    export = ksub.add_parser("export", help="write the key to FILE, protected by a passphrase")
-    export.add_argument("--to", required=True, type=Path, metavar="FILE")
-    passphrase_flags(export)
-    imp = ksub.add_parser("import", help="put the key back from a file `key export` wrote")
-    imp.add_argument("file", type=Path, metavar="FILE")
-    passphrase_flags(imp)
-    new = ksub.add_parser("new", help="start a new key for new backups (recorded in the activity log)")
-    new.add_argument("--confirm", action="store_true", help="required: you mean to start a new key")
 
 
 def key_command(ws: Workspace, args) -> int:

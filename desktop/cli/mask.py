@@ -10,36 +10,6 @@ from desktop.core.masking.manage import accept_suggestions, policies, preview, s
 from desktop.core.workspace import Workspace
 
 
-def add_parsers(sub) -> None:
-    mask = sub.add_parser("mask", help="which columns of a source hold personal data, and how to mask them")
-    msub = mask.add_subparsers(dest="mask_command", required=True, parser_class=type(mask))
-    suggest = msub.add_parser("suggest", help="a suggested rule for every column, with the reason")
-    suggest.add_argument("profile")
-    suggest.add_argument("--json", action="store_true")
-    review = msub.add_parser("review", help="confirm the policy")
-    review.add_argument("profile")
-    review.add_argument("--accept-suggestions", action="store_true",
-                        help="every column not reviewed yet takes its suggested rule (or keep)")
-    rule = msub.add_parser("set", help="set one column's rule (and mark it reviewed)")
-    rule.add_argument("profile")
-    rule.add_argument("--column", required=True, metavar="SCHEMA.TABLE.COLUMN")
-    rule.add_argument("--rule", required=True, metavar="RULE",
-                      help="email, name, phone, address, iban, card, text, 'date-shift [DAYS]', null, hash, "
-                           "'fixed VALUE' or keep")
-    show = msub.add_parser("show", help="the policy as saved")
-    show.add_argument("profile")
-    show.add_argument("--json", action="store_true")
-    shown = msub.add_parser("preview", help="10 rows of each masked table, before and after")
-    shown.add_argument("profile")
-    shown.add_argument("--table", metavar="T")
-    shown.add_argument("--json", action="store_true")
-    refresh = sub.add_parser("refresh", help="refresh a development database from a source, masked")
-    refresh.add_argument("source", metavar="FROM")
-    refresh.add_argument("--into", required=True, metavar="PROFILE")
-    refresh.add_argument("--backup", metavar="ID", help="use this backup of FROM instead of taking a fresh one")
-    refresh.add_argument("--no-mask", action="store_true", help="copy without masking (recorded as such)")
-
-
 def mask_command(ws: Workspace, args) -> int:
     return {"suggest": _suggest, "review": _review, "set": _set, "show": _show,
             "preview": _preview}[args.mask_command](ws, args)

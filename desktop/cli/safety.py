@@ -10,24 +10,6 @@ from desktop.core.jobs.undo import undo_offer, undo_restore
 from desktop.core.workspace import Workspace
 
 
-def add_parsers(sub) -> None:
-    undo = sub.add_parser("undo", help="put a database back as it was before a production restore or sync")
-    undo.add_argument("id", metavar="SAFETY_ID", help="the safety backup Lifeboat took before writing")
-    undo.add_argument("--confirm", metavar="DBNAME")
-    sync = sub.add_parser("sync", help="copy a database (or some tables) into another, safety backup first")
-    sync.add_argument("source", metavar="FROM_PROFILE")
-    sync.add_argument("--into", required=True, metavar="PROFILE")
-    sync.add_argument("--table", action="append", default=[], metavar="T")
-    sync.add_argument("--confirm", metavar="DBNAME")
-    sync.add_argument("--drop-missing", action="store_true",
-                      help="let a whole-database sync remove the target's tables the source does not have")
-    verify = sub.choices["verify"]
-    verify.add_argument("--restore", action="store_true",
-                        help="also restore it into a scratch database, check it, and drop the scratch database")
-    verify.add_argument("--server", metavar="PROFILE", help="whose server holds the scratch database "
-                        "(default: a private PostgreSQL server Lifeboat starts on this computer)")
-
-
 def undo_line(ws: Workspace, safety_backup_id: Optional[str]) -> Optional[str]:
     offer = undo_offer(ws, safety_backup_id)
     if offer is None:

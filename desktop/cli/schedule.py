@@ -17,37 +17,8 @@ from desktop.core.schedule.retention import NOT_OURS, RetentionPlan, apply_reten
 from desktop.core.schedule.run_due import STILL_RUNNING, RunDueResult, run_due
 from desktop.core.schedule.slots import next_run
 from desktop.core.schedule.status import schedule_zone
-from desktop.core.store.schedules import EVERY, Retention, new_schedule
+from desktop.core.store.schedules import Retention, new_schedule
 from desktop.core.workspace import Workspace
-
-_KEEP = Retention()
-
-
-def add_parsers(sub) -> None:
-    schedule = sub.add_parser("schedule", help="automatic backups, run by the operating system's scheduler")
-    ssub = schedule.add_subparsers(dest="schedule_command", required=True, parser_class=type(schedule))
-    add = ssub.add_parser("add", help="back up a connection on a schedule; prints the schedule's id")
-    add.add_argument("profile")
-    add.add_argument("--every", required=True, choices=EVERY)
-    add.add_argument("--at", metavar="HH:MM", help="time of day (hourly: only the minutes count); default 02:00")
-    add.add_argument("--on", metavar="DAYS", help="weekly: days such as mon,thu; monthly: a day of the month")
-    for name, default in (("last", _KEEP.last), ("daily", _KEEP.daily), ("weekly", _KEEP.weekly),
-                          ("monthly", _KEEP.monthly)):
-        add.add_argument(f"--keep-{name}", type=int, default=default, metavar="N",
-                         help=f"retention: keep the newest of each of the last N periods (default {default})")
-    add.add_argument("--refresh-into", metavar="PROFILE",
-                     help="after each backup, refresh this development connection from it, masked")
-    backup_options.add_arguments(add)
-    ssub.add_parser("list", help="the schedules, their next run and last outcome").add_argument(
-        "--json", action="store_true")
-    ssub.add_parser("remove", help="remove a schedule and its timer").add_argument("id")
-    ssub.add_parser("run-due", help="run every schedule whose time has come (what the scheduler calls)")
-    retention = sub.add_parser("retention", help="keep the scheduled backups the rules name, trash the rest")
-    rsub = retention.add_subparsers(dest="retention_command", required=True, parser_class=type(retention))
-    apply = rsub.add_parser("apply", help="apply retention now (to the trash, never deleted at once)")
-    apply.add_argument("--profile", metavar="P")
-    apply.add_argument("--dry-run", action="store_true", help="only say what would be kept and trashed")
-    apply.add_argument("--json", action="store_true")
 
 
 def schedule_command(ws: Workspace, args) -> int:

@@ -14,15 +14,6 @@ from desktop.core.store.settings import default_backups_dir
 from desktop.core.workspace import Workspace
 
 
-def add_parsers(sub) -> None:
-    settings = sub.add_parser("settings", help="Lifeboat's preferences")
-    ssub = settings.add_subparsers(dest="settings_command", required=True, parser_class=type(settings))
-    ssub.add_parser("show", help="show every setting").add_argument("--json", action="store_true")
-    change = ssub.add_parser("set", help="change one setting")
-    change.add_argument("key", metavar="KEY")
-    change.add_argument("value", metavar="VALUE")
-
-
 def settings_command(ws: Workspace, args) -> int:
     return {"show": _show, "set": _set}[args.settings_command](ws, args)
 

@@ -13,10 +13,11 @@ from desktop.core.units import human_duration
 class ProgressLine:
     """One self-overwriting line on stderr, drawn only when stderr is a terminal."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 24):
-        self._stream = stream
+    def __init__(self, stream: Optional[TextIO] = None, width: int = 24):
+        # sys.stderr as it is now, not when this module loaded (it loads lazily, with a command's module).
+        self._stream = sys.stderr if stream is None else stream
         self._width = width
-        self._enabled = stream.isatty()
+        self._enabled = self._stream.isatty()
         self._last = ""
         self._waiting = ""
 

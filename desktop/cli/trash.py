@@ -14,15 +14,6 @@ from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
 
 
-def add_parsers(sub) -> None:
-    trash = sub.add_parser("trash", help="deleted backups, kept for a few days before they go for good")
-    tsub = trash.add_subparsers(dest="trash_command", required=True, parser_class=type(trash))
-    tsub.add_parser("list", help="show what the trash holds").add_argument("--json", action="store_true")
-    tsub.add_parser("restore", help="take a backup out of the trash").add_argument("id")
-    tsub.add_parser("empty", help="remove every backup in the trash for good").add_argument(
-        "--yes", action="store_true", help="do not ask (for scripts)")
-
-
 def trash_command(ws: Workspace, args) -> int:
     return {"list": _list, "restore": _restore, "empty": _empty}[args.trash_command](ws, args)
 
