@@ -17,6 +17,15 @@ def test_stock_fernet_reads_raw_tokens_and_back(size):
     assert RawFernet(key).decrypt(stock) == data
 
 
+@pytest.mark.parametrize("sizes", [(26, 1 << 20), (26, 0), (5, 11, 17), (0,)])
+def test_a_token_sealed_in_pieces_is_the_token_of_the_pieces_laid_end_to_end(sizes):
+    key = Fernet.generate_key()
+    pieces = [bytes([n]) * size for n, size in enumerate(sizes)]
+    token = b"".join(RawFernet(key).encrypt_parts(*pieces))
+    assert Fernet(key).decrypt(base64.urlsafe_b64encode(token)) == b"".join(pieces)
+    assert RawFernet(key).decrypt(token) == b"".join(pieces)
+
+
 def test_any_changed_byte_or_wrong_key_is_refused():
     key = Fernet.generate_key()
     token = RawFernet(key).encrypt(b"rows of a table")

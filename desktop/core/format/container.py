@@ -109,13 +109,13 @@ def _record_limit(chunk_size: int) -> int:
     return _token_length(_RECORD.size + max(chunk_size, MAX_MANIFEST_SIZE))
 
 
-def _seal(fernet: RawFernet, file_id: bytes, kind: int, index: int, payload: bytes) -> bytes:
+def _seal(fernet: RawFernet, file_id: bytes, kind: int, index: int, payload: bytes) -> list[bytes]:
     last = 1 if kind == KIND_MANIFEST else 0
-    return fernet.encrypt(_RECORD.pack(file_id, kind, index, last) + payload)
+    return fernet.encrypt_parts(_RECORD.pack(file_id, kind, index, last), payload)
 
 
-def _unseal(fernet: RawFernet, raw: bytes) -> bytes | None:
-    return fernet.decrypt(raw)
+def _unseal(fernet: RawFernet, raw: bytes) -> memoryview | None:
+    return fernet.decrypt_view(raw)
 
 
 def _read_record(f: BinaryIO, limit: int, index: int, offset: int) -> bytes:
@@ -133,13 +133,13 @@ def _read_record(f: BinaryIO, limit: int, index: int, offset: int) -> bytes:
     return raw
 
 
-def _open_record(plain: bytes, file_id: bytes, offset: int) -> tuple[int, int, int, bytes]:
+def _open_record(plain: memoryview, file_id: bytes, offset: int) -> tuple[int, int, int, bytes]:
     if len(plain) < _RECORD.size:
         raise damaged_error("a part of it", f"record at byte {offset} is {len(plain)} bytes")
     record_file_id, kind, index, last = _RECORD.unpack_from(plain)
     if record_file_id != file_id:
         raise mismatch_error(f"record at byte {offset} belongs to file {record_file_id.hex()}")
-    return kind, index, last, plain[_RECORD.size:]
+    return kind, index, last, bytes(plain[_RECORD.size:])  # the one copy of the data
 
 
 def _manifest_from(payload: bytes, offset: int) -> dict:
@@ -336,10 +336,10 @@ class EncryptedWriter:
             view = view[taken:]
             if len(self._buffer) < size:
                 return received
-            self._record(KIND_DATA, bytes(self._buffer))
+            self._record(KIND_DATA, self._buffer)  # sealed before it is cleared: not copied
             self._buffer.clear()
         while len(view) >= size:
-            self._record(KIND_DATA, bytes(view[:size]))
+            self._record(KIND_DATA, view[:size])
             view = view[size:]
         self._buffer += view
         return received
@@ -353,7 +353,7 @@ class EncryptedWriter:
         if len(payload) > MAX_MANIFEST_SIZE:
             raise ValueError(f"manifest of {len(payload)} bytes exceeds {MAX_MANIFEST_SIZE}")
         if self._buffer:
-            self._record(KIND_DATA, bytes(self._buffer))
+            self._record(KIND_DATA, self._buffer)
             self._buffer.clear()
         manifest_offset = self.bytes_out
         self._record(KIND_MANIFEST, payload)
@@ -361,9 +361,10 @@ class EncryptedWriter:
         self._closed = True
 
     def _record(self, kind: int, payload: bytes) -> None:
-        raw = _seal(self._fernet, self.file_id, kind, self._index, payload)
-        self._emit(_LENGTH.pack(len(raw)))
-        self._emit(raw)
+        parts = _seal(self._fernet, self.file_id, kind, self._index, payload)
+        self._emit(_LENGTH.pack(sum(len(part) for part in parts)))
+        for part in parts:
+            self._emit(part)
         self._index += 1
 
     def _emit(self, data: bytes) -> None:
