@@ -115,7 +115,7 @@ def _seal(fernet: RawFernet, file_id: bytes, kind: int, index: int, payload: byt
 
 
 def _unseal(fernet: RawFernet, raw: bytes) -> memoryview | None:
-    return fernet.decrypt_view(raw)
+    return fernet.decrypt(raw)
 
 
 def _read_record(f: BinaryIO, limit: int, index: int, offset: int) -> bytes:

@@ -34,9 +34,6 @@ class RawFernet:
         self._signing_key = raw[:16]
         self._encryption_key = raw[16:]
 
-    def encrypt(self, data: bytes) -> bytes:
-        return b"".join(self.encrypt_parts(data))
-
     def encrypt_parts(self, *data: bytes) -> list[bytes]:
         """The token of the pieces of `data` laid end to end, in parts to be written in order.
 
@@ -56,13 +53,9 @@ class RawFernet:
         parts.append(mac.finalize())
         return parts
 
-    def decrypt(self, token: bytes) -> bytes | None:
-        """The data, or None when the token is not authentic (never a ttl: backups do not expire)."""
-        data = self.decrypt_view(token)
-        return None if data is None else bytes(data)
-
-    def decrypt_view(self, token: bytes) -> memoryview | None:
-        """As decrypt(), a view of the data instead of a copy: a reader that slices it copies it once."""
+    def decrypt(self, token: bytes) -> memoryview | None:
+        """A view of the data (a reader that slices it copies it once), or None when the
+        token is not authentic (never a ttl: backups do not expire)."""
         if len(token) < _MIN_LENGTH or token[0] != _VERSION or (len(token) - _HEAD.size - _MAC) % 16:
             return None
         view = memoryview(token)
