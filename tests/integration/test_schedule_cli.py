@@ -11,16 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from filelock import FileLock, Timeout
 
 from desktop.core.schedule import os_install
 from desktop.core.schedule.history import RunHistory
-from desktop.core.schedule.run_due import lock_path, run_due
+from desktop.core.schedule.run_due import run_due
 from desktop.core.store.audited import audit_log_of
 from desktop.core.store.schedules import new_schedule
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
-from tests.faults import wait_for
+from tests.faults import wait_for, waits_for_a_lock
 from tests.integration.cli_helpers import child_env, failed_cleanly, lifeboat_process, ok
 
 
@@ -106,16 +105,10 @@ def test_a_second_run_while_one_is_running_says_so_and_exits_0(pg15, shop, lifeb
     locker = hold_table(pg15, dbname)
     first = lifeboat_process("schedule", "run-due")
     try:
-        def held() -> bool:
-            probe = FileLock(str(lock_path(ws)))
-            try:
-                probe.acquire(blocking=False)
-            except Timeout:
-                return True
-            probe.release()
-            return False
-
-        wait_for(held, timeout=30, what="the first run to hold the run-due lock")
+        # Watched from the server, not by trying the lock: a probe holding it for
+        # an instant made the first run believe another one was going (CI, 2026-12-02).
+        wait_for(lambda: waits_for_a_lock(pg15, dbname), timeout=30,
+                 what="the first run's backup to wait for the locked table")
         second = ok(lifeboat("schedule", "run-due"))
         assert "The last scheduled run is still going" in second.stderr and second.stdout == ""
     finally:
