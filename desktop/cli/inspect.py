@@ -5,7 +5,7 @@ from desktop.cli.terminal import print_json, run_with_progress, table
 from desktop.core.inspect.compare import compare_backups
 from desktop.core.inspect.contents import Contents, read_contents
 from desktop.core.inspect.export_table import export_table
-from desktop.core.inspect.preview import BY_KEY, preview_table
+from desktop.core.inspect.preview import BY_KEY, DEFAULT_LIMIT, preview_table
 from desktop.core.inspect.search import backups_with_table
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
@@ -53,8 +53,8 @@ def _cell(value) -> str:
 
 
 def preview(ws: Workspace, args) -> int:
-    result = run_with_progress(lambda report, cancel: preview_table(ws, args.id, args.table, args.limit,
-                                                                    cancel=cancel))
+    limit = DEFAULT_LIMIT if args.limit is None else args.limit
+    result = run_with_progress(lambda report, cancel: preview_table(ws, args.id, args.table, limit, cancel=cancel))
     if args.json:
         print_json(result.to_json())
         return 0

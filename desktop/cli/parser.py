@@ -12,9 +12,8 @@ from pathlib import Path
 
 from desktop.core.errors import UsageError
 from desktop.core.format.manifest import FORMATS
-from desktop.core.inspect.export_table import EXPORT_FORMATS
-from desktop.core.inspect.preview import DEFAULT_LIMIT
-from desktop.core.jobs.restore.roles import CHOICES as ROLE_CHOICES
+from desktop.core.inspect.copy_text import EXPORT_FORMATS
+from desktop.core.jobs.restore.request import ROLE_CHOICES
 from desktop.core.store.audit_log import ACTIONS, RESULTS
 from desktop.core.store.schedules import EVERY, Retention
 
@@ -203,7 +202,7 @@ def _inspect_parsers(sub) -> None:
     preview = sub.add_parser("preview", help="show the first rows of a table in a backup, without restoring it")
     preview.add_argument("id", metavar="ID|FILE")
     preview.add_argument("table", metavar="TABLE")
-    preview.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N")
+    preview.add_argument("--limit", type=int, metavar="N")  # default: preview.DEFAULT_LIMIT
     preview.add_argument("--json", action="store_true")
     export = sub.add_parser("export-table", help="write one table of a backup as CSV, JSON or JSON Lines")
     export.add_argument("id", metavar="ID|FILE")

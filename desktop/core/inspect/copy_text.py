@@ -23,6 +23,7 @@ from typing import Optional
 
 from desktop.core.store.audit_log import spreadsheet_safe
 
+EXPORT_FORMATS = ("csv", "json", "jsonl")  # what export_table.py writes a table as
 _INTEGERS = {"smallint", "integer", "bigint"}
 NUMERIC_TYPES = _INTEGERS | {"real", "double precision", "money", "oid"}
 Value = Optional[str]

@@ -17,7 +17,7 @@ from desktop.core.durable import AtomicFile
 from desktop.core.errors import DestinationError, UsageError
 from desktop.core.inspect.archive import Reading
 from desktop.core.inspect.contents import Contents, contents_of
-from desktop.core.inspect.copy_text import csv_line, is_number_type, json_converter, json_row
+from desktop.core.inspect.copy_text import EXPORT_FORMATS, csv_line, is_number_type, json_converter, json_row
 from desktop.core.inspect.preview import AS_STORED, BY_KEY, Unorderable, in_column_order, row_key
 from desktop.core.inspect.sorting import sorted_by_key
 from desktop.core.inspect.table_data import known_columns, table_lines
@@ -25,8 +25,6 @@ from desktop.core.open_backup import check_identity, open_backup
 from desktop.core.postgres.copy_format import decode_row
 from desktop.core.progress import CancelToken, ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.workspace import Workspace
-
-EXPORT_FORMATS = ("csv", "json", "jsonl")
 
 
 @dataclass

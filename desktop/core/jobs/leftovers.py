@@ -6,17 +6,14 @@ a Workspace opens; these go when a program starts with one (open_workspace:
 the CLI's, the window's, off its GUI thread).
 Without records (the usual case) it lists one empty folder and returns; it
 connects to a server only when a record names a scratch database there
-(inflight.py).
+(inflight.py). The modules that remove each kind are imported only then:
+they bring psycopg and the restore, a fifth of a second of every CLI start.
 """
 import logging
 import time
 
 from desktop.core.errors import LifeboatError
-from desktop.core.jobs.restore.parallel import BUILD_KIND, remove_leftover_build
-from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, remove_leftover_scratch
 from desktop.core.localpg import inflight
-from desktop.core.localpg.private_server import KIND as PRIVATE_SERVER_KIND
-from desktop.core.localpg.private_server import remove_leftover
 from desktop.core.store.audited import record_quietly
 from desktop.core.workspace import Workspace
 
@@ -50,11 +47,17 @@ def remove_leftovers(ws: Workspace) -> list[str]:
 
 
 def _remover(kind: str):
-    if kind == PRIVATE_SERVER_KIND:
+    if kind == inflight.PRIVATE_SERVER:
+        from desktop.core.localpg.private_server import remove_leftover
+
         return lambda ws, record: remove_leftover(record)
-    if kind == SCRATCH_KIND:
+    if kind == inflight.SCRATCH_DATABASE:
+        from desktop.core.jobs.restore.scratch_db import remove_leftover_scratch
+
         return lambda ws, record: remove_leftover_scratch(ws.profiles, record)
-    if kind == BUILD_KIND:
+    if kind == inflight.RESTORE_BUILD:
+        from desktop.core.jobs.restore.parallel import remove_leftover_build
+
         return lambda ws, record: remove_leftover_build(ws.profiles, record)
     raise LifeboatError(f"An unknown kind of leftover ({kind}) was recorded by a newer Lifeboat.", detail=kind)
 

@@ -29,11 +29,16 @@ from filelock import FileLock, Timeout
 from desktop.core.durable import replace_file
 
 log = logging.getLogger("lifeboat.inflight")
+# The kinds of resource, here rather than beside their makers so that a start
+# that finds no records (jobs/leftovers.py) imports none of those makers.
+PRIVATE_SERVER = "private_server"  # localpg/private_server.py
+SCRATCH_DATABASE = "scratch_database"  # jobs/restore/scratch_db.py
+RESTORE_BUILD = "restore_build"  # jobs/restore/parallel.py
 
 
 @dataclass(frozen=True)
 class Record:
-    kind: str  # "private_server" or "scratch_database"
+    kind: str  # one of the kinds below
     details: dict
     path: Path
 

@@ -34,7 +34,6 @@ from desktop.core.postgres.tools import bundled_tools_dir
 from desktop.core.store.profiles import Profile
 
 log = logging.getLogger("lifeboat.private_server")
-KIND = "private_server"
 PROFILE_NAME = "private server"
 
 
@@ -74,7 +73,7 @@ def private_server(data_dir: Path) -> Iterator[PrivateServer]:
     """A started private server, stopped and removed when the block ends."""
     bin_dir = server_bin_dir()
     folder = _folder_for(data_dir)
-    with inflight.holding(data_dir, KIND, bin_dir=str(bin_dir), folder=str(folder)):
+    with inflight.holding(data_dir, inflight.PRIVATE_SERVER, bin_dir=str(bin_dir), folder=str(folder)):
         try:
             folder.mkdir(mode=0o700)
             give_to(server_account(), folder)

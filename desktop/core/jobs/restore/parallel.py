@@ -74,7 +74,6 @@ from desktop.core.progress import ProgressTracker
 from desktop.core.store.profiles import Profile, ProfileStore
 
 log = logging.getLogger("lifeboat.restore")
-BUILD_KIND = "restore_build"  # its in-flight record (inflight.py)
 WORKERS = 2
 # The tables whose autovacuum the build turns off and on again: not those the backup sets it for
 # itself, nor those whose owner's rights the user lacks (a membership without INHERIT).
@@ -104,7 +103,7 @@ def restore_beside(run: RestoreRun, password: Optional[str], data_dir, swapped: 
     backup_id = run.opened.manifest.backup_id
     build = replace(run.profile, dbname=f"lifeboat_build_{backup_id}")
     old = f"{swap.OLD_PREFIX}{backup_id}" if swapped else None
-    with inflight.holding(data_dir, BUILD_KIND, profile=run.profile.name, host=build.host, port=build.port,
+    with inflight.holding(data_dir, inflight.RESTORE_BUILD, profile=run.profile.name, host=build.host, port=build.port,
                           dbname=build.dbname, old=old):
         drop_scratch(build, password)  # one a crash left, should its record have gone
         create_database(build, password)

@@ -37,7 +37,7 @@ from desktop.core.format.manifest import utc_now
 from desktop.core.jobs.restore.archive_needs import archive_needs
 from desktop.core.jobs.restore.checks import RestoreCheck
 from desktop.core.jobs.restore.run import RestoreRequest, RestoreResult, run_restore
-from desktop.core.jobs.restore.scratch_db import SCRATCH_KIND, drop_scratch
+from desktop.core.jobs.restore.scratch_db import drop_scratch
 from desktop.core.localpg import inflight
 from desktop.core.localpg.private_server import PrivateServer, private_server
 from desktop.core.open_backup import OpenedBackup, open_backup
@@ -164,7 +164,7 @@ def _prove_on_profile(ws, opened: OpenedBackup, id_or_file: str, host: Profile, 
     # Always a new, empty database of our own: never the profile's database.
     scratch = replace(host, dbname=scratch_database_name(opened.manifest.backup_id), environment="development")
     password = ws.profiles.password_for(host)
-    with inflight.holding(ws.paths.data_dir, SCRATCH_KIND, profile=host.name, dbname=scratch.dbname,
+    with inflight.holding(ws.paths.data_dir, inflight.SCRATCH_DATABASE, profile=host.name, dbname=scratch.dbname,
                           host=host.host, port=host.port):
         drop_scratch(scratch, password)  # left over from a run the computer never finished
         try:

@@ -10,6 +10,8 @@ from desktop.core.postgres.tools import PgTools
 from desktop.core.progress import CancelToken, ProgressTracker
 from desktop.core.store.profiles import Profile
 
+ROLE_CHOICES = ("require", "create", "map-to-me")  # RestoreRequest.roles, decided in roles.py
+
 
 @dataclass
 class RestoreRequest:

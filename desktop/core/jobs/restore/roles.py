@@ -32,13 +32,12 @@ from typing import Optional
 
 from desktop.core.errors import RestoreFailed, RolesMissing, UsageError
 from desktop.core.format.manifest import Manifest
-from desktop.core.jobs.restore.request import RestoreRequest
+from desktop.core.jobs.restore.request import ROLE_CHOICES, RestoreRequest
 from desktop.core.postgres.connection import connect_to_server
 from desktop.core.postgres.globals_sql import creation_sql, roles_in_line
 from desktop.core.postgres.sqlfilter import without_lines
 from desktop.core.store.profiles import Profile
 
-CHOICES = ("require", "create", "map-to-me")
 # May the user create roles; every role; the roles it may not give objects to
 # (ALTER ... OWNER TO needs membership, from 16 the SET option of it).
 _RIGHTS = """
@@ -120,8 +119,8 @@ def decide_roles(manifest: Manifest, request: RestoreRequest, profile: Profile,
     """What the restore does about missing roles; RolesMissing (require) or
     RestoreFailed (create without the right to) before anything is changed."""
     choice = request.roles or default_choice(profile)
-    if choice not in CHOICES:
-        raise UsageError(f"Unknown choice for roles {choice!r}; choose one of {', '.join(CHOICES)}.")
+    if choice not in ROLE_CHOICES:
+        raise UsageError(f"Unknown choice for roles {choice!r}; choose one of {', '.join(ROLE_CHOICES)}.")
     if not named_roles(manifest, request):
         return NO_ROLES
     conn, _ = connect_to_server(profile, password)

@@ -12,7 +12,6 @@ from desktop.core.localpg import inflight
 from desktop.core.postgres.connection import connect
 from desktop.core.store.profiles import Profile, ProfileStore
 
-SCRATCH_KIND = "scratch_database"  # its in-flight record (inflight.py)
 _FORCE_FROM = 130000  # DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13
 
 
