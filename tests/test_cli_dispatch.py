@@ -39,3 +39,12 @@ def test_starting_loads_no_command_module():
                                "print(*sorted(m for m in sys.modules if m.startswith('desktop.cli')))"],
         cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     assert loaded == ["desktop.cli", "desktop.cli.main", "desktop.cli.parser"]
+
+
+def test_reading_the_catalog_loads_no_database_driver():
+    # `list --json` is what scripts call most: its start is mostly imports (issue 15: <= 0.5 s).
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, desktop.cli.main, desktop.cli.catalog; "
+                               "print(*sorted(m.split('.')[0] for m in sys.modules))"],
+        cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    assert "psycopg" not in loaded and "PySide6" not in loaded

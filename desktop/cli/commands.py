@@ -2,23 +2,14 @@
 import sys
 
 from desktop.cli import backup_options
-from desktop.cli import inspect as cli_inspect
 from desktop.cli import safety as cli_safety
-from desktop.cli.terminal import print_json, print_json_array, read_secret, run_with_progress, table
-from desktop.core.errors import InvalidProfile, LifeboatError, UsageError, VerificationFailed
-from desktop.core.format.manifest import Manifest
+from desktop.cli.terminal import print_json, read_secret, run_with_progress, table
+from desktop.core.errors import InvalidProfile, UsageError, VerificationFailed
 from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.jobs.decrypt import decrypt_backup
-from desktop.core.jobs.delete import delete_backup
-from desktop.core.jobs.label import label_backup
-from desktop.core.jobs.rebuild import rebuild_catalog
 from desktop.core.jobs.restore.run import RestoreRequest, run_restore
 from desktop.core.jobs.verify import verify_backup
-from desktop.core.open_backup import open_backup
 from desktop.core.postgres.connection import test_connection
-from desktop.core.postgres.roles import roles_words
-from desktop.core.store.catalog import BackupRecord
-from desktop.core.store.catalog_query import CatalogQuery
 from desktop.core.store.profiles import Profile, profile_from_url
 from desktop.core.units import human_size
 from desktop.core.workspace import Workspace
@@ -133,59 +124,6 @@ def backup(ws: Workspace, args) -> int:
     return 0
 
 
-def list_backups(ws: Workspace, args) -> int:
-    if args.table:
-        return cli_inspect.list_with_table(ws, args)
-    if args.json:
-        print_json_array(ws.catalog.json_texts(profile=args.profile))
-        return 0
-    records = ws.catalog.each(CatalogQuery(profile=args.profile))
-    rows = [(r.id, r.started_at, r.profile, r.environment, r.status, human_size(r.size_bytes),
-             str(len(r.row_counts)), f"{r.total_rows:,}") for r in records]
-    print(table(rows, ("ID", "STARTED (UTC)", "PROFILE", "ENVIRONMENT", "STATUS", "SIZE", "TABLES", "ROWS"))
-          if rows else "No backups yet.")
-    return 0
-
-
-def show_backup(ws: Workspace, args) -> int:
-    if args.contents:
-        return cli_inspect.show_contents(ws, args)
-    record = ws.catalog.get(args.id)
-    manifest = _manifest_if_readable(ws, record)
-    if args.json:
-        roles = {} if manifest is None or manifest.roles is None else {
-            "roles": manifest.roles, "roles_names_only": manifest.roles_names_only}
-        print_json({**record.to_json(), **roles})
-        return 0
-    _print_record(record)
-    roles = roles_words(manifest.roles, manifest.roles_names_only) if manifest else None
-    if roles:
-        print(f"roles: {roles}")
-    return 0
-
-
-def _manifest_if_readable(ws: Workspace, record: BackupRecord) -> Manifest | None:
-    """The file's own manifest (the catalog keeps no roles); None when the file cannot be read now."""
-    if record.status != "completed":
-        return None
-    try:
-        return open_backup(ws, record.id).manifest
-    except LifeboatError:
-        return None
-
-
-def _print_record(record: BackupRecord) -> None:
-    for key in ("id", "profile", "environment", "database", "host", "status", "kind", "schedule_id", "format",
-                "started_at", "finished_at", "path", "server_version", "pg_dump_version", "sha256", "error"):
-        value = getattr(record, key)
-        if value not in (None, ""):
-            print(f"{key}: {value}")
-    print(f"size: {human_size(record.size_bytes)}")
-    if record.row_counts:
-        print()
-        print(table([(name, f"{count:,}") for name, count in sorted(record.row_counts.items())], ("TABLE", "ROWS")))
-
-
 def verify(ws: Workspace, args) -> int:
     if args.restore:
         return cli_safety.verify_restore(ws, args)
@@ -227,27 +165,4 @@ def decrypt(ws: Workspace, args) -> int:
     return 0
 
 
-def delete(ws: Workspace, args) -> int:
-    record = delete_backup(ws, args.id, confirm=args.confirm)
-    print(f"Moved backup {record.id} to the trash. It is removed for good after {ws.settings.trash_days} days; "
-          f"until then `lifeboat trash restore {record.id}` brings it back.")
-    return 0
-
-
-def label(ws: Workspace, args) -> int:
-    record = label_backup(ws, args.id, args.text)
-    print(f"Backup {record.id}: " + (f"note set to {record.label!r}." if record.label else "note removed."))
-    return 0
-
-
-def catalog_rebuild(ws: Workspace, args) -> int:
-    result = run_with_progress(lambda report, cancel: rebuild_catalog(ws, args.dir, report, cancel))
-    print(f"Added {len(result.added)} backups; {len(result.already_known)} were already known.")
-    for path, message in result.unreadable:
-        print(f"Skipped {path}: {message}", file=sys.stderr)
-    return 0 if not result.unreadable else 1
-
-
-COMMANDS = {"profile": profile_command, "backup": backup, "list": list_backups, "show": show_backup,
-            "verify": verify, "restore": restore, "decrypt": decrypt, "delete": delete, "label": label,
-            "catalog": catalog_rebuild}
+COMMANDS = {"profile": profile_command, "backup": backup, "verify": verify, "restore": restore, "decrypt": decrypt}

@@ -79,7 +79,9 @@ def _handler(command: str) -> Callable[..., int]:
             from desktop.cli import schedule as handlers
         case "mask" | "refresh":
             from desktop.cli import mask as handlers
-        case _:  # profile, backup, list, show, verify, restore, decrypt, delete, label, catalog
+        case "list" | "show" | "delete" | "label" | "catalog":
+            from desktop.cli import catalog as handlers
+        case _:  # profile, backup, verify, restore, decrypt
             from desktop.cli import commands as handlers
     return handlers.COMMANDS[command]
 

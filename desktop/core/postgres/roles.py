@@ -151,16 +151,3 @@ class RolesCapture:
     def __exit__(self, *exc) -> None:
         if self._proc is not None:
             self._proc.close()
-
-
-def roles_words(names: list[str] | None, names_only: bool) -> str | None:
-    """A backup's roles in a line for people; None for a backup made before they were recorded."""
-    if names is None:
-        return None
-    if not names:
-        return "none named (no owners or grants kept)"
-    listed = ", ".join(names)
-    if names_only:
-        return (f"{listed} \u2014 names only: the connection's user could not read their definitions, "
-                "so a restore that creates them makes them bare (NOLOGIN, no other attributes)")
-    return f"{listed} (their definitions are kept, without passwords)"
