@@ -8,7 +8,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from desktop.core.errors import KeyringUnavailable
-from desktop.core.store.secret_store import SERVICE, Secrets, SessionKeyring
+from desktop.core.store.secret_store import SERVICE, Secrets
+from desktop.core.store.session_keyring import SessionKeyring
 from tests.keyrings import MemoryKeyring, NoKeyring
 
 

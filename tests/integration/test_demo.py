@@ -12,7 +12,7 @@ from desktop.core.jobs.backup import BackupRequest, run_backup
 from desktop.core.localpg.demo import DemoEnvironment
 from desktop.core.localpg.server_programs import embedded_server_bin_dir
 from desktop.core.postgres.live_stats import current_row_counts
-from desktop.core.store.secret_store import SessionKeyring
+from desktop.core.store.session_keyring import SessionKeyring
 
 
 @pytest.fixture

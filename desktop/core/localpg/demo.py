@@ -24,7 +24,7 @@ from desktop.core.localpg.samples import load_chinook, load_pagila
 from desktop.core.localpg.server_programs import embedded_server_bin_dir, find_server_bin_dirs
 from desktop.core.progress import ProgressCallback, ProgressTracker, ignore_progress
 from desktop.core.store.profiles import Profile
-from desktop.core.store.secret_store import SessionKeyring
+from desktop.core.store.session_keyring import SessionKeyring
 from desktop.core.store.settings import Settings, save_settings
 from desktop.core.workspace import Workspace
 

@@ -12,10 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.errors
 from cryptography.fernet import Fernet
 from filelock import FileLock
 
@@ -29,6 +25,16 @@ SERVICE = "Lifeboat"  # alone: entries from before installations had ids, read o
 _INSTALLATION_KEY = "installation-key"
 _AUDIT_KEY = "audit-key"
 _MASKING_KEY = "masking-key"
+
+
+def _keyring():
+    """The keyring package, imported when a secret is first needed: with what it
+    imports it cost 60 ms of every start, and `lifeboat list` reads no secret."""
+    import keyring
+    import keyring.backends.fail
+    import keyring.errors
+
+    return keyring
 
 
 def _key_lock_path() -> Path:
@@ -80,7 +86,7 @@ class Secrets:
         try:
             self._call("remove the password of profile " + repr(profile_name),
                        "delete_password", _profile_entry(profile_name))
-        except keyring.errors.PasswordDeleteError:
+        except _keyring().errors.PasswordDeleteError:
             pass  # what backends raise for an entry that is not there
 
     def get_alert_password(self, channel_id: str) -> str | None:
@@ -94,7 +100,7 @@ class Secrets:
         try:
             self._call("remove the password of alert channel " + channel_id,
                        "delete_password", _alert_entry(channel_id))
-        except keyring.errors.PasswordDeleteError:
+        except _keyring().errors.PasswordDeleteError:
             pass
 
     def installation_key(self) -> bytes:
@@ -140,7 +146,7 @@ class Secrets:
         key = self.installation_key_if_present()
         if key is None:
             raise unavailable("keep this installation's backup key",
-                              keyring.errors.KeyringError("the key did not read back after saving"))
+                              _keyring().errors.KeyringError("the key did not read back after saving"))
         return key
 
     def store_installation_key(self, key: bytes) -> None:
@@ -190,7 +196,7 @@ class Secrets:
                     self._call(f"save {what}", "set_password", entry, os.urandom(32).hex())
                     key = self._random_key_if_present(entry, what)
         if key is None:
-            raise unavailable(f"keep {what}", keyring.errors.KeyringError("the key did not read back after saving"))
+            raise unavailable(f"keep {what}", _keyring().errors.KeyringError("the key did not read back after saving"))
         return key
 
     def _random_key_if_present(self, entry: str, what: str) -> bytes | None:
@@ -206,6 +212,7 @@ class Secrets:
         return value
 
     def _call(self, action: str, method: str, *args, service: str | None = None):
+        keyring = _keyring()
         backend = self._backend or keyring.get_keyring()
         # keyring settles on fail.Keyring when nothing usable exists (a
         # headless Linux without a Secret Service: keyring #569, #710).
@@ -217,35 +224,6 @@ class Secrets:
             raise
         except keyring.errors.KeyringError as exc:
             raise unavailable(action, exc) from exc
-
-
-class SessionKeyring(keyring.backend.KeyringBackend):
-    """Secrets kept in this process's memory and gone when it exits.
-
-    For a session that must not touch the OS keyring (`lifeboat --demo`),
-    and what RELIABILITY.md asks for when no OS keyring works: hold the
-    password for the session, never in a file. Install it explicitly with
-    `keyring.set_keyring(SessionKeyring())`.
-    """
-
-    # Below fail.Keyring's 0, so keyring's automatic choice (the highest
-    # priority among all loaded backend classes) never lands on it and a
-    # machine without a keyring still gets KeyringUnavailable from Secrets.
-    priority = -1
-
-    def __init__(self):
-        super().__init__()
-        self._entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self._entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such entry in this session")
 
 
 def key_missing(expected_key_id: str) -> InstallationKeyMissing:
@@ -260,7 +238,7 @@ def key_missing(expected_key_id: str) -> InstallationKeyMissing:
 
 
 def unavailable(action: str, exc: Exception) -> KeyringUnavailable:
-    locked = isinstance(exc, keyring.errors.KeyringLocked)
+    locked = isinstance(exc, _keyring().errors.KeyringLocked)
     return KeyringUnavailable(
         f"Lifeboat could not {action}, because {_advice(locked)}",
         detail=f"{type(exc).__name__}: {exc}",
