@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import keyring  # noqa: E402
 from backup_ratio import DBNAME, open_cluster  # noqa: E402
 
-from desktop.core.store.secret_store import SessionKeyring  # noqa: E402
+from desktop.core.store.session_keyring import SessionKeyring  # noqa: E402
 
 TICK_MS = 10
 TARGET_GAP_MS = 50
