@@ -24,9 +24,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _command_line() -> ModuleType:
-    """desktop.cli.main, imported with the garbage collector off: its ~500
+    """desktop.cli.main, imported with the garbage collector off: its ~200
     modules would otherwise set off collections that walk everything made so
-    far, again and again (30-40 ms of a command's start, measured). Frozen
+    far, again and again (30-40 ms of a command's start, measured when it was ~500). Frozen
     afterwards: what the imports made lives until the process ends, and no
     later collection need walk it, nor the last one at exit."""
     gc.disable()

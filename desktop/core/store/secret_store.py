@@ -83,11 +83,7 @@ class Secrets:
                    "set_password", _profile_entry(profile_name), password)
 
     def delete_password(self, profile_name: str) -> None:
-        try:
-            self._call("remove the password of profile " + repr(profile_name),
-                       "delete_password", _profile_entry(profile_name))
-        except _keyring().errors.PasswordDeleteError:
-            pass  # what backends raise for an entry that is not there
+        self._delete("remove the password of profile " + repr(profile_name), _profile_entry(profile_name))
 
     def get_alert_password(self, channel_id: str) -> str | None:
         return self._get("read the password of alert channel " + channel_id, _alert_entry(channel_id))
@@ -97,11 +93,7 @@ class Secrets:
                    "set_password", _alert_entry(channel_id), password)
 
     def delete_alert_password(self, channel_id: str) -> None:
-        try:
-            self._call("remove the password of alert channel " + channel_id,
-                       "delete_password", _alert_entry(channel_id))
-        except _keyring().errors.PasswordDeleteError:
-            pass
+        self._delete("remove the password of alert channel " + channel_id, _alert_entry(channel_id))
 
     def installation_key(self) -> bytes:
         """The key new backups are made with; created on the very first use only.
@@ -145,8 +137,7 @@ class Secrets:
         # created a key at the same moment, whichever is stored is the one.
         key = self.installation_key_if_present()
         if key is None:
-            raise unavailable("keep this installation's backup key",
-                              _keyring().errors.KeyringError("the key did not read back after saving"))
+            raise _not_read_back("keep this installation's backup key")
         return key
 
     def store_installation_key(self, key: bytes) -> None:
@@ -196,7 +187,7 @@ class Secrets:
                     self._call(f"save {what}", "set_password", entry, os.urandom(32).hex())
                     key = self._random_key_if_present(entry, what)
         if key is None:
-            raise unavailable(f"keep {what}", _keyring().errors.KeyringError("the key did not read back after saving"))
+            raise _not_read_back(f"keep {what}")
         return key
 
     def _random_key_if_present(self, entry: str, what: str) -> bytes | None:
@@ -210,6 +201,12 @@ class Secrets:
             if value is not None:  # an entry from before namespacing: migrate it
                 self._call(action, "set_password", entry, value)
         return value
+
+    def _delete(self, action: str, entry: str) -> None:
+        try:
+            self._call(action, "delete_password", entry)
+        except _keyring().errors.PasswordDeleteError:
+            pass  # what backends raise for an entry that is not there
 
     def _call(self, action: str, method: str, *args, service: str | None = None):
         keyring = _keyring()
@@ -235,6 +232,10 @@ def key_missing(expected_key_id: str) -> InstallationKeyMissing:
         "or start a new key on purpose (`lifeboat key new --confirm`); backups made before then "
         "open again only once the old key is back.",
         detail=f"expected key id {expected_key_id}")
+
+
+def _not_read_back(action: str) -> KeyringUnavailable:
+    return unavailable(action, _keyring().errors.KeyringError("the key did not read back after saving"))
 
 
 def unavailable(action: str, exc: Exception) -> KeyringUnavailable:
